@@ -1,0 +1,168 @@
+/**
+ * The kernel interface every backend implements: plain functions on flat, row-major Float32Array buffers.
+ * Nothing here knows about tensors, autograd or models. The reference implementation (`js/`) is the oracle
+ * that every faster backend is tested against, so each kernel's contract is spelled out exactly here.
+ */
+
+/**
+ * C[b] = alpha · op(A[b]) · op(B[b]) + beta · C[b] for b in 0..batch-1.
+ * op(A) is m×k: A is stored m×k (row stride lda ≥ k), or k×m when transA (lda ≥ m).
+ * op(B) is k×n: B is stored k×n (ldb ≥ n), or n×k when transB (ldb ≥ k).
+ * C is m×n with row stride ldc ≥ n. Batch b reads A at aOffset + b·strideA, and so on.
+ * beta = 0 must ignore whatever C held (NaN included), as BLAS does.
+ */
+export interface GemmArgs {
+  transA?: boolean;
+  transB?: boolean;
+  m: number;
+  n: number;
+  k: number;
+  a: Float32Array;
+  b: Float32Array;
+  c: Float32Array;
+  aOffset?: number;
+  bOffset?: number;
+  cOffset?: number;
+  lda?: number;
+  ldb?: number;
+  ldc?: number;
+  batch?: number;
+  strideA?: number;
+  strideB?: number;
+  strideC?: number;
+  alpha?: number;
+  beta?: number;
+}
+
+/** GemmArgs with every default filled in. */
+export type ResolvedGemm = Required<GemmArgs>;
+
+export function resolveGemm(g: GemmArgs): ResolvedGemm {
+  const transA = g.transA ?? false;
+  const transB = g.transB ?? false;
+  const lda = g.lda ?? (transA ? g.m : g.k);
+  const ldb = g.ldb ?? (transB ? g.k : g.n);
+  const ldc = g.ldc ?? g.n;
+  return {
+    transA,
+    transB,
+    m: g.m,
+    n: g.n,
+    k: g.k,
+    a: g.a,
+    b: g.b,
+    c: g.c,
+    aOffset: g.aOffset ?? 0,
+    bOffset: g.bOffset ?? 0,
+    cOffset: g.cOffset ?? 0,
+    lda,
+    ldb,
+    ldc,
+    batch: g.batch ?? 1,
+    strideA: g.strideA ?? g.m * g.k,
+    strideB: g.strideB ?? g.k * g.n,
+    strideC: g.strideC ?? g.m * g.n,
+    alpha: g.alpha ?? 1,
+    beta: g.beta ?? 0,
+  };
+}
+
+/**
+ * The mask of attention scores laid out (B, h, T, S): query t of sequence b may attend to key s unless
+ * keyPad[b·S + s] is 1, or causal and s > t + queryOffset (queryOffset = number of keys before the first
+ * query: 0 in training, the cache length while decoding). A row whose keys are all masked gets all-zero
+ * weights (PyTorch would give NaN; zeros keep a padded batch finite).
+ */
+export interface AttentionMask {
+  batch: number; // B
+  heads: number; // h
+  queries: number; // T
+  keys: number; // S
+  keyPad?: Uint8Array; // (B, S), 1 = padding
+  causal?: boolean;
+  queryOffset?: number;
+}
+
+export interface AdamArgs {
+  lr: number;
+  beta1: number;
+  beta2: number;
+  eps: number;
+  weightDecay: number;
+  /** true: AdamW (decoupled decay p ← p·(1 − lr·wd)); false: Adam (L2 term g ← g + wd·p). */
+  decoupled: boolean;
+  /** 1-based step count, for the bias corrections. */
+  step: number;
+}
+
+export interface Backend {
+  readonly name: string;
+
+  gemm(args: GemmArgs): void;
+
+  /** out[r, :] = softmax(scale · x[r, :]) for r in 0..rows-1. out may alias x. */
+  softmax(x: Float32Array, out: Float32Array, rows: number, cols: number, scale: number): void;
+
+  /**
+   * Attention weights from raw scores (B, h, T, S): out = softmax(scale · scores) with `mask` applied
+   * (masked entries are exactly 0). out may alias scores.
+   */
+  maskedSoftmax(scores: Float32Array, out: Float32Array, mask: AttentionMask, scale: number): void;
+
+  /** dx[r, :] = scale · y ⊙ (dy − Σ dy⊙y) for softmax output y; overwrites dx (may alias dy). */
+  softmaxBackward(y: Float32Array, dy: Float32Array, dx: Float32Array, rows: number, cols: number, scale: number): void;
+
+  /**
+   * y = (x − mean) · rstd · gamma + beta over each row of `cols` values; writes mean and rstd (rows) for
+   * the backward. rstd = 1 / sqrt(var + eps) with the biased variance, as PyTorch.
+   */
+  layerNorm(
+    x: Float32Array, gamma: Float32Array, beta: Float32Array, out: Float32Array,
+    mean: Float32Array, rstd: Float32Array, rows: number, cols: number, eps: number,
+  ): void;
+
+  /** Overwrites dx; adds into dGamma and dBeta (they accumulate over calls). */
+  layerNormBackward(
+    dy: Float32Array, x: Float32Array, gamma: Float32Array, mean: Float32Array, rstd: Float32Array,
+    dx: Float32Array, dGamma: Float32Array, dBeta: Float32Array, rows: number, cols: number,
+  ): void;
+
+  relu(x: Float32Array, out: Float32Array, n: number): void;
+  /** dx = dy where x > 0, else 0. Overwrites dx. */
+  reluBackward(x: Float32Array, dy: Float32Array, dx: Float32Array, n: number): void;
+  /** Exact GELU: x · Φ(x) = x/2 · (1 + erf(x/√2)). */
+  gelu(x: Float32Array, out: Float32Array, n: number): void;
+  /** dx = dy · (Φ(x) + x·φ(x)). Overwrites dx. */
+  geluBackward(x: Float32Array, dy: Float32Array, dx: Float32Array, n: number): void;
+
+  /** out[i, :] = table[ids[i], :] for i in 0..ids.length-1; each row has `dim` values. */
+  embedding(table: Float32Array, ids: Int32Array, dim: number, out: Float32Array): void;
+  /** dTable[ids[i], :] += dOut[i, :] (repeated ids accumulate). */
+  embeddingBackward(dOut: Float32Array, ids: Int32Array, dim: number, dTable: Float32Array): void;
+
+  /**
+   * Per-row cross-entropy of logits (rows, cols) against class `targets`, with PyTorch's label smoothing ε:
+   * rowLoss[r] = (1 − ε)·(−log p[target]) + ε · mean_c(−log p[c]). Rows whose target is ignoreIndex get
+   * rowLoss 0. Writes logSumExp[r] for the backward. Returns the number of rows not ignored.
+   * A target outside 0..cols-1 (other than ignoreIndex) throws a RangeError naming the row.
+   */
+  crossEntropy(
+    logits: Float32Array, targets: Int32Array, rows: number, cols: number, ignoreIndex: number,
+    labelSmoothing: number, rowLoss: Float32Array, logSumExp: Float32Array,
+  ): number;
+
+  /**
+   * dLogits = scale · ∂rowLoss[r]/∂logits for each row (0 for ignored rows): scale · (p − (1−ε)·onehot − ε/C).
+   * Overwrites dLogits.
+   */
+  crossEntropyBackward(
+    logits: Float32Array, targets: Int32Array, logSumExp: Float32Array, rows: number, cols: number,
+    ignoreIndex: number, labelSmoothing: number, scale: number, dLogits: Float32Array,
+  ): void;
+
+  /**
+   * One Adam/AdamW step in place, exactly as torch.optim.Adam/AdamW (non-amsgrad, non-fused):
+   * m ← β1·m + (1−β1)·g; v ← β2·v + (1−β2)·g²; p ← p − (lr / (1−β1^t)) · m / (sqrt(v)/sqrt(1−β2^t) + eps).
+   */
+  adam(param: Float32Array, grad: Float32Array, m: Float32Array, v: Float32Array, n: number, args: AdamArgs): void;
+}

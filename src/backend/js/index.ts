@@ -1,0 +1,28 @@
+import type { Backend } from "../backend.js";
+import { adam } from "./adam.js";
+import { crossEntropy, crossEntropyBackward } from "./cross-entropy.js";
+import { embedding, embeddingBackward } from "./embedding.js";
+import { gelu, geluBackward, relu, reluBackward } from "./activations.js";
+import { gemm } from "./gemm.js";
+import { layerNorm, layerNormBackward } from "./layer-norm.js";
+import { maskedSoftmax, softmax, softmaxBackward } from "./softmax.js";
+
+/** The reference backend: plain TypeScript, single-threaded, the oracle for every faster backend. */
+export const jsBackend: Backend = {
+  name: "js",
+  gemm,
+  softmax,
+  maskedSoftmax,
+  softmaxBackward,
+  layerNorm,
+  layerNormBackward,
+  relu,
+  reluBackward,
+  gelu,
+  geluBackward,
+  embedding,
+  embeddingBackward,
+  crossEntropy,
+  crossEntropyBackward,
+  adam,
+};

@@ -1,0 +1,20 @@
+#!/usr/bin/env node
+import { Command } from "commander";
+import { commands } from "./commands/index.js";
+
+const program = new Command();
+program
+  .name("transformer")
+  .description("Train, run and inspect Transformers (seq2seq, decoder-only, encoder-only) in TypeScript")
+  .showHelpAfterError();
+for (const register of commands) register(program);
+
+program.parseAsync(process.argv).catch((err: unknown) => {
+  // One clear line for the errors we expect users to hit; a stack trace only for real bugs.
+  if (err instanceof Error && (err as { userFacing?: boolean }).userFacing) {
+    process.stderr.write(`transformer: ${err.message}\n`);
+  } else {
+    process.stderr.write(`transformer: internal error: ${err instanceof Error ? err.stack : String(err)}\n`);
+  }
+  process.exitCode = 1;
+});
