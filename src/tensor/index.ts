@@ -1,0 +1,13 @@
+export { Tensor, shapeSize } from "./tensor.js";
+export { noGrad, isGradEnabled } from "./autograd.js";
+export { Rng } from "./random.js";
+export { add, sub, mul, div, scale, broadcastShapes } from "./ops/elementwise.js";
+export { sum, mean, maskedMeanPool } from "./ops/reduce.js";
+export { reshape, narrow, concat, transpose } from "./ops/shape.js";
+export { linear, matmul } from "./ops/matmul.js";
+export { layerNorm } from "./ops/norm.js";
+export { relu, gelu, softmax } from "./ops/activation.js";
+export { embedding } from "./ops/embedding.js";
+export { dropout } from "./ops/dropout.js";
+export { crossEntropy, type CrossEntropyOptions } from "./ops/loss.js";
+export { attention, type AttentionOptions, type AttentionResult } from "./ops/attention.js";

@@ -1,0 +1,37 @@
+import { backend } from "../../backend/index.js";
+import { record } from "../autograd.js";
+import { Tensor } from "../tensor.js";
+
+export function relu(x: Tensor): Tensor {
+  const out = new Float32Array(x.size);
+  backend().relu(x.data, out, x.size);
+  return record(out, x.shape, [x], (o) => {
+    const dx = new Float32Array(x.size);
+    backend().reluBackward(x.data, o.grad!, dx, x.size);
+    x.accumulateGrad(dx);
+  });
+}
+
+/** Exact (erf) GELU, as PyTorch's activation="gelu". */
+export function gelu(x: Tensor): Tensor {
+  const out = new Float32Array(x.size);
+  backend().gelu(x.data, out, x.size);
+  return record(out, x.shape, [x], (o) => {
+    const dx = new Float32Array(x.size);
+    backend().geluBackward(x.data, o.grad!, dx, x.size);
+    x.accumulateGrad(dx);
+  });
+}
+
+/** Row-wise softmax over the last dimension. */
+export function softmax(x: Tensor): Tensor {
+  const cols = x.shape[x.ndim - 1];
+  const rows = x.size / cols;
+  const out = new Float32Array(x.size);
+  backend().softmax(x.data, out, rows, cols, 1);
+  return record(out, x.shape, [x], (o) => {
+    const dx = new Float32Array(x.size);
+    backend().softmaxBackward(out, o.grad!, dx, rows, cols, 1);
+    x.accumulateGrad(dx);
+  });
+}

@@ -1,0 +1,127 @@
+import { backend } from "../../backend/index.js";
+import type { AttentionMask } from "../../backend/backend.js";
+import { record } from "../autograd.js";
+import type { Rng } from "../random.js";
+import { Tensor } from "../tensor.js";
+
+export interface AttentionOptions {
+  numHeads: number;
+  /** (B, S), 1 = padding key: never attended to. */
+  keyPad?: Uint8Array | null;
+  /** Query t may not see keys after position t + queryOffset (the decoder's masked self-attention). */
+  causal?: boolean;
+  /** Keys that precede the first query (the KV cache length while decoding). */
+  queryOffset?: number;
+  /** Dropout on the attention weights (training only), as nn.MultiheadAttention. */
+  dropout?: number;
+  rng?: Rng;
+  /** Keep the (B, h, T, S) weights for inspection. */
+  keepWeights?: boolean;
+}
+
+export interface AttentionResult {
+  out: Tensor; // (B, T, d)
+  weights: Float32Array | null; // (B, h, T, S), before dropout
+}
+
+/**
+ * Scaled dot-product attention over numHeads heads (paper §3.2.1–3.2.2):
+ * head_i = softmax(Q_i K_iᵀ / √dK + mask) V_i, heads concatenated. q (B, T, d), k and v (B, S, d), with
+ * head i in columns i·dK..(i+1)·dK-1, so heads are addressed by strides and never split or merged by copies.
+ * One op with a hand-written backward: the scores and weights stay inside it instead of becoming graph nodes.
+ */
+export function attention(q: Tensor, k: Tensor, v: Tensor, opts: AttentionOptions): AttentionResult {
+  const [B, T, d] = q.shape;
+  const S = k.shape[1];
+  const h = opts.numHeads;
+  const dK = d / h;
+  if (!Number.isInteger(dK)) throw new Error(`attention: d_model ${d} is not divisible by ${h} heads`);
+  if (k.shape[0] !== B || v.shape[0] !== B || v.shape[1] !== S || k.shape[2] !== d || v.shape[2] !== d) {
+    throw new Error(`attention: q [${q.shape}], k [${k.shape}], v [${v.shape}] do not fit together`);
+  }
+  const mask: AttentionMask = {
+    batch: B, heads: h, queries: T, keys: S,
+    keyPad: opts.keyPad ?? undefined, causal: opts.causal ?? false, queryOffset: opts.queryOffset ?? 0,
+  };
+  const scale = 1 / Math.sqrt(dK);
+  const be = backend();
+  const probs = new Float32Array(B * h * T * S); // (B, h, T, S)
+  for (let b = 0; b < B; b++) {
+    // scores (h, T, S) = Q_b,i (T, dK) · K_b,iᵀ (dK, S) for each head i
+    be.gemm({
+      m: T, n: S, k: dK, a: q.data, b: k.data, c: probs, transB: true,
+      aOffset: b * T * d, lda: d, bOffset: b * S * d, ldb: d, cOffset: b * h * T * S,
+      batch: h, strideA: dK, strideB: dK, strideC: T * S,
+    });
+  }
+  be.maskedSoftmax(probs, probs, mask, scale);
+  const p = opts.dropout ?? 0;
+  let dropped = probs;
+  let keep: Uint8Array | null = null;
+  if (p > 0) {
+    if (!opts.rng) throw new Error("attention: dropout needs an rng");
+    keep = new Uint8Array(probs.length);
+    dropped = new Float32Array(probs.length);
+    const inv = 1 / (1 - p);
+    for (let i = 0; i < probs.length; i++) {
+      if (opts.rng.uniform() >= p) {
+        keep[i] = 1;
+        dropped[i] = probs[i] * inv;
+      }
+    }
+  }
+  const out = new Float32Array(B * T * d);
+  for (let b = 0; b < B; b++) {
+    // out_b,i (T, dK) = P_b,i (T, S) · V_b,i (S, dK), written into head i's columns
+    be.gemm({
+      m: T, n: dK, k: S, a: dropped, b: v.data, c: out,
+      aOffset: b * h * T * S, bOffset: b * S * d, ldb: d, cOffset: b * T * d, ldc: d,
+      batch: h, strideA: T * S, strideB: dK, strideC: dK,
+    });
+  }
+  const result = record(out, [B, T, d], [q, k, v], (o) => {
+    const dOut = o.grad!; // (B, T, d)
+    const dP = new Float32Array(probs.length); // (B, h, T, S)
+    const dV = new Float32Array(v.size);
+    for (let b = 0; b < B; b++) {
+      // dP_b,i (T, S) = dOut_b,i (T, dK) · V_b,iᵀ
+      be.gemm({
+        m: T, n: S, k: dK, a: dOut, b: v.data, c: dP, transB: true,
+        aOffset: b * T * d, lda: d, bOffset: b * S * d, ldb: d, cOffset: b * h * T * S,
+        batch: h, strideA: dK, strideB: dK, strideC: T * S,
+      });
+      // dV_b,i (S, dK) = P_b,iᵀ (S, T) · dOut_b,i (T, dK)
+      be.gemm({
+        m: S, n: dK, k: T, a: dropped, b: dOut, c: dV, transA: true,
+        aOffset: b * h * T * S, lda: S, bOffset: b * T * d, ldb: d, cOffset: b * S * d, ldc: d,
+        batch: h, strideA: T * S, strideB: dK, strideC: dK,
+      });
+    }
+    if (keep) {
+      const inv = 1 / (1 - p);
+      for (let i = 0; i < dP.length; i++) dP[i] = keep[i] ? dP[i] * inv : 0;
+    }
+    // through softmax(scale · scores): dScores = scale · P ⊙ (dP − Σ dP ⊙ P); masked entries have P = 0
+    be.softmaxBackward(probs, dP, dP, B * h * T, S, scale);
+    const dQ = new Float32Array(q.size);
+    const dK_ = new Float32Array(k.size);
+    for (let b = 0; b < B; b++) {
+      // dQ_b,i (T, dK) = dScores (T, S) · K_b,i (S, dK)
+      be.gemm({
+        m: T, n: dK, k: S, a: dP, b: k.data, c: dQ,
+        aOffset: b * h * T * S, bOffset: b * S * d, ldb: d, cOffset: b * T * d, ldc: d,
+        batch: h, strideA: T * S, strideB: dK, strideC: dK,
+      });
+      // dK_b,i (S, dK) = dScoresᵀ (S, T) · Q_b,i (T, dK)
+      be.gemm({
+        m: S, n: dK, k: T, a: dP, b: q.data, c: dK_, transA: true,
+        aOffset: b * h * T * S, lda: S, bOffset: b * T * d, ldb: d, cOffset: b * S * d, ldc: d,
+        batch: h, strideA: T * S, strideB: dK, strideC: dK,
+      });
+    }
+    if (q.requiresGrad) q.accumulateGrad(dQ);
+    if (k.requiresGrad) k.accumulateGrad(dK_);
+    if (v.requiresGrad) v.accumulateGrad(dV);
+  });
+  return { out: result, weights: opts.keepWeights ? probs : null };
+}

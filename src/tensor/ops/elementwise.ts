@@ -1,0 +1,114 @@
+import { record } from "../autograd.js";
+import { Tensor } from "../tensor.js";
+
+/** numpy/PyTorch broadcasting of two shapes (trailing dimensions aligned). */
+export function broadcastShapes(a: readonly number[], b: readonly number[]): number[] {
+  const n = Math.max(a.length, b.length);
+  const out: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const da = a[a.length - n + i] ?? 1;
+    const db = b[b.length - n + i] ?? 1;
+    if (da !== db && da !== 1 && db !== 1) {
+      throw new Error(`cannot broadcast shapes [${a.join(", ")}] and [${b.join(", ")}]`);
+    }
+    out.push(da === 1 ? db : da);
+  }
+  return out;
+}
+
+/** For each element of `outShape`, the flat index into a tensor of `shape` broadcast to it. */
+function broadcastIndex(shape: readonly number[], outShape: readonly number[]): Int32Array {
+  const n = outShape.reduce((p, d) => p * d, 1);
+  const idx = new Int32Array(n);
+  const nd = outShape.length;
+  const strides = new Array<number>(nd).fill(0);
+  let s = 1;
+  for (let i = shape.length - 1; i >= 0; i--) {
+    const od = nd - shape.length + i;
+    strides[od] = shape[i] === 1 ? 0 : s;
+    s *= shape[i];
+  }
+  const counter = new Array<number>(nd).fill(0);
+  let flat = 0;
+  for (let i = 0; i < n; i++) {
+    idx[i] = flat;
+    for (let d = nd - 1; d >= 0; d--) {
+      counter[d]++;
+      flat += strides[d];
+      if (counter[d] < outShape[d]) break;
+      flat -= strides[d] * counter[d];
+      counter[d] = 0;
+    }
+  }
+  return idx;
+}
+
+function sameShape(a: readonly number[], b: readonly number[]): boolean {
+  return a.length === b.length && a.every((d, i) => d === b[i]);
+}
+
+type Binary = (x: number, y: number) => number;
+
+/**
+ * out = f(a, b) with broadcasting; the backward takes ∂f/∂a and ∂f/∂b as functions of (x, y, out-grad) and
+ * sums over broadcast dimensions.
+ */
+function binary(a: Tensor, b: Tensor, f: Binary, dfa: (x: number, y: number, g: number) => number,
+  dfb: (x: number, y: number, g: number) => number): Tensor {
+  const shape = broadcastShapes(a.shape, b.shape);
+  const n = shape.reduce((p, d) => p * d, 1);
+  const out = new Float32Array(n);
+  const same = sameShape(a.shape, shape) && sameShape(b.shape, shape);
+  const ia = same ? null : broadcastIndex(a.shape, shape);
+  const ib = same ? null : broadcastIndex(b.shape, shape);
+  const ad = a.data;
+  const bd = b.data;
+  if (same) for (let i = 0; i < n; i++) out[i] = f(ad[i], bd[i]);
+  else for (let i = 0; i < n; i++) out[i] = f(ad[ia![i]], bd[ib![i]]);
+  return record(out, shape, [a, b], (o) => {
+    const g = o.grad!;
+    if (a.requiresGrad) {
+      const ga = a.gradBuffer();
+      for (let i = 0; i < n; i++) {
+        const x = ad[ia ? ia[i] : i];
+        const y = bd[ib ? ib[i] : i];
+        ga[ia ? ia[i] : i] += dfa(x, y, g[i]);
+      }
+    }
+    if (b.requiresGrad) {
+      const gb = b.gradBuffer();
+      for (let i = 0; i < n; i++) {
+        const x = ad[ia ? ia[i] : i];
+        const y = bd[ib ? ib[i] : i];
+        gb[ib ? ib[i] : i] += dfb(x, y, g[i]);
+      }
+    }
+  });
+}
+
+export function add(a: Tensor, b: Tensor): Tensor {
+  return binary(a, b, (x, y) => x + y, (_x, _y, g) => g, (_x, _y, g) => g);
+}
+
+export function sub(a: Tensor, b: Tensor): Tensor {
+  return binary(a, b, (x, y) => x - y, (_x, _y, g) => g, (_x, _y, g) => -g);
+}
+
+export function mul(a: Tensor, b: Tensor): Tensor {
+  return binary(a, b, (x, y) => x * y, (_x, y, g) => g * y, (x, _y, g) => g * x);
+}
+
+export function div(a: Tensor, b: Tensor): Tensor {
+  return binary(a, b, (x, y) => x / y, (_x, y, g) => g / y, (x, y, g) => (-g * x) / (y * y));
+}
+
+/** out = s · a for a number s. */
+export function scale(a: Tensor, s: number): Tensor {
+  const out = new Float32Array(a.size);
+  for (let i = 0; i < a.size; i++) out[i] = s * a.data[i];
+  return record(out, a.shape, [a], (o) => {
+    const g = o.grad!;
+    const ga = a.gradBuffer();
+    for (let i = 0; i < ga.length; i++) ga[i] += s * g[i];
+  });
+}

@@ -1,0 +1,83 @@
+import { backend } from "../../backend/index.js";
+import { record } from "../autograd.js";
+import { Tensor } from "../tensor.js";
+
+/**
+ * y = x Wᵀ + b, as torch.nn.functional.linear: x (..., in), W (out, in), b (out) → (..., out).
+ * All leading dimensions are folded into one GEMM of `rows` = product of them.
+ */
+export function linear(x: Tensor, weight: Tensor, bias: Tensor | null): Tensor {
+  const [outF, inF] = weight.shape;
+  if (x.shape[x.ndim - 1] !== inF) {
+    throw new Error(`linear: input has ${x.shape[x.ndim - 1]} features, weight [${weight.shape.join(", ")}] expects ${inF}`);
+  }
+  const rows = x.size / inF;
+  const y = new Float32Array(rows * outF);
+  backend().gemm({ m: rows, n: outF, k: inF, a: x.data, b: weight.data, c: y, transB: true });
+  if (bias) {
+    const bd = bias.data;
+    for (let r = 0; r < rows; r++) {
+      const off = r * outF;
+      for (let j = 0; j < outF; j++) y[off + j] += bd[j];
+    }
+  }
+  const inputs = bias ? [x, weight, bias] : [x, weight];
+  return record(y, [...x.shape.slice(0, -1), outF], inputs, (o) => {
+    const dy = o.grad!; // (rows, out)
+    if (x.requiresGrad) {
+      // dx (rows, in) += dy (rows, out) · W (out, in)
+      backend().gemm({ m: rows, n: inF, k: outF, a: dy, b: weight.data, c: x.gradBuffer(), beta: 1 });
+    }
+    if (weight.requiresGrad) {
+      // dW (out, in) += dyᵀ (out, rows) · x (rows, in)
+      backend().gemm({ m: outF, n: inF, k: rows, a: dy, b: x.data, c: weight.gradBuffer(), transA: true, beta: 1 });
+    }
+    if (bias && bias.requiresGrad) {
+      const gb = bias.gradBuffer();
+      for (let r = 0; r < rows; r++) {
+        const off = r * outF;
+        for (let j = 0; j < outF; j++) gb[j] += dy[off + j];
+      }
+    }
+  });
+}
+
+/**
+ * Batched matrix product: a (..., m, k) · b (..., k, n) → (..., m, n), the same leading dimensions on both
+ * (or b 2-D, shared by every batch). transB reads b as (..., n, k).
+ */
+export function matmul(a: Tensor, b: Tensor, opts: { transB?: boolean } = {}): Tensor {
+  const transB = opts.transB ?? false;
+  const m = a.shape[a.ndim - 2];
+  const k = a.shape[a.ndim - 1];
+  const bk = transB ? b.shape[b.ndim - 1] : b.shape[b.ndim - 2];
+  const n = transB ? b.shape[b.ndim - 2] : b.shape[b.ndim - 1];
+  const lead = a.shape.slice(0, -2);
+  const batch = lead.reduce((p, d) => p * d, 1);
+  const shared = b.ndim === 2;
+  if (bk !== k || (!shared && (b.ndim !== a.ndim || b.shape.slice(0, -2).some((d, i) => d !== lead[i])))) {
+    throw new Error(`matmul: shapes [${a.shape.join(", ")}] and [${b.shape.join(", ")}]${transB ? "ᵀ" : ""} do not multiply`);
+  }
+  const strideB = shared ? 0 : k * n;
+  const out = new Float32Array(batch * m * n);
+  backend().gemm({ m, n, k, a: a.data, b: b.data, c: out, transB, batch, strideB });
+  return record(out, [...lead, m, n], [a, b], (o) => {
+    const dy = o.grad!;
+    if (a.requiresGrad) {
+      // da (m, k) += dy (m, n) · op(b)ᵀ
+      backend().gemm({ m, n: k, k: n, a: dy, b: b.data, c: a.gradBuffer(), transB: !transB, batch, strideB, beta: 1 });
+    }
+    if (b.requiresGrad) {
+      const gb = b.gradBuffer();
+      if (transB) {
+        // db (n, k) += dyᵀ (n, m) · a (m, k)
+        if (shared) for (let i = 0; i < batch; i++) backend().gemm({ m: n, n: k, k: m, a: dy, b: a.data, c: gb, transA: true, aOffset: i * m * n, bOffset: i * m * k, beta: 1 });
+        else backend().gemm({ m: n, n: k, k: m, a: dy, b: a.data, c: gb, transA: true, batch, beta: 1 });
+      } else {
+        // db (k, n) += aᵀ (k, m) · dy (m, n)
+        if (shared) for (let i = 0; i < batch; i++) backend().gemm({ m: k, n, k: m, a: a.data, b: dy, c: gb, transA: true, aOffset: i * m * k, bOffset: i * m * n, beta: 1 });
+        else backend().gemm({ m: k, n, k: m, a: a.data, b: dy, c: gb, transA: true, batch, beta: 1 });
+      }
+    }
+  });
+}

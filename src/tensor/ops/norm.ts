@@ -1,0 +1,24 @@
+import { backend } from "../../backend/index.js";
+import { record } from "../autograd.js";
+import { Tensor } from "../tensor.js";
+
+/** LayerNorm over the last dimension (Ba et al. 2016): (x − mean) / sqrt(var + eps) · γ + β. */
+export function layerNorm(x: Tensor, gamma: Tensor, beta: Tensor, eps: number): Tensor {
+  const cols = x.shape[x.ndim - 1];
+  if (gamma.size !== cols || beta.size !== cols) {
+    throw new Error(`layerNorm: input has ${cols} features, gamma/beta have ${gamma.size}/${beta.size}`);
+  }
+  const rows = x.size / cols;
+  const out = new Float32Array(x.size);
+  const mu = new Float32Array(rows);
+  const rstd = new Float32Array(rows);
+  backend().layerNorm(x.data, gamma.data, beta.data, out, mu, rstd, rows, cols, eps);
+  return record(out, x.shape, [x, gamma, beta], (o) => {
+    const dx = new Float32Array(x.size);
+    // the kernel accumulates into dGamma/dBeta, so pass scratch buffers when those grads are not wanted
+    const dGamma = gamma.requiresGrad ? gamma.gradBuffer() : new Float32Array(cols);
+    const dBeta = beta.requiresGrad ? beta.gradBuffer() : new Float32Array(cols);
+    backend().layerNormBackward(o.grad!, x.data, gamma.data, mu, rstd, dx, dGamma, dBeta, rows, cols);
+    if (x.requiresGrad) x.accumulateGrad(dx);
+  });
+}

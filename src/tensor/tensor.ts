@@ -1,0 +1,119 @@
+/**
+ * A Tensor is a row-major Float32Array with a shape and, when it takes part in a gradient computation, a
+ * grad buffer and the closure that pushes its grad to the tensors it was computed from (reverse-mode
+ * autograd, as micrograd and PyTorch do it). Ops live in ./ops, one family a file, forward beside backward.
+ */
+export class Tensor {
+  readonly shape: readonly number[];
+  data: Float32Array;
+  grad: Float32Array | null = null;
+  requiresGrad: boolean;
+  /** The tensors this one was computed from, and how to pass this one's grad on to them. */
+  parents: readonly Tensor[] = [];
+  backwardFn: (() => void) | null = null;
+
+  constructor(data: Float32Array, shape: readonly number[], requiresGrad = false) {
+    const size = shapeSize(shape);
+    if (data.length !== size) {
+      throw new Error(`Tensor: data has ${data.length} values but shape [${shape.join(", ")}] needs ${size}`);
+    }
+    this.data = data;
+    this.shape = [...shape];
+    this.requiresGrad = requiresGrad;
+  }
+
+  static zeros(shape: readonly number[], requiresGrad = false): Tensor {
+    return new Tensor(new Float32Array(shapeSize(shape)), shape, requiresGrad);
+  }
+
+  static from(values: ArrayLike<number>, shape: readonly number[], requiresGrad = false): Tensor {
+    return new Tensor(Float32Array.from(values), shape, requiresGrad);
+  }
+
+  static scalar(value: number): Tensor {
+    return new Tensor(Float32Array.of(value), []);
+  }
+
+  get size(): number {
+    return this.data.length;
+  }
+
+  get ndim(): number {
+    return this.shape.length;
+  }
+
+  /** The value of a one-element tensor. */
+  item(): number {
+    if (this.size !== 1) throw new Error(`item(): tensor has ${this.size} values, not 1`);
+    return this.data[0];
+  }
+
+  /** The grad buffer, allocated (zeroed) on first use. */
+  gradBuffer(): Float32Array {
+    if (!this.grad) this.grad = new Float32Array(this.size);
+    return this.grad;
+  }
+
+  /** grad += g */
+  accumulateGrad(g: Float32Array): void {
+    const buf = this.gradBuffer();
+    for (let i = 0; i < buf.length; i++) buf[i] += g[i];
+  }
+
+  /**
+   * Back-propagates from this tensor (a scalar loss unless `seed` is given). Frees the graph as it goes:
+   * intermediate tensors lose their grads and closures, leaves (parameters) keep their accumulated grads.
+   */
+  backward(seed?: Float32Array): void {
+    if (!seed && this.size !== 1) throw new Error(`backward(): needs a seed gradient for a tensor of ${this.size} values`);
+    const order = topologicalOrder(this);
+    this.accumulateGrad(seed ?? Float32Array.of(1));
+    for (let i = order.length - 1; i >= 0; i--) {
+      const t = order[i];
+      if (t.backwardFn && t.grad) t.backwardFn();
+      if (t.backwardFn) {
+        t.backwardFn = null;
+        t.parents = [];
+        t.grad = null;
+      }
+    }
+  }
+
+  /** A tensor with the same data and no history. */
+  detach(): Tensor {
+    return new Tensor(this.data, this.shape);
+  }
+}
+
+export function shapeSize(shape: readonly number[]): number {
+  let n = 1;
+  for (const d of shape) {
+    if (!Number.isInteger(d) || d < 0) throw new Error(`invalid shape [${shape.join(", ")}]`);
+    n *= d;
+  }
+  return n;
+}
+
+function topologicalOrder(root: Tensor): Tensor[] {
+  const order: Tensor[] = [];
+  const seen = new Set<Tensor>();
+  // iterative DFS: deep stacks of layers must not overflow the call stack
+  const stack: Array<[Tensor, number]> = [[root, 0]];
+  seen.add(root);
+  while (stack.length) {
+    const top = stack[stack.length - 1];
+    const [t, i] = top;
+    if (i < t.parents.length) {
+      top[1]++;
+      const p = t.parents[i];
+      if (!seen.has(p) && p.requiresGrad) {
+        seen.add(p);
+        stack.push([p, 0]);
+      }
+    } else {
+      order.push(t);
+      stack.pop();
+    }
+  }
+  return order;
+}

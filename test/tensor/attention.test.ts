@@ -1,0 +1,56 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { Rng, Tensor, attention } from "../../src/tensor/index.js";
+import { gradcheck, randTensor } from "../helpers/gradcheck.js";
+
+const rng = new Rng(11);
+
+test("attention gradients: padding, causal, cache offset, dropout", () => {
+  const B = 2, T = 3, S = 4, d = 6, h = 2;
+  const keyPad = Uint8Array.from([0, 0, 0, 0, 0, 0, 1, 1]);
+  const q = () => randTensor(rng, [B, T, d]);
+  const kv = () => randTensor(rng, [B, S, d]);
+  gradcheck("plain", (a, b, c) => attention(a, b, c, { numHeads: h }).out, [q(), kv(), kv()]);
+  gradcheck("padding", (a, b, c) => attention(a, b, c, { numHeads: h, keyPad }).out, [q(), kv(), kv()]);
+  gradcheck("causal offset 1", (a, b, c) => attention(a, b, c, { numHeads: h, keyPad, causal: true, queryOffset: 1 }).out, [q(), kv(), kv()]);
+  gradcheck("dropout", (a, b, c) => attention(a, b, c, { numHeads: 3, dropout: 0.2, rng: new Rng(3) }).out, [q(), kv(), kv()]);
+});
+
+/** Naive attention for one head, written out with loops: the independent truth for the fused op. */
+function naive(q: number[][], k: number[][], v: number[][], allowed: (t: number, s: number) => boolean): number[][] {
+  const dK = q[0].length;
+  return q.map((qt, t) => {
+    const scores = k.map((ks, s) => (allowed(t, s) ? qt.reduce((acc, x, j) => acc + x * ks[j], 0) / Math.sqrt(dK) : -Infinity));
+    const max = Math.max(...scores);
+    const e = scores.map((x) => (x === -Infinity ? 0 : Math.exp(x - max)));
+    const z = e.reduce((a, b) => a + b, 0);
+    return v[0].map((_, j) => e.reduce((acc, w, s) => acc + (w / z) * v[s][j], 0));
+  });
+}
+
+test("attention matches a naive per-head computation, scale 1/√dK", () => {
+  const B = 1, T = 3, S = 3, d = 4, h = 2, dK = 2;
+  const q = randTensor(rng, [B, T, d], -2, 2);
+  const k = randTensor(rng, [B, S, d], -2, 2);
+  const v = randTensor(rng, [B, S, d], -2, 2);
+  const keyPad = Uint8Array.from([0, 0, 1]);
+  const { out, weights } = attention(q, k, v, { numHeads: h, causal: true, keyPad, keepWeights: true });
+  for (let head = 0; head < h; head++) {
+    const slice = (t: Tensor, n: number) => Array.from({ length: n }, (_, r) => Array.from(t.data.slice(r * d + head * dK, r * d + head * dK + dK)));
+    const expected = naive(slice(q, T), slice(k, S), slice(v, S), (t, s) => s <= t && s !== 2);
+    for (let t = 0; t < T; t++) for (let j = 0; j < dK; j++) {
+      assert.ok(Math.abs(out.data[t * d + head * dK + j] - expected[t][j]) < 1e-5);
+    }
+  }
+  // causal: query 0 sees only key 0; padded key 2 gets weight 0 everywhere
+  assert.equal(weights![0 * 9 + 0 * 3 + 0], 1);
+  for (let i = 0; i < h * T; i++) assert.equal(weights![i * 3 + 2], 0);
+});
+
+test("a fully masked query row gives zeros, not NaN", () => {
+  const q = randTensor(rng, [1, 1, 2]);
+  const k = randTensor(rng, [1, 2, 2]);
+  const v = randTensor(rng, [1, 2, 2]);
+  const { out } = attention(q, k, v, { numHeads: 1, keyPad: Uint8Array.from([1, 1]) });
+  assert.deepEqual(Array.from(out.data), [0, 0]);
+});
