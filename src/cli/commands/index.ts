@@ -1,4 +1,6 @@
 import type { Command } from "commander";
+import { registerConformance } from "./conformance.js";
+import { registerInit } from "./init.js";
 
 /** Each command lives in its own file and registers itself on the program. */
-export const commands: Array<(program: Command) => void> = [];
+export const commands: Array<(program: Command) => void> = [registerInit, registerConformance];

@@ -1,0 +1,18 @@
+import type { Command } from "commander";
+import { formatResult, runCase } from "../../conformance/run-case.js";
+
+export function registerConformance(program: Command): void {
+  program
+    .command("conformance")
+    .description("run reference case folders (config.json, model.safetensors, case.json) and compare with PyTorch's numbers")
+    .argument("<dirs...>", "case folders")
+    .option("--json", "print the results as JSON")
+    .action((dirs: string[], opts: { json?: boolean }) => {
+      const results = dirs.map((d) => runCase(d));
+      if (opts.json) process.stdout.write(JSON.stringify(results, null, 2) + "\n");
+      else for (const r of results) process.stdout.write(formatResult(r) + "\n");
+      const failed = results.filter((r) => !r.ok).length;
+      if (!opts.json) process.stdout.write(`${results.length - failed} passed, ${failed} failed\n`);
+      if (failed > 0) process.exitCode = 1;
+    });
+}

@@ -1,0 +1,34 @@
+import type { Seq2Seq, TokenBatch } from "../models/index.js";
+import { tokenBatch } from "../models/index.js";
+import { noGrad } from "../tensor/index.js";
+
+/**
+ * Plain greedy decoding without a cache (the reference semantics): the encoder runs once; then each step runs
+ * the decoder over everything generated so far and appends the argmax of the last position. A row that has
+ * emitted eos continues with pad. Returns rows that start with bos.
+ */
+export function greedyDecodeUncached(model: Seq2Seq, src: TokenBatch, maxNewTokens: number): number[][] {
+  const { bos_id: bos, eos_id: eos, pad_id: pad, tgt_vocab_size: V } = model.config;
+  return noGrad(() => {
+    const enc = model.encode(src);
+    const out = Array.from({ length: src.batch }, () => [bos]);
+    const done = new Array<boolean>(src.batch).fill(false);
+    for (let step = 0; step < maxNewTokens && !done.every(Boolean); step++) {
+      const tgt = tokenBatch(out);
+      const logits = model.logits(model.decode(tgt, enc)); // (B, T, V)
+      const T = tgt.length;
+      for (let b = 0; b < src.batch; b++) {
+        if (done[b]) {
+          out[b].push(pad);
+          continue;
+        }
+        const off = (b * T + T - 1) * V;
+        let best = 0;
+        for (let j = 1; j < V; j++) if (logits.data[off + j] > logits.data[off + best]) best = j;
+        out[b].push(best);
+        done[b] = best === eos;
+      }
+    }
+    return out;
+  });
+}

@@ -1,0 +1,1 @@
+export { greedyDecodeUncached } from "./greedy.js";

@@ -1,0 +1,32 @@
+/** Token ids of a batch of sequences, padded to one length: (batch, length), row-major. */
+export interface TokenBatch {
+  ids: Int32Array;
+  batch: number;
+  length: number;
+}
+
+export function tokenBatch(rows: readonly (readonly number[])[], pad?: number): TokenBatch {
+  const length = Math.max(0, ...rows.map((r) => r.length));
+  const ids = new Int32Array(rows.length * length);
+  rows.forEach((r, b) => {
+    ids.set(r, b * length);
+    if (r.length < length) {
+      if (pad === undefined) throw new Error(`tokenBatch: rows of different lengths need a pad id`);
+      ids.fill(pad, b * length + r.length, (b + 1) * length);
+    }
+  });
+  return { ids, batch: rows.length, length };
+}
+
+/** (B, T) with 1 where the id is padding, or null when nothing is padded (attention skips the mask then). */
+export function paddingMask(batch: TokenBatch, padId: number): Uint8Array | null {
+  let any = false;
+  const mask = new Uint8Array(batch.ids.length);
+  for (let i = 0; i < mask.length; i++) {
+    if (batch.ids[i] === padId) {
+      mask[i] = 1;
+      any = true;
+    }
+  }
+  return any ? mask : null;
+}

@@ -1,0 +1,49 @@
+import type { AttentionCache } from "../nn/index.js";
+import { Embedding, EncoderStack, Linear, Module, PositionalEncoding } from "../nn/index.js";
+import { Rng, Tensor } from "../tensor/index.js";
+import { type TokenBatch, paddingMask } from "./batch.js";
+import { type DecoderOnlyConfig, layerOptions } from "./config.js";
+import { dropoutIf } from "./seq2seq.js";
+
+export interface DecoderOnlyOptions {
+  cache?: AttentionCache[];
+  offset?: number;
+  /** (B, offset + T) over all positions so far; default: from ids. */
+  keyPad?: Uint8Array | null;
+  keepWeights?: boolean;
+}
+
+/** GPT-style language model (architecture "decoder_only"): a stack of causal self-attention layers. */
+export class DecoderOnly extends Module {
+  readonly embed: Embedding;
+  readonly pos: PositionalEncoding;
+  readonly stack: EncoderStack;
+  readonly lmHead: Linear;
+
+  constructor(readonly config: DecoderOnlyConfig, readonly rng: Rng = new Rng(0)) {
+    super();
+    const c = config;
+    this.embed = this.addChild("embed", new Embedding(c.vocab_size, c.d_model, c.scale_embeddings));
+    this.pos = this.addChild("pos", new PositionalEncoding(c.positional, c.max_len, c.d_model));
+    this.stack = this.addChild("stack", new EncoderStack(layerOptions(c), c.num_layers, rng));
+    this.lmHead = this.addChild("lm_head", new Linear(c.d_model, c.vocab_size, false));
+  }
+
+  /** Hidden states (B, T, dModel). */
+  hidden(ids: TokenBatch, opts: DecoderOnlyOptions = {}): Tensor {
+    const keyPad = opts.keyPad !== undefined ? opts.keyPad : paddingMask(ids, this.config.pad_id);
+    let x = this.embed.forward(ids.ids, [ids.batch, ids.length]);
+    x = this.pos.forward(x, opts.offset ?? 0);
+    x = dropoutIf(x, this.training ? this.config.dropout : 0, this.rng);
+    return this.stack.forward(x, keyPad, true, opts.cache, opts.keepWeights);
+  }
+
+  logits(hidden: Tensor): Tensor {
+    return this.lmHead.forward(hidden); // (B, T, V)
+  }
+
+  /** Next-token logits (B, T, V) at every position. */
+  forward(ids: TokenBatch, opts: DecoderOnlyOptions = {}): Tensor {
+    return this.logits(this.hidden(ids, opts));
+  }
+}

@@ -1,0 +1,88 @@
+import {
+  DecoderStack, type DecoderLayerCache, Embedding, EncoderStack, Linear, Module, PositionalEncoding,
+} from "../nn/index.js";
+import { Rng, Tensor, dropout } from "../tensor/index.js";
+import { type TokenBatch, paddingMask } from "./batch.js";
+import { type Seq2SeqConfig, layerOptions } from "./config.js";
+
+/** nn.Transformer's two stacks, under the name `transformer` as in the PyTorch reference. */
+class EncoderDecoder extends Module {
+  readonly encoder: EncoderStack;
+  readonly decoder: DecoderStack;
+  constructor(cfg: Seq2SeqConfig, rng: Rng) {
+    super();
+    this.encoder = this.addChild("encoder", new EncoderStack(layerOptions(cfg), cfg.num_encoder_layers, rng));
+    this.decoder = this.addChild("decoder", new DecoderStack(layerOptions(cfg), cfg.num_decoder_layers, rng));
+  }
+}
+
+export interface Encoded {
+  memory: Tensor; // (B, S, dModel): the encoder's final output, the source of cross-attention keys/values
+  srcPad: Uint8Array | null; // (B, S)
+}
+
+export interface DecodeOptions {
+  /** Per-layer KV caches for incremental decoding; `tgt` then holds only the new positions. */
+  cache?: DecoderLayerCache[];
+  /** Position of tgt's first token (the number of tokens already in the cache). */
+  offset?: number;
+  /** (B, offset + T) padding mask over all target positions so far; default: from tgt's ids (no cache). */
+  tgtKeyPad?: Uint8Array | null;
+  keepWeights?: boolean;
+}
+
+/** The encoder-decoder Transformer of "Attention Is All You Need" (architecture "seq2seq"). */
+export class Seq2Seq extends Module {
+  readonly srcEmbed: Embedding;
+  readonly tgtEmbed: Embedding;
+  readonly srcPos: PositionalEncoding;
+  readonly tgtPos: PositionalEncoding;
+  readonly transformer: EncoderDecoder;
+  readonly generator: Linear;
+
+  constructor(readonly config: Seq2SeqConfig, readonly rng: Rng = new Rng(0)) {
+    super();
+    const c = config;
+    this.srcEmbed = this.addChild("src_embed", new Embedding(c.src_vocab_size, c.d_model, c.scale_embeddings));
+    this.tgtEmbed = this.addChild("tgt_embed", new Embedding(c.tgt_vocab_size, c.d_model, c.scale_embeddings));
+    this.srcPos = this.addChild("src_pos", new PositionalEncoding(c.positional, c.max_len, c.d_model));
+    this.tgtPos = this.addChild("tgt_pos", new PositionalEncoding(c.positional, c.max_len, c.d_model));
+    this.transformer = this.addChild("transformer", new EncoderDecoder(c, rng));
+    this.generator = this.addChild("generator", new Linear(c.d_model, c.tgt_vocab_size));
+  }
+
+  /** Runs the encoder once over the source: its output is what every decoder step attends to. */
+  encode(src: TokenBatch, keepWeights = false): Encoded {
+    const srcPad = paddingMask(src, this.config.pad_id);
+    let x = this.srcEmbed.forward(src.ids, [src.batch, src.length]); // (B, S, dModel)
+    x = this.srcPos.forward(x);
+    const p = this.training ? this.config.dropout : 0;
+    x = dropoutIf(x, p, this.rng);
+    return { memory: this.transformer.encoder.forward(x, srcPad, false, undefined, keepWeights), srcPad };
+  }
+
+  /** Decoder hidden states (B, T, dModel) for target ids, attending to the encoder output. */
+  decode(tgt: TokenBatch, enc: Encoded, opts: DecodeOptions = {}): Tensor {
+    const offset = opts.offset ?? 0;
+    const tgtPad = opts.tgtKeyPad !== undefined ? opts.tgtKeyPad : paddingMask(tgt, this.config.pad_id);
+    let y = this.tgtEmbed.forward(tgt.ids, [tgt.batch, tgt.length]); // (B, T, dModel)
+    y = this.tgtPos.forward(y, offset);
+    y = dropoutIf(y, this.training ? this.config.dropout : 0, this.rng);
+    return this.transformer.decoder.forward(y, enc.memory, tgtPad, enc.srcPad, opts.cache, opts.keepWeights);
+  }
+
+  /** The final linear layer: hidden (…, dModel) → logits over the target vocabulary (…, V). */
+  logits(hidden: Tensor): Tensor {
+    return this.generator.forward(hidden);
+  }
+
+  /** Teacher forcing: logits (B, T, V) for the decoder input (the target shifted right). */
+  forward(src: TokenBatch, tgtIn: TokenBatch): Tensor {
+    return this.logits(this.decode(tgtIn, this.encode(src)));
+  }
+}
+
+/** Dropout on the summed embeddings (paper §5.4), a no-op when p is 0. */
+export function dropoutIf(x: Tensor, p: number, rng: Rng): Tensor {
+  return p > 0 ? dropout(x, p, rng) : x;
+}

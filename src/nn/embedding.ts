@@ -1,0 +1,19 @@
+import { Tensor, embedding, scale } from "../tensor/index.js";
+import { Module } from "./module.js";
+
+/**
+ * Learned token embeddings (paper §3.4): ids (B, T) → (B, T, dModel), multiplied by √dModel when
+ * `scaleBySqrtDModel`, so that they are not drowned by the positional encoding added next.
+ */
+export class Embedding extends Module {
+  readonly weight: Tensor;
+  constructor(readonly vocabSize: number, readonly dModel: number, readonly scaleBySqrtDModel: boolean) {
+    super();
+    this.weight = this.addParameter("weight", [vocabSize, dModel]);
+  }
+
+  forward(ids: Int32Array, shape: readonly [number, number]): Tensor {
+    const x = embedding(this.weight, ids, shape); // (B, T, dModel)
+    return this.scaleBySqrtDModel ? scale(x, Math.sqrt(this.dModel)) : x;
+  }
+}

@@ -1,0 +1,97 @@
+import { Tensor, add, dropout } from "../tensor/index.js";
+import type { Rng } from "../tensor/index.js";
+import { type AttentionCache, MultiHeadAttention } from "./attention.js";
+import { type Activation, feedForward } from "./feed-forward.js";
+import { LayerNorm } from "./layer-norm.js";
+import { Linear } from "./linear.js";
+import { Module } from "./module.js";
+
+export interface LayerOptions {
+  dModel: number;
+  numHeads: number;
+  dFF: number;
+  dropout: number;
+  activation: Activation;
+  /** false: post-LN as in the paper, x = LN(x + Sublayer(x)); true: pre-LN, x = x + Sublayer(LN(x)). */
+  normFirst: boolean;
+  layerNormEps: number;
+}
+
+/**
+ * The residual connection around a sublayer, with its LayerNorm and dropout (paper §5.4):
+ * post-LN: LN(x + Dropout(f(x))); pre-LN: x + Dropout(f(LN(x))).
+ */
+function sublayerConnection(x: Tensor, norm: LayerNorm, f: (y: Tensor) => Tensor, normFirst: boolean, p: number, rng: Rng): Tensor {
+  if (normFirst) return add(x, dropout(f(norm.forward(x)), p, rng));
+  return norm.forward(add(x, dropout(f(x), p, rng)));
+}
+
+/** One encoder layer (paper §3.1): self-attention then feed-forward, each a residual sublayer. */
+export class EncoderLayer extends Module {
+  readonly selfAttn: MultiHeadAttention;
+  readonly linear1: Linear;
+  readonly linear2: Linear;
+  readonly norm1: LayerNorm;
+  readonly norm2: LayerNorm;
+
+  constructor(readonly opts: LayerOptions, private readonly rng: Rng) {
+    super();
+    const { dModel, dFF, layerNormEps } = opts;
+    this.selfAttn = this.addChild("self_attn", new MultiHeadAttention(dModel, opts.numHeads, opts.dropout, rng));
+    this.linear1 = this.addChild("linear1", new Linear(dModel, dFF));
+    this.linear2 = this.addChild("linear2", new Linear(dFF, dModel));
+    this.norm1 = this.addChild("norm1", new LayerNorm(dModel, layerNormEps));
+    this.norm2 = this.addChild("norm2", new LayerNorm(dModel, layerNormEps));
+  }
+
+  /** x (B, T, dModel). `causal` makes it a GPT block (decoder-only models reuse the encoder layer). */
+  forward(x: Tensor, keyPad: Uint8Array | null, causal = false, cache?: AttentionCache, keepWeights = false): Tensor {
+    const p = this.training ? this.opts.dropout : 0;
+    const { normFirst, activation } = this.opts;
+    x = sublayerConnection(x, this.norm1, (y) => this.selfAttn.forward(y, null, { keyPad, causal, cache, keepWeights }), normFirst, p, this.rng);
+    return sublayerConnection(x, this.norm2, (y) => feedForward(y, this.linear1, this.linear2, activation, p, this.rng), normFirst, p, this.rng);
+  }
+}
+
+export interface DecoderLayerCache {
+  self: AttentionCache;
+  cross: AttentionCache;
+}
+
+/**
+ * One decoder layer (paper §3.1): masked self-attention, then encoder-decoder (cross) attention whose keys
+ * and values come from the encoder's final output, then feed-forward.
+ */
+export class DecoderLayer extends Module {
+  readonly selfAttn: MultiHeadAttention;
+  readonly crossAttn: MultiHeadAttention;
+  readonly linear1: Linear;
+  readonly linear2: Linear;
+  readonly norm1: LayerNorm;
+  readonly norm2: LayerNorm;
+  readonly norm3: LayerNorm;
+
+  constructor(readonly opts: LayerOptions, private readonly rng: Rng) {
+    super();
+    const { dModel, dFF, layerNormEps, numHeads } = opts;
+    this.selfAttn = this.addChild("self_attn", new MultiHeadAttention(dModel, numHeads, opts.dropout, rng));
+    this.crossAttn = this.addChild("multihead_attn", new MultiHeadAttention(dModel, numHeads, opts.dropout, rng));
+    this.linear1 = this.addChild("linear1", new Linear(dModel, dFF));
+    this.linear2 = this.addChild("linear2", new Linear(dFF, dModel));
+    this.norm1 = this.addChild("norm1", new LayerNorm(dModel, layerNormEps));
+    this.norm2 = this.addChild("norm2", new LayerNorm(dModel, layerNormEps));
+    this.norm3 = this.addChild("norm3", new LayerNorm(dModel, layerNormEps));
+  }
+
+  /** y (B, T, dModel) over memory (B, S, dModel). */
+  forward(
+    y: Tensor, memory: Tensor, tgtKeyPad: Uint8Array | null, memKeyPad: Uint8Array | null,
+    cache?: DecoderLayerCache, keepWeights = false,
+  ): Tensor {
+    const p = this.training ? this.opts.dropout : 0;
+    const { normFirst, activation } = this.opts;
+    y = sublayerConnection(y, this.norm1, (z) => this.selfAttn.forward(z, null, { keyPad: tgtKeyPad, causal: true, cache: cache?.self, keepWeights }), normFirst, p, this.rng);
+    y = sublayerConnection(y, this.norm2, (z) => this.crossAttn.forward(z, memory, { keyPad: memKeyPad, cache: cache?.cross, keepWeights }), normFirst, p, this.rng);
+    return sublayerConnection(y, this.norm3, (z) => feedForward(z, this.linear1, this.linear2, activation, p, this.rng), normFirst, p, this.rng);
+  }
+}

@@ -1,0 +1,47 @@
+import { Tensor, add, narrow, reshape } from "../tensor/index.js";
+import { Module } from "./module.js";
+
+/**
+ * The paper's sinusoidal table (§3.5): PE[pos, 2i] = sin(pos / 10000^(2i/dModel)), PE[pos, 2i+1] = cos(same).
+ * (maxLen, dModel), computed in float64 and rounded once, as the PyTorch reference does.
+ */
+export function sinusoidalPositions(maxLen: number, dModel: number): Float32Array {
+  const pe = new Float32Array(maxLen * dModel);
+  for (let pos = 0; pos < maxLen; pos++) {
+    for (let i = 0; 2 * i < dModel; i++) {
+      const angle = pos / Math.pow(10000, (2 * i) / dModel);
+      pe[pos * dModel + 2 * i] = Math.sin(angle);
+      if (2 * i + 1 < dModel) pe[pos * dModel + 2 * i + 1] = Math.cos(angle);
+    }
+  }
+  return pe;
+}
+
+/**
+ * Adds position information to (B, T, dModel) embeddings, starting at position `offset` (non-zero while
+ * decoding with a cache): the fixed sinusoidal table, or a learned table stored as `weight` (maxLen, dModel).
+ */
+export class PositionalEncoding extends Module {
+  readonly weight: Tensor | null;
+  private readonly table: Tensor | null;
+  constructor(readonly kind: "sinusoidal" | "learned", readonly maxLen: number, readonly dModel: number) {
+    super();
+    if (kind === "learned") {
+      this.weight = this.addParameter("weight", [maxLen, dModel]);
+      this.table = null;
+    } else {
+      this.weight = null;
+      this.table = new Tensor(sinusoidalPositions(maxLen, dModel), [maxLen, dModel]);
+    }
+  }
+
+  forward(x: Tensor, offset = 0): Tensor {
+    const T = x.shape[1];
+    if (offset + T > this.maxLen) {
+      throw new RangeError(`positions ${offset}..${offset + T - 1} exceed the model's max_len ${this.maxLen}`);
+    }
+    const table = this.weight ?? this.table!;
+    const rows = narrow(table, 0, offset, T); // (T, dModel)
+    return add(x, reshape(rows, [1, T, this.dModel])); // (B, T, dModel)
+  }
+}
