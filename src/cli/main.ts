@@ -6,7 +6,7 @@ const program = new Command();
 program
   .name("transformer")
   .description("Train, run and inspect Transformers (seq2seq, decoder-only, encoder-only) in TypeScript")
-  .showHelpAfterError();
+  .showSuggestionAfterError();
 for (const register of commands) register(program);
 
 program.parseAsync(process.argv).catch((err: unknown) => {

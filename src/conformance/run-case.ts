@@ -2,9 +2,8 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { CheckpointError } from "../errors.js";
 import { greedyDecodeUncached } from "../generate/index.js";
-import {
-  type Model, type Seq2Seq, type TokenBatch, loadCheckpoint, tokenBatch,
-} from "../models/index.js";
+import { type Model, type Seq2Seq, type TokenBatch, tokenBatch } from "../models/index.js";
+import { loadCheckpoint } from "../models/checkpoint.js";
 import { readSafetensors } from "../models/safetensors-file.js";
 import { Adam, type TrainBatch, clipGradNorm, forwardLoss, noamRate } from "../train/index.js";
 import { type Comparison, type Tolerance, combine, compare } from "./compare.js";

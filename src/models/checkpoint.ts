@@ -2,10 +2,10 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { CheckpointError } from "../errors.js";
 import { Rng } from "../tensor/index.js";
-import { writeFileAtomic } from "./atomic-write.js";
+import { writeFileAtomic } from "../io/atomic-write.js";
 import { type Model, buildModel } from "./build.js";
 import { type ModelConfig, parseConfig } from "./config.js";
-import type { NamedTensor } from "./safetensors.js";
+import { loadStateDict, stateDict } from "./state-dict.js";
 import { readSafetensors, writeSafetensors } from "./safetensors-file.js";
 
 export const CONFIG_FILE = "config.json";
@@ -25,34 +25,6 @@ export function readConfig(dir: string): ModelConfig {
   return parseConfig(raw, file);
 }
 
-/**
- * Copies named tensors into the model's parameters, refusing missing and unexpected names and wrong shapes:
- * the same strictness as PyTorch's load_state_dict(strict=True), one line per problem.
- */
-export function loadStateDict(model: Model, tensors: Map<string, NamedTensor>, file: string): void {
-  const params = new Map(model.namedParameters());
-  for (const name of tensors.keys()) {
-    if (!params.has(name)) {
-      throw new CheckpointError(`${file}: unexpected tensor "${name}" (not a parameter of a ${model.config.architecture} model with this config)`);
-    }
-  }
-  for (const [name, p] of params) {
-    const t = tensors.get(name);
-    if (!t) throw new CheckpointError(`${file}: missing tensor "${name}" of shape [${p.shape.join(", ")}]`);
-    if (t.shape.length !== p.shape.length || t.shape.some((d, i) => d !== p.shape[i])) {
-      throw new CheckpointError(
-        `${file}: tensor "${name}" has shape [${t.shape.join(", ")}], expected [${p.shape.join(", ")}] from config.json`,
-      );
-    }
-  }
-  for (const [name, p] of params) p.data.set(tensors.get(name)!.data);
-}
-
-/** The model's parameters by PyTorch state_dict name. */
-export function stateDict(model: Model): Map<string, NamedTensor> {
-  return new Map(model.namedParameters().map(([n, t]) => [n, { shape: [...t.shape], data: t.data }]));
-}
-
 /** Loads DIR/config.json and DIR/model.safetensors into a ready model (in eval mode). */
 export function loadCheckpoint(dir: string, rng: Rng = new Rng(0)): { config: ModelConfig; model: Model } {
   const config = readConfig(dir);
@@ -69,8 +41,8 @@ export function loadCheckpoint(dir: string, rng: Rng = new Rng(0)): { config: Mo
  * Writes the model as DIR/model.safetensors and DIR/config.json, each atomically (temp file + rename), weights
  * first: an interrupted save leaves either the old or the new file in each place, never a torn one.
  */
-export function saveCheckpoint(dir: string, model: Model): void {
+export function saveCheckpoint(dir: string, model: Model, metadata: Record<string, string> = {}): void {
   fs.mkdirSync(dir, { recursive: true });
-  writeSafetensors(path.join(dir, WEIGHTS_FILE), stateDict(model), { format: "pt", created_by: "transformer" });
+  writeSafetensors(path.join(dir, WEIGHTS_FILE), stateDict(model), { format: "pt", created_by: "transformer", ...metadata });
   writeFileAtomic(path.join(dir, CONFIG_FILE), JSON.stringify(model.config, null, 2) + "\n");
 }

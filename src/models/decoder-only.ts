@@ -8,8 +8,10 @@ import { dropoutIf } from "./seq2seq.js";
 export interface DecoderOnlyOptions {
   cache?: AttentionCache[];
   offset?: number;
-  /** (B, offset + T) over all positions so far; default: from ids. */
+  /** (B, offset + T) over all positions so far; default: from ids (only without a filled cache). */
   keyPad?: Uint8Array | null;
+  /** (B, T) position of each token, for left-padded prompts; default: offset + t for every row. */
+  positions?: Int32Array;
   keepWeights?: boolean;
 }
 
@@ -31,9 +33,11 @@ export class DecoderOnly extends Module {
 
   /** Hidden states (B, T, dModel). */
   hidden(ids: TokenBatch, opts: DecoderOnlyOptions = {}): Tensor {
+    const offset = opts.offset ?? 0;
+    if (opts.keyPad === undefined && offset > 0) throw new Error("DecoderOnly: decoding after cached positions needs keyPad over all of them (or null)");
     const keyPad = opts.keyPad !== undefined ? opts.keyPad : paddingMask(ids, this.config.pad_id);
     let x = this.embed.forward(ids.ids, [ids.batch, ids.length]);
-    x = this.pos.forward(x, opts.offset ?? 0);
+    x = opts.positions ? this.pos.forwardAt(x, opts.positions) : this.pos.forward(x, offset);
     x = dropoutIf(x, this.training ? this.config.dropout : 0, this.rng);
     return this.stack.forward(x, keyPad, true, opts.cache, opts.keepWeights);
   }

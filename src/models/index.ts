@@ -5,4 +5,5 @@ export { DecoderOnly, type DecoderOnlyOptions } from "./decoder-only.js";
 export { EncoderOnly } from "./encoder-only.js";
 export { buildModel, type Model } from "./build.js";
 export { initParameters } from "./init.js";
-export { loadCheckpoint, saveCheckpoint, readConfig, loadStateDict, stateDict, CONFIG_FILE, WEIGHTS_FILE } from "./checkpoint.js";
+export { loadStateDict, stateDict } from "./state-dict.js";
+export { parseSafetensors, serializeSafetensors, type NamedTensor } from "./safetensors.js";

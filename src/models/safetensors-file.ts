@@ -5,7 +5,7 @@
 import fs from 'node:fs';
 import { constants as bufferConstants } from 'node:buffer';
 import { CheckpointError } from '../errors.js';
-import { writeFileAtomic } from './atomic-write.js';
+import { writeFileAtomic } from '../io/atomic-write.js';
 import {
   checkHeaderLength,
   parseSafetensors,

@@ -26,7 +26,7 @@ export interface DecodeOptions {
   cache?: DecoderLayerCache[];
   /** Position of tgt's first token (the number of tokens already in the cache). */
   offset?: number;
-  /** (B, offset + T) padding mask over all target positions so far; default: from tgt's ids (no cache). */
+  /** (B, offset + T) padding mask over all target positions so far; default: from tgt's ids (only at offset 0). */
   tgtKeyPad?: Uint8Array | null;
   keepWeights?: boolean;
 }
@@ -64,6 +64,7 @@ export class Seq2Seq extends Module {
   /** Decoder hidden states (B, T, dModel) for target ids, attending to the encoder output. */
   decode(tgt: TokenBatch, enc: Encoded, opts: DecodeOptions = {}): Tensor {
     const offset = opts.offset ?? 0;
+    if (opts.tgtKeyPad === undefined && offset > 0) throw new Error("Seq2Seq.decode: decoding after cached positions needs tgtKeyPad over all of them (or null)");
     const tgtPad = opts.tgtKeyPad !== undefined ? opts.tgtKeyPad : paddingMask(tgt, this.config.pad_id);
     let y = this.tgtEmbed.forward(tgt.ids, [tgt.batch, tgt.length]); // (B, T, dModel)
     y = this.tgtPos.forward(y, offset);

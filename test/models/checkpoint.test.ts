@@ -5,9 +5,8 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { fileURLToPath } from "node:url";
 import { CheckpointError, ConfigError } from "../../src/errors.js";
-import {
-  buildModel, initParameters, loadCheckpoint, parseConfig, saveCheckpoint, type ModelConfig,
-} from "../../src/models/index.js";
+import { buildModel, initParameters, parseConfig, type ModelConfig } from "../../src/models/index.js";
+import { loadCheckpoint, saveCheckpoint } from "../../src/models/checkpoint.js";
 import { serializeSafetensors } from "../../src/models/safetensors.js";
 import { readSafetensors } from "../../src/models/safetensors-file.js";
 

@@ -1,7 +1,8 @@
 import * as fs from "node:fs";
 import type { Command } from "commander";
 import { CheckpointError, OptionError } from "../../errors.js";
-import { buildModel, initParameters, parseConfig, saveCheckpoint } from "../../models/index.js";
+import { buildModel, initParameters, parseConfig } from "../../models/index.js";
+import { saveCheckpoint } from "../../models/checkpoint.js";
 
 export function registerInit(program: Command): void {
   program

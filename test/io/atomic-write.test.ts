@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { writeFileAtomic, writeFileAtomicAsync } from '../../src/models/atomic-write.js';
+import { writeFileAtomic, writeFileAtomicAsync } from '../../src/io/atomic-write.js';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'atomic-write-test-'));
 process.on('exit', () => fs.rmSync(tmp, { recursive: true, force: true }));

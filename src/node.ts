@@ -1,0 +1,10 @@
+/** transformer for Node.js: everything in the browser-safe API, plus files and the training loop. */
+export * from "./index.js";
+export { loadCheckpoint, saveCheckpoint, readConfig, CONFIG_FILE, WEIGHTS_FILE } from "./models/checkpoint.js";
+export { readSafetensors, writeSafetensors } from "./models/safetensors-file.js";
+export { writeFileAtomic } from "./io/atomic-write.js";
+export { loadTokenizer, saveTokenizer } from "./tokenizer/file.js";
+export * as data from "./data/index.js";
+export * as evaluation from "./eval/index.js";
+export { trainModel, evaluate, type TrainOptions, type TrainResult } from "./train/trainer.js";
+export { PRESETS, presetConfig } from "./train/presets.js";

@@ -1,0 +1,74 @@
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { CheckpointError } from "../errors.js";
+import { writeFileAtomic } from "../io/atomic-write.js";
+import type { NamedTensor } from "../models/safetensors.js";
+import { readSafetensors, writeSafetensors } from "../models/safetensors-file.js";
+import type { Adam } from "./optimizer.js";
+
+export const STATE_FILE = "training_state.json";
+export const OPTIMIZER_FILE = "optimizer.safetensors";
+
+/** Everything besides the weights that a resumed run needs to continue exactly where it stopped. */
+export interface TrainingState {
+  /** Optimizer steps taken. */
+  step: number;
+  /** Epoch in progress and how many of its batches were consumed. */
+  epoch: number;
+  batchInEpoch: number;
+  /** The dropout RNG's state. */
+  rng: number[];
+  bestValidLoss: number | null;
+  elapsedSeconds: number;
+  tokensSeen: number;
+  /** The options the run was started with (data files, schedule, seed, ...). */
+  options: Record<string, unknown>;
+}
+
+/** Adam's moments as m.NAME / v.NAME tensors, its step count in the metadata. */
+export function saveOptimizer(file: string, opt: Adam, step: number): void {
+  const tensors = new Map<string, NamedTensor>();
+  for (const [name, p] of opt.params) {
+    const s = opt.slots.get(name)!;
+    tensors.set(`m.${name}`, { shape: [...p.shape], data: s.m });
+    tensors.set(`v.${name}`, { shape: [...p.shape], data: s.v });
+  }
+  writeSafetensors(file, tensors, { adam_step: String(opt.stepCount), training_step: String(step) });
+}
+
+export function loadOptimizer(file: string, opt: Adam, expectedStep: number): void {
+  if (!fs.existsSync(file)) throw new CheckpointError(`${file}: missing (needed to resume training)`);
+  const { tensors, metadata } = readSafetensors(file);
+  if (Number(metadata.training_step) !== expectedStep) {
+    throw new CheckpointError(`${file}: saved at step ${metadata.training_step}, but ${STATE_FILE} says step ${expectedStep} (an interrupted save?)`);
+  }
+  for (const [name, p] of opt.params) {
+    for (const which of ["m", "v"] as const) {
+      const t = tensors.get(`${which}.${name}`);
+      if (!t) throw new CheckpointError(`${file}: missing tensor "${which}.${name}"`);
+      if (t.data.length !== p.size) throw new CheckpointError(`${file}: tensor "${which}.${name}" has ${t.data.length} values, expected ${p.size}`);
+      opt.slots.get(name)![which].set(t.data);
+    }
+  }
+  opt.stepCount = Number(metadata.adam_step);
+}
+
+export function saveState(dir: string, state: TrainingState): void {
+  writeFileAtomic(path.join(dir, STATE_FILE), JSON.stringify(state, null, 2) + "\n");
+}
+
+export function loadState(dir: string): TrainingState {
+  const file = path.join(dir, STATE_FILE);
+  if (!fs.existsSync(file)) throw new CheckpointError(`${file}: missing (the folder is not a training run to resume)`);
+  let s: TrainingState;
+  try {
+    s = JSON.parse(fs.readFileSync(file, "utf8"));
+  } catch (e) {
+    throw new CheckpointError(`${file}: not valid JSON (${(e as Error).message})`);
+  }
+  for (const k of ["step", "epoch", "batchInEpoch"] as const) {
+    if (!Number.isInteger(s[k]) || s[k] < 0) throw new CheckpointError(`${file}: "${k}" must be a non-negative integer`);
+  }
+  if (!Array.isArray(s.rng) || s.rng.length !== 4) throw new CheckpointError(`${file}: "rng" must be 4 numbers`);
+  return s;
+}

@@ -1,0 +1,58 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { fileURLToPath } from "node:url";
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../..");
+const CLI = path.join(ROOT, "dist/src/cli/main.js");
+
+function train(...args: string[]) {
+  return spawnSync(process.execPath, [CLI, "train", ...args], { encoding: "utf8" });
+}
+
+/** Exit 1 with exactly one line on stderr matching `pattern`, and no stack trace. */
+function oneLineError(r: ReturnType<typeof train>, pattern: RegExp): void {
+  assert.notEqual(r.status, 0, r.stdout);
+  const lines = r.stderr.trim().split("\n").filter((l) => !l.startsWith("trained ") && !l.includes("npm warn"));
+  assert.equal(lines.length, 1, r.stderr);
+  assert.match(lines[0], pattern);
+  assert.doesNotMatch(r.stderr, /\n\s+at /);
+}
+
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "train-cli-"));
+const out = path.join(tmp, "out");
+
+test("missing data file", () => {
+  oneLineError(train("--data", path.join(tmp, "nope.tsv"), "--out", out, "--steps", "1"), /--data .*nope\.tsv: file not found/);
+});
+
+test("empty data file", () => {
+  const f = path.join(tmp, "empty.tsv");
+  fs.writeFileSync(f, "");
+  oneLineError(train("--data", f, "--out", out, "--steps", "1"), /empty\.tsv.*empty/i);
+});
+
+test("malformed TSV row names file and line; --on-bad-row skip counts it", () => {
+  const f = path.join(tmp, "bad.tsv");
+  fs.writeFileSync(f, "english\tspanish\nhello\thola\nbroken row without tab\nbye\tadiós\n");
+  oneLineError(train("--data", f, "--out", out, "--steps", "1", "--vocab-size", "300"), /bad\.tsv:3: /);
+  assert.ok(!fs.existsSync(out), "nothing written when the data is refused");
+});
+
+test("unknown preset and unknown option", () => {
+  const f = path.join(tmp, "ok.tsv");
+  fs.writeFileSync(f, "english\tspanish\nhello\thola\n");
+  oneLineError(train("--data", f, "--out", out, "--steps", "1", "--preset", "huge"), /--preset.*huge.*(tiny|Allowed)/);
+  oneLineError(train("--data", f, "--out", out, "--steps", "1", "--frobnicate"), /unknown option '--frobnicate'/);
+  oneLineError(train("--data", f, "--out", out, "--steps", "x"), /--steps.*expected an integer/);
+  oneLineError(train("--data", f, "--out", out), /--steps N or --minutes M/);
+});
+
+test("missing column lists the columns found", () => {
+  const f = path.join(tmp, "cols.tsv");
+  fs.writeFileSync(f, "en\tes\nhello\thola\n");
+  oneLineError(train("--data", f, "--out", out, "--steps", "1"), /cols\.tsv.*english.*(en|found)/);
+});
