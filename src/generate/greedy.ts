@@ -1,6 +1,6 @@
-import type { Seq2Seq, TokenBatch } from "../models/index.js";
-import { tokenBatch } from "../models/index.js";
-import { noGrad } from "../tensor/index.js";
+import { type TokenBatch, tokenBatch } from "../models/batch.js";
+import type { Seq2Seq } from "../models/seq2seq.js";
+import { narrow, noGrad } from "../tensor/index.js";
 
 /**
  * Plain greedy decoding without a cache (the reference semantics): the encoder runs once; then each step runs
@@ -15,14 +15,15 @@ export function greedyDecodeUncached(model: Seq2Seq, src: TokenBatch, maxNewToke
     const done = new Array<boolean>(src.batch).fill(false);
     for (let step = 0; step < maxNewTokens && !done.every(Boolean); step++) {
       const tgt = tokenBatch(out);
-      const logits = model.logits(model.decode(tgt, enc)); // (B, T, V)
       const T = tgt.length;
+      const hidden = model.decode(tgt, enc); // (B, T, dModel): every position again, no cache
+      const logits = model.logits(narrow(hidden, 1, T - 1, 1)); // (B, 1, V): only the last position is read
       for (let b = 0; b < src.batch; b++) {
         if (done[b]) {
           out[b].push(pad);
           continue;
         }
-        const off = (b * T + T - 1) * V;
+        const off = b * V;
         let best = 0;
         for (let j = 1; j < V; j++) if (logits.data[off + j] > logits.data[off + best]) best = j;
         out[b].push(best);

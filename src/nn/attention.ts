@@ -74,6 +74,9 @@ export class MultiHeadAttention extends Module {
       cache.k = k;
       cache.v = v;
     }
+    if (opts.keyPad && opts.keyPad.length !== k.shape[0] * k.shape[1]) {
+      throw new Error(`MultiHeadAttention: keyPad has ${opts.keyPad.length} entries, expected ${k.shape[0]}×${k.shape[1]} (batch × keys, cached ones included)`);
+    }
     const p = this.training ? this.dropout : 0;
     const { out, weights } = attention(q, k, v, {
       numHeads: this.numHeads,

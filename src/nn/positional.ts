@@ -1,4 +1,4 @@
-import { Tensor, add, narrow, reshape } from "../tensor/index.js";
+import { Tensor, add, embedding, narrow, reshape } from "../tensor/index.js";
 import { Module } from "./module.js";
 
 /**
@@ -43,5 +43,18 @@ export class PositionalEncoding extends Module {
     const table = this.weight ?? this.table!;
     const rows = narrow(table, 0, offset, T); // (T, dModel)
     return add(x, reshape(rows, [1, T, this.dModel])); // (B, T, dModel)
+  }
+
+  /**
+   * Like forward, but each token has its own position: `positions` (B, T) row-major. Decoding a batch of
+   * left-padded prompts uses it so that every prompt starts at position 0, as it would alone.
+   */
+  forwardAt(x: Tensor, positions: Int32Array): Tensor {
+    const [B, T] = x.shape;
+    if (positions.length !== B * T) throw new Error(`positions has ${positions.length} entries, expected ${B}×${T}`);
+    for (const p of positions) {
+      if (p < 0 || p >= this.maxLen) throw new RangeError(`position ${p} exceeds the model's max_len ${this.maxLen}`);
+    }
+    return add(x, embedding(this.weight ?? this.table!, positions, [B, T])); // (B, T, dModel)
   }
 }
