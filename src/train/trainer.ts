@@ -342,7 +342,8 @@ export async function trainModel(given: TrainOptions & { resume?: string; explic
   const evaluatedNow = state.step % o.evalEvery === 0 && state.step > startStep;
   const best = !evaluatedNow ? runEval() ?? false : state.bestValidLoss === lastValid && lastValid !== null;
   state.elapsedSeconds = elapsedBefore + (Date.now() - start) / 1000;
-  if (savedStep !== state.step) save(best);
+  // save unless this very state is on disk already (an evaluation after the last save can change best/)
+  if (savedStep !== state.step || (!evaluatedNow && best)) save(best);
   return { step: state.step, interrupted: signal.stop, finalTrainLoss: lastLoss, validLoss: lastValid, baselineLoss: baseline };
 }
 
