@@ -10,3 +10,4 @@ export * from "./models/index.js";
 export { Tokenizer, SPECIAL_TOKENS, type EncodeOptions as TokenizerEncodeOptions, type DecodeOptions as TokenizerDecodeOptions } from "./tokenizer/index.js";
 export * from "./train/index.js";
 export * as generation from "./generate/index.js";
+export * as inspect from "./inspect/index.js";

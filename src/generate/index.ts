@@ -1,1 +1,15 @@
+/** Decoding: a KV-cached step decoder driven by greedy search, beam search or sampling; streaming. */
 export { greedyDecodeUncached } from "./greedy.js";
+export { type GenerationConfig, type ResolvedGenerationConfig, type SearchStrategy, resolveGenerationConfig } from "./config.js";
+export {
+  generate, prepareSearch, type GenerationOutput, type GenerativeModel, DEFAULT_MAX_NEW_TOKENS, SOURCE_LENGTH_MARGIN,
+} from "./generate.js";
+export { stream, IncrementalDetokenizer, type Detokenizer, type StreamPiece, type StreamOptions } from "./stream.js";
+export { type FinishReason, type Hypothesis, type TokenEvent, type SearchSetup, tokenSearch } from "./search.js";
+export { beamSearch, lengthPenalty } from "./beam.js";
+export {
+  type LogitsProcessor, repetitionPenalty, temperature, topK, topP, buildProcessors, softmax, logSoftmaxInPlace, logProbOf,
+} from "./logits-processors.js";
+export { argmax, sampleIndex } from "./samplers.js";
+export { type StepDecoder, Seq2SeqStepDecoder, DecoderOnlyStepDecoder } from "./step-decoder.js";
+export { selectRows, selectMaskRows, selectAttentionCache } from "./kv-cache.js";

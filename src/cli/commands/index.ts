@@ -2,6 +2,13 @@ import type { Command } from "commander";
 import { registerConformance } from "./conformance.js";
 import { registerInit } from "./init.js";
 import { registerTrain } from "./train.js";
+import { registerTranslate } from "./translate.js";
+import { registerGenerate } from "./generate.js";
+import { registerAttention } from "./attention.js";
+import { registerPositions } from "./positions.js";
+import { registerBench } from "./bench.js";
 
 /** Each command lives in its own file and registers itself on the program. */
-export const commands: Array<(program: Command) => void> = [registerInit, registerConformance, registerTrain];
+export const commands: Array<(program: Command) => void> = [
+  registerInit, registerConformance, registerTrain, registerTranslate, registerGenerate, registerAttention, registerPositions, registerBench,
+];

@@ -12,8 +12,8 @@ export function reshape(a: Tensor, shape: readonly number[]): Tensor {
 }
 
 /**
- * The slice start..start+length-1 along `dim` (a copy). Used for the rows of in_proj_weight (Q, K, V) and
- * the first rows of a learned position table.
+ * The slice start..start+length-1 along `dim`: a view of the same data when the slice is one contiguous block,
+ * a copy otherwise. Used for the rows of in_proj_weight (Q, K, V) and the first rows of a position table.
  */
 export function narrow(a: Tensor, dim: number, start: number, length: number): Tensor {
   const shape = [...a.shape];
@@ -25,8 +25,11 @@ export function narrow(a: Tensor, dim: number, start: number, length: number): T
   const full = shape[dim] * inner;
   const part = length * inner;
   shape[dim] = length;
-  const out = new Float32Array(outer * part);
-  for (let o = 0; o < outer; o++) out.set(a.data.subarray(o * full + start * inner, o * full + start * inner + part), o * part);
+  // one contiguous block (slicing the first dimension, e.g. W_Q/W_K/W_V of in_proj_weight): a view, no copy
+  const out = outer === 1
+    ? a.data.subarray(start * inner, start * inner + part)
+    : new Float32Array(outer * part);
+  if (outer !== 1) for (let o = 0; o < outer; o++) out.set(a.data.subarray(o * full + start * inner, o * full + start * inner + part), o * part);
   return record(out, shape, [a], (t) => {
     const g = t.grad!;
     const ga = a.gradBuffer();

@@ -1,0 +1,91 @@
+import * as readline from "node:readline";
+import type { Command } from "commander";
+import { OptionError } from "../../errors.js";
+import { type GenerationConfig, generate, stream } from "../../generate/index.js";
+import type { Seq2Seq } from "../../models/index.js";
+import type { Tokenizer } from "../../tokenizer/index.js";
+import { loadForInference } from "../load-checkpoint.js";
+import { integerOption, numberOption } from "../options.js";
+
+interface TranslateFlags {
+  checkpoint: string;
+  beam?: number;
+  lengthPenalty?: number;
+  stream?: boolean;
+  maxLen?: number;
+  batchSize: number;
+}
+
+/** Lines of stdin (without their line ends). */
+export async function readStdinLines(): Promise<string[]> {
+  const lines: string[] = [];
+  const rl = readline.createInterface({ input: process.stdin, crlfDelay: Infinity });
+  for await (const line of rl) lines.push(line);
+  return lines;
+}
+
+/** Token ids of a source text, cut to the model's max_len with a warning on stderr. */
+export function encodeSource(tokenizer: Tokenizer, text: string, maxLen: number, where: string): number[] {
+  const ids = tokenizer.encode(text);
+  if (ids.length <= maxLen) return ids;
+  process.stderr.write(`transformer: warning: ${where} has ${ids.length} tokens; only the first ${maxLen} (the model's max_len) are translated\n`);
+  return ids.slice(0, maxLen);
+}
+
+/** A translation on one output line: line breaks the model produced become spaces. */
+function oneLine(text: string): string {
+  return text.replace(/\r\n|[\n\r\u2028\u2029]/g, " ");
+}
+
+export function registerTranslate(program: Command): void {
+  program
+    .command("translate")
+    .description("translate text with a seq2seq checkpoint: one translation per line of output")
+    .argument("[text...]", "text to translate, its words joined with spaces; each line is translated on its own (default: the lines of stdin)")
+    .requiredOption("--checkpoint <dir>", "checkpoint folder: config.json, model.safetensors, tokenizer.json (+ tokenizer.target.json)")
+    .option("--beam <k>", "beam search with k beams (default: greedy search)", integerOption)
+    .option("--length-penalty <alpha>", "beam search: GNMT length penalty α (default 0.6)", numberOption)
+    .option("--stream", "print each translation as its tokens arrive (greedy search only)")
+    .option("--max-len <n>", "most tokens to generate per sentence (default: source length + 50)", integerOption)
+    .option("--batch-size <n>", "sentences translated together", integerOption, 16)
+    .addHelpText("after", `
+A sentence longer than the model's max_len (in tokens) is truncated to its first max_len tokens, with a
+warning on stderr. Empty lines give empty lines; a line break inside a translation is printed as a space.`)
+    .action(async (texts: string[], flags: TranslateFlags) => {
+      if (flags.stream && flags.beam !== undefined) throw new OptionError("--stream works with greedy search only, not with --beam");
+      if (flags.lengthPenalty !== undefined && flags.beam === undefined) throw new OptionError("--length-penalty applies to beam search only (add --beam K)");
+      if (!Number.isInteger(flags.batchSize) || flags.batchSize < 1) throw new OptionError(`--batch-size must be an integer ≥ 1, got ${flags.batchSize}`);
+      const config: GenerationConfig = flags.beam !== undefined
+        ? { strategy: "beam", numBeams: flags.beam, lengthPenalty: flags.lengthPenalty, maxNewTokens: flags.maxLen }
+        : { maxNewTokens: flags.maxLen };
+      if (flags.beam !== undefined && flags.beam < 1) throw new OptionError(`--beam must be at least 1, got ${flags.beam}`);
+      if (flags.maxLen !== undefined && flags.maxLen < 1) throw new OptionError(`--max-len must be at least 1, got ${flags.maxLen}`);
+      const { model, config: mc, srcTokenizer, tgtTokenizer } = loadForInference(flags.checkpoint);
+      if (mc.architecture !== "seq2seq") {
+        throw new OptionError(`${flags.checkpoint} holds a ${mc.architecture} model; translate needs a seq2seq checkpoint${mc.architecture === "decoder_only" ? " (use generate)" : ""}`);
+      }
+      const seq2seq = model as Seq2Seq;
+      const lines = texts.length ? texts.join(" ").split(/\r?\n/) : await readStdinLines();
+      const where = (i: number) => (texts.length ? `text line ${i + 1}` : `line ${i + 1}`);
+      const sources = lines.map((l, i) => encodeSource(srcTokenizer, l, mc.max_len, where(i)));
+      if (flags.stream) {
+        for (const src of sources) {
+          if (src.length) {
+            for await (const piece of stream(seq2seq, [src], config, { detokenizer: tgtTokenizer })) process.stdout.write(oneLine(piece.text));
+          }
+          process.stdout.write("\n");
+        }
+        return;
+      }
+      for (let start = 0; start < sources.length; start += flags.batchSize) {
+        const chunk = sources.slice(start, start + flags.batchSize);
+        const nonEmpty = chunk.filter((s) => s.length > 0);
+        const out = nonEmpty.length ? generate(seq2seq, nonEmpty, config).results : [];
+        let k = 0;
+        for (const s of chunk) {
+          const text = s.length ? tgtTokenizer.decode(out[k++][0].tokens, { skipSpecial: true }) : "";
+          process.stdout.write(oneLine(text) + "\n");
+        }
+      }
+    });
+}

@@ -1,0 +1,112 @@
+import type { ResolvedGenerationConfig } from "./config.js";
+import { buildProcessors, logSoftmaxInPlace } from "./logits-processors.js";
+import type { FinishReason, Hypothesis, SearchSetup } from "./search.js";
+
+/** GNMT's length penalty lp(Y) = ((5 + |Y|) / 6)^α (Wu et al. 2016, eq. 14). */
+export function lengthPenalty(length: number, alpha: number): number {
+  return Math.pow((5 + length) / 6, alpha);
+}
+
+interface Beam {
+  input: number;
+  tokens: number[];
+  logProb: number;
+}
+
+interface Candidate {
+  total: number; // the beam's log P plus the token's log p
+  row: number; // the decoder row of the beam it extends
+  token: number;
+}
+
+/**
+ * The `m` best (row, token) extensions of rows start..end-1, highest total first; among equal totals the
+ * earlier row, then the lower token id (so that one beam reproduces greedy search's choices exactly).
+ */
+function bestCandidates(logp: Float32Array, V: number, beams: Beam[], start: number, end: number, m: number): Candidate[] {
+  const best: Candidate[] = [];
+  for (let row = start; row < end; row++) {
+    const base = beams[row].logProb;
+    const off = row * V;
+    for (let token = 0; token < V; token++) {
+      const total = base + logp[off + token];
+      if (best.length === m && !(total > best[m - 1].total)) continue;
+      let at = best.length === m ? m - 1 : best.length;
+      if (best.length === m) best.pop();
+      while (at > 0 && total > best[at - 1].total) at--;
+      best.splice(at, 0, { total, row, token });
+    }
+  }
+  return best;
+}
+
+/**
+ * Beam search (paper §6.1: beam 4, α 0.6). Each input keeps numBeams live hypotheses, ranked by log P. Each
+ * step takes the 2·numBeams best extensions: one ending with eos among the first numBeams becomes a finished
+ * hypothesis; the best others (at most numBeams) stay live. An input's search ends when numBeams
+ * hypotheses have finished — every beam has ended — or at its length limit, where the live ones finish too.
+ * Finished hypotheses are ranked by log P / lp(|Y|); the best numReturnSequences are returned.
+ */
+export function beamSearch(setup: SearchSetup, cfg: ResolvedGenerationConfig): Hypothesis[][] {
+  const { decoder: dec, histories, limits, eosId } = setup;
+  const K = cfg.numBeams;
+  const alpha = cfg.lengthPenalty;
+  const processors = buildProcessors(cfg);
+  const V = dec.vocabSize;
+  const finished: Hypothesis[][] = histories.map(() => []);
+  const finish = (b: Beam, token: number | null, total: number, why: FinishReason): void => {
+    const tokens = token === null ? b.tokens : [...b.tokens, token];
+    finished[b.input].push({ tokens, logProb: total, score: total / lengthPenalty(tokens.length, alpha), finish: why });
+  };
+  let beams: Beam[] = histories.map((_, input) => ({ input, tokens: [], logProb: 0 })); // aligned with decoder rows
+  let logits = dec.start(); // (rows, V)
+  for (;;) {
+    beams.forEach((b, row) => {
+      const scores = logits.subarray(row * V, (row + 1) * V);
+      if (processors.length) {
+        const history = [...histories[b.input], ...b.tokens];
+        for (const p of processors) p(scores, history);
+      }
+      logSoftmaxInPlace(scores);
+    });
+    const next: Beam[] = [];
+    const parents: number[] = [];
+    for (let start = 0; start < beams.length; ) {
+      const input = beams[start].input;
+      let end = start;
+      while (end < beams.length && beams[end].input === input) end++;
+      const live: Candidate[] = [];
+      bestCandidates(logits, V, beams, start, end, 2 * K).forEach((c, rank) => {
+        if (c.token === eosId) {
+          if (rank < K) finish(beams[c.row], eosId, c.total, "eos");
+        } else if (live.length < K) {
+          live.push(c);
+        }
+      });
+      const length = beams[start].tokens.length + 1;
+      if (finished[input].length < K) {
+        const why: FinishReason | null = length >= limits[input] ? "length" : dec.positionsLeft(start) <= 0 ? "max_len" : null;
+        if (why) {
+          for (const c of live) finish(beams[c.row], c.token, c.total, why);
+        } else {
+          for (const c of live) {
+            next.push({ input, tokens: [...beams[c.row].tokens, c.token], logProb: c.total });
+            parents.push(c.row);
+          }
+        }
+      }
+      start = end;
+    }
+    if (next.length === 0) break;
+    dec.select(parents);
+    beams = next;
+    logits = dec.step(next.map((b) => b.tokens[b.tokens.length - 1]));
+  }
+  return finished.map((hyps) =>
+    hyps
+      .map((h, i) => ({ h, i }))
+      .sort((a, b) => b.h.score - a.h.score || a.i - b.i)
+      .slice(0, cfg.numReturnSequences)
+      .map(({ h }) => h),
+  );
+}

@@ -1,0 +1,25 @@
+/** Samplers: how one token is picked from one row's processed scores (V). */
+import type { Rng } from "../tensor/index.js";
+import { softmax } from "./logits-processors.js";
+
+/** The index of the highest score; the lowest index among ties (as the uncached reference decoder). */
+export function argmax(scores: ArrayLike<number>): number {
+  let best = 0;
+  for (let i = 1; i < scores.length; i++) if (scores[i] > scores[best]) best = i;
+  return best;
+}
+
+/** Draws an index from softmax(scores) with one uniform number of `rng` (inverse CDF, float64 sums). */
+export function sampleIndex(scores: ArrayLike<number>, rng: Rng): number {
+  const probs = softmax(scores);
+  const u = rng.uniform();
+  let cum = 0;
+  let last = -1;
+  for (let i = 0; i < probs.length; i++) {
+    if (probs[i] === 0) continue;
+    cum += probs[i];
+    last = i;
+    if (u < cum) return i;
+  }
+  return last; // u landed in the rounding gap just below 1
+}

@@ -1,0 +1,7 @@
+/** Inspection (browser-safe): attention weights, tokens and next-token probabilities of one input, drawn as SVG. */
+export {
+  type AttentionKind, type LayerAttention, type NextToken, type Inspection, type InspectOptions, type TokenLabeler,
+  inspectSeq2Seq, inspectDecoderOnly, headWeights, meanOverHeads, topNextTokens, tokenLabel,
+} from "./attention.js";
+export { type Heatmap, type ColorScale, escapeXml, colorAt, drawHeatmap, heatmapGrid, svgDocument } from "./svg.js";
+export { type AttentionFigureOptions, attentionSvg, positionsSvg } from "./figures.js";
