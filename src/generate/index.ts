@@ -13,3 +13,4 @@ export {
 export { argmax, sampleIndex } from "./samplers.js";
 export { type StepDecoder, Seq2SeqStepDecoder, DecoderOnlyStepDecoder } from "./step-decoder.js";
 export { selectRows, selectMaskRows, selectAttentionCache } from "./kv-cache.js";
+export { translateCorpus, type TranslateCorpusOptions } from "./translate-corpus.js";
