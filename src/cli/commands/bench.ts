@@ -1,5 +1,11 @@
-import type { Command } from "commander";
+import { spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { fileURLToPath } from "node:url";
+import { type Command, Option } from "commander";
 import { benchDecode } from "../../../bench/decode.js";
+import { benchTrain } from "../../../bench/train.js";
+import { PRESETS } from "../../train/presets.js";
 import { integerOption } from "../options.js";
 
 /** `bench decode`: decoding speed on the small preset (bench/decode.ts). */
@@ -17,8 +23,52 @@ export function registerBenchDecode(bench: Command): void {
     });
 }
 
-/** The subcommands of `bench`; others (gemm, train) register the same way. */
-export const benchSubcommands: Array<(bench: Command) => void> = [registerBenchDecode];
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../../..");
+/** Debian's python3 (where python3-torch and numpy live), not whatever python3 is first on PATH. */
+const SYSTEM_PYTHON = "/usr/bin/python3";
+
+/** Runs a Python peer script that prints one JSON object; null (with the reason on stderr) when it cannot run. */
+export function runPythonPeer(script: string, args: string[]): Record<string, unknown> | null {
+  const file = path.join(ROOT, "bench", script);
+  if (!fs.existsSync(SYSTEM_PYTHON)) {
+    process.stderr.write(`bench: no ${SYSTEM_PYTHON}; peer ${script} skipped\n`);
+    return null;
+  }
+  const r = spawnSync(SYSTEM_PYTHON, [file, ...args], { encoding: "utf8" });
+  if (r.status !== 0) {
+    process.stderr.write(`bench: peer ${script} failed (${(r.stderr || "").trim().split("\n").at(-1)}); install Debian's python3-torch / python3-numpy to compare\n`);
+    return null;
+  }
+  return JSON.parse(r.stdout.trim().split("\n").at(-1)!);
+}
+
+/** `bench train`: one training step of a preset, beside PyTorch's (bench/train_torch.py) in the same run. */
+export function registerBenchTrain(bench: Command): void {
+  bench
+    .command("train")
+    .description("training step time and tokens/s (seq2seq, 8k vocabularies, 64×32 source + 64×32 target tokens, Adam), beside PyTorch CPU")
+    .addOption(new Option("--preset <name>", "model size").choices(Object.keys(PRESETS)).default("small"))
+    .option("--steps <n>", "timed steps", integerOption, 3)
+    .option("--no-peer", "skip the PyTorch measurement")
+    .option("--json", "print the results as JSON")
+    .action((opts: { preset: string; steps: number; peer: boolean; json?: boolean }) => {
+      const log = opts.json ? undefined : (line: string) => process.stderr.write(line + "\n");
+      const ours = benchTrain({ preset: opts.preset, steps: opts.steps, log });
+      const torch = opts.peer ? runPythonPeer("train_torch.py", ["--preset", opts.preset, "--steps", String(opts.steps), "--threads", "2"]) : null;
+      const result = {
+        ...ours,
+        ...(torch ? { torch_step_s: torch.step_s as number, torch_tokens_per_s: torch.tokens_per_s as number, speedup_vs_torch: (torch.step_s as number) / ours.step_s } : {}),
+      };
+      if (opts.json) process.stdout.write(JSON.stringify(result, null, 2) + "\n");
+      else {
+        process.stdout.write(`${opts.preset}: ${ours.step_s.toFixed(3)} s/step, ${Math.round(ours.tokens_per_s).toLocaleString("en")} tokens/s (${ours.backend})\n`);
+        if (torch) process.stdout.write(`PyTorch ${torch.torch} (2 threads): ${(torch.step_s as number).toFixed(3)} s/step; ours is ${result.speedup_vs_torch!.toFixed(2)}× faster\n`);
+      }
+    });
+}
+
+/** The subcommands of `bench`. */
+export const benchSubcommands: Array<(bench: Command) => void> = [registerBenchDecode, registerBenchTrain];
 
 export function registerBench(program: Command): void {
   const bench = program.command("bench").description("measure the speed of parts of the library");

@@ -24,6 +24,7 @@ interface EvalFlags {
   batchSize: number;
   onBadRow: "stop" | "skip";
   hypotheses?: string;
+  maxSrcTokens?: number;
 }
 
 export function registerEval(program: Command): void {
@@ -39,7 +40,8 @@ export function registerEval(program: Command): void {
     .option("--tgt-col <name>", "reference column", "spanish")
     .option("--text-col <name>", "text column (encoder_only)", "text")
     .option("--label-col <name>", "label column (encoder_only)", "label")
-    .option("--limit <n>", "only the first n rows", integerOption)
+    .option("--limit <n>", "only the first n rows (after --max-src-tokens)", integerOption)
+    .option("--max-src-tokens <n>", "only rows whose source has at most n tokens (the number kept is reported)", integerOption)
     .option("--batch-size <n>", "sentences decoded together", integerOption, 16)
     .addOption(new Option("--on-bad-row <what>", "a malformed row stops, or is skipped and counted").choices(["stop", "skip"]).default("stop"))
     .option("--hypotheses <file>", "also write the translations, one per line")
@@ -65,7 +67,12 @@ export function registerEval(program: Command): void {
         return;
       }
       const table = readTsv(flags.data, { columns: [flags.srcCol, flags.tgtCol], onBadRow: flags.onBadRow });
-      const rows = flags.limit !== undefined ? table.rows.slice(0, flags.limit) : table.rows;
+      let rows = table.rows;
+      if (flags.maxSrcTokens !== undefined) {
+        rows = rows.filter((r) => srcTokenizer.encode(r[0]).length <= flags.maxSrcTokens!);
+        process.stderr.write(`scoring the ${rows.length} of ${table.rows.length} rows whose source has at most ${flags.maxSrcTokens} tokens\n`);
+      }
+      if (flags.limit !== undefined) rows = rows.slice(0, flags.limit);
       let truncated = 0;
       const sources = rows.map((r) => {
         const ids = srcTokenizer.encode(r[0]);

@@ -1,0 +1,71 @@
+/**
+ * Training-step speed: a seq2seq model at a preset size with 8000-token source and target vocabularies, one batch
+ * of 64 × 32 source and 64 × 32 target tokens (no padding), forward, label-smoothed loss, backward, clipping and
+ * an Adam step — the step that bench/train_torch.py times in PyTorch. Random weights and ids: speed does not
+ * depend on them.
+ */
+import { backend } from "../src/backend/index.js";
+import { type Seq2SeqConfig, Seq2Seq, initParameters, tokenBatch } from "../src/models/index.js";
+import { Rng } from "../src/tensor/index.js";
+import { Adam, clipGradNorm, forwardLoss, noamRate } from "../src/train/index.js";
+import { presetConfig } from "../src/train/presets.js";
+
+export interface TrainBenchOptions {
+  preset: string;
+  /** Timed steps (after one untimed warm-up step). @default 3 */
+  steps?: number;
+  batch?: number;
+  srcLen?: number;
+  tgtLen?: number;
+  vocab?: number;
+  log?: (line: string) => void;
+}
+
+export interface TrainBenchResult {
+  preset: string;
+  backend: string;
+  step_s: number;
+  tokens_per_s: number;
+  /** source + target tokens in a step */
+  tokens_per_step: number;
+  steps: number;
+}
+
+function randomRows(rng: Rng, rows: number, len: number, vocab: number, first?: number): number[][] {
+  return Array.from({ length: rows }, () => Array.from({ length: len }, (_, i) => (i === 0 && first !== undefined ? first : 3 + rng.int(vocab - 3))));
+}
+
+export function benchTrain(o: TrainBenchOptions): TrainBenchResult {
+  const B = o.batch ?? 64, S = o.srcLen ?? 32, T = o.tgtLen ?? 32, V = o.vocab ?? 8000;
+  const steps = o.steps ?? 3;
+  const config = presetConfig("seq2seq", o.preset, { srcVocabSize: V, tgtVocabSize: V, maxLen: 512, dropout: 0.1 }) as Seq2SeqConfig;
+  const model = new Seq2Seq(config, new Rng(1));
+  initParameters(model, 1);
+  model.train();
+  const rng = new Rng(2);
+  const src = tokenBatch(randomRows(rng, B, S, V));
+  const tgt = randomRows(rng, B, T + 1, V, config.bos_id);
+  const batch = {
+    kind: "seq2seq" as const, src, tgtIn: tokenBatch(tgt.map((r) => r.slice(0, -1))), tgtOut: Int32Array.from(tgt.flatMap((r) => r.slice(1))),
+  };
+  const opt = new Adam(model.namedParameters(), { lr: 0, betas: [0.9, 0.98], eps: 1e-9 });
+  const params = model.parameters();
+  const step = (i: number) => {
+    opt.zeroGrad();
+    const { loss } = forwardLoss(model, batch, 0.1);
+    loss.backward();
+    clipGradNorm(params, 1);
+    opt.lr = noamRate(i + 1, config.d_model, 1, 400);
+    opt.step();
+  };
+  step(0); // warm-up: JIT, buffer growth
+  const t0 = performance.now();
+  for (let i = 1; i <= steps; i++) {
+    const s0 = performance.now();
+    step(i);
+    o.log?.(`step ${i}/${steps}: ${((performance.now() - s0) / 1000).toFixed(3)} s`);
+  }
+  const stepS = (performance.now() - t0) / 1000 / steps;
+  const tokens = B * (S + T);
+  return { preset: o.preset, backend: backend().name, step_s: stepS, tokens_per_s: tokens / stepS, tokens_per_step: tokens, steps };
+}
