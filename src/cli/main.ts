@@ -1,12 +1,20 @@
 #!/usr/bin/env node
 import { Command } from "commander";
+import { useBackend } from "../backend/select.js";
 import { commands } from "./commands/index.js";
 
 const program = new Command();
 program
   .name("transformer")
   .description("Train, run and inspect Transformers (seq2seq, decoder-only, encoder-only) in TypeScript")
-  .showSuggestionAfterError();
+  .showSuggestionAfterError()
+  .addHelpText("after", `
+Environment: TRANSFORMER_BACKEND=js|wasm picks the kernels (default: the fastest that loads, wasm);
+TRANSFORMER_THREADS=N sets the wasm backend's threads (default: the number of cores).`)
+  // choose the kernels once, before any command runs (not for --help)
+  .hook("preAction", async () => {
+    await useBackend();
+  });
 for (const register of commands) register(program);
 
 program.parseAsync(process.argv).catch((err: unknown) => {

@@ -1,5 +1,6 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { backend } from "../backend/index.js";
 import { batchByTokens } from "../data/index.js";
 import { OptionError } from "../errors.js";
 import { type Architecture, type Model, type ModelConfig, buildModel, initParameters } from "../models/index.js";
@@ -235,7 +236,7 @@ export async function trainModel(given: TrainOptions & { resume?: string; explic
     }
   }
   const nParams = model.parameters().reduce((s, p) => s + p.size, 0);
-  info(`model: ${config.architecture}, d_model ${config.d_model}, ${config.num_heads} heads, d_ff ${config.d_ff}, ${nParams.toLocaleString("en")} parameters`);
+  info(`model: ${config.architecture}, d_model ${config.d_model}, ${config.num_heads} heads, d_ff ${config.d_ff}, ${nParams.toLocaleString("en")} parameters; backend ${backend().name}`);
 
   const opt = new Adam(model.namedParameters(), { lr: 0, betas: [0.9, 0.98], eps: 1e-9, weightDecay: o.weightDecay, decoupled: o.weightDecay > 0 });
   if (given.resume) loadOptimizer(path.join(given.resume, OPTIMIZER_FILE), opt, state.step);

@@ -5,6 +5,7 @@ import { fileURLToPath } from "node:url";
 import { type Command, Option } from "commander";
 import { benchDecode } from "../../../bench/decode.js";
 import { benchTrain } from "../../../bench/train.js";
+import { benchGemm, benchNumpy, TRANSFORMER_SHAPES } from "../../../bench/gemm.js";
 import { PRESETS } from "../../train/presets.js";
 import { integerOption } from "../options.js";
 
@@ -67,8 +68,42 @@ export function registerBenchTrain(bench: Command): void {
     });
 }
 
+/** `bench gemm`: GFLOPS at transformer shapes and 1024³, beside numpy/OpenBLAS measured in the same run. */
+export function registerBenchGemm(bench: Command): void {
+  bench
+    .command("gemm")
+    .description("GEMM GFLOPS at the small preset's shapes and 1024x1024x1024, beside numpy/OpenBLAS in the same run")
+    .addOption(new Option("--backend <name>", "kernels to measure").choices(["js", "wasm"]).default("wasm"))
+    .option("--threads <n>", "threads (default: the number of cores)", integerOption)
+    .option("--no-peer", "skip the numpy measurement")
+    .option("--json", "print a JSON list of rows {m, n, k, gflops, numpy_gflops, ratio}")
+    .action(async (opts: { backend: "js" | "wasm"; threads?: number; peer: boolean; json?: boolean }) => {
+      const ours = await benchGemm({ backend: opts.backend, threads: opts.threads });
+      let numpy: ReturnType<typeof benchNumpy> | null = null;
+      if (opts.peer) {
+        try {
+          numpy = benchNumpy(TRANSFORMER_SHAPES, opts.threads);
+        } catch (e) {
+          process.stderr.write(`bench: numpy peer skipped (${(e as Error).message.split("\n")[0]})\n`);
+        }
+      }
+      const rows = ours.map((r) => {
+        const peer = numpy?.results.find((p) => p.m === r.m && p.n === r.n && p.k === r.k);
+        return { m: r.m, n: r.n, k: r.k, gflops: r.gflops, ...(peer ? { numpy_gflops: peer.gflops, ratio: r.gflops / peer.gflops } : {}) };
+      });
+      if (opts.json) {
+        process.stdout.write(JSON.stringify(rows, null, 2) + "\n");
+        return;
+      }
+      process.stdout.write(`${"m".padStart(5)} ${"n".padStart(5)} ${"k".padStart(5)}  ${opts.backend.padStart(6)} GFLOPS  numpy GFLOPS  ratio\n`);
+      for (const r of rows) {
+        process.stdout.write(`${String(r.m).padStart(5)} ${String(r.n).padStart(5)} ${String(r.k).padStart(5)}  ${r.gflops.toFixed(1).padStart(13)}  ${(r.numpy_gflops?.toFixed(1) ?? "-").padStart(12)}  ${r.ratio !== undefined ? (100 * r.ratio).toFixed(0) + "%" : "-"}\n`);
+      }
+    });
+}
+
 /** The subcommands of `bench`. */
-export const benchSubcommands: Array<(bench: Command) => void> = [registerBenchDecode, registerBenchTrain];
+export const benchSubcommands: Array<(bench: Command) => void> = [registerBenchDecode, registerBenchTrain, registerBenchGemm];
 
 export function registerBench(program: Command): void {
   const bench = program.command("bench").description("measure the speed of parts of the library");

@@ -1,0 +1,290 @@
+/*
+ * Single-precision GEMM, BLIS style: op(B) is packed into kc×NR column panels, op(A) into MR×kc row panels,
+ * and a register-blocked micro-kernel keeps an MR×NR tile of C in MR·NR/4 f32x4 accumulators. MR = 6, NR = 8:
+ * 12 accumulators + 2 B vectors + 1 broadcast A value = 15 of the 16 xmm registers x64 engines have.
+ *
+ * Every element of C is summed in the same order whatever part of C a thread computes (the k loop is always cut
+ * at multiples of KC from 0), so the result does not depend on how the JavaScript side splits the work, as long
+ * as it splits rows at multiples of MR and columns at multiples of NR.
+ */
+#include "common.h"
+
+#ifndef MR
+#define MR 4
+#endif
+#ifndef NV
+#define NV 2
+#endif
+#define NR (4 * NV)
+#ifndef UNROLL
+#define UNROLL 1
+#endif
+#ifndef KC
+#define KC 256
+#endif
+#ifndef MC
+#define MC 144
+#endif
+#ifndef NC
+#define NC 2048
+#endif
+
+/* The parameter block the JavaScript side writes (gemm.ts: GEMM_PARAMS layout), all 32-bit. */
+typedef struct {
+  int transA, transB;
+  int m, n, k;
+  float *a, *b, *c; /* element 0 of batch 0, offsets applied */
+  int lda, ldb, ldc;
+  int strideA, strideB, strideC;
+  float alpha, beta;
+  int batch;
+  /* dynamic split (gemm_chunks): chunk c covers units [c·chunkSize, (c+1)·chunkSize) of batches (kind 0), row
+   * panels of MR (kind 1) or column panels of NR (kind 2); `next` is the next chunk nobody has taken yet */
+  int chunks, chunkKind, chunkSize, next;
+  /* null, or one int per chunk, set to 1 (and notified) once the chunk is in C: the caller copies finished
+   * chunks out of the memory while the other threads still compute */
+  int *done;
+  /* null, or one int per chunk, set to 1 by the caller once the chunk's operands are in memory (it copies them in
+   * while the threads already compute the first chunks); a thread waits on it before it computes the chunk */
+  int *ready;
+} GemmParams;
+
+/* mode: 0 → C = alpha·acc; 1 → C = alpha·acc + beta·C; 2 → C = alpha·acc + C */
+static void micro_kernel(int kc, const float *restrict pa, const float *restrict pb, float *restrict c, int ldc,
+                         float alpha, float beta, int mode) {
+  f4 acc[MR][NV];
+#pragma clang loop unroll(full)
+  for (int r = 0; r < MR; r++)
+#pragma clang loop unroll(full)
+    for (int v = 0; v < NV; v++) acc[r][v] = SPLAT(0);
+#pragma clang loop unroll_count(UNROLL)
+  for (int p = 0; p < kc; p++) {
+    f4 bv[NV];
+#pragma clang loop unroll(full)
+    for (int v = 0; v < NV; v++) bv[v] = LOAD(pb + 4 * v);
+#pragma clang loop unroll(full)
+    for (int r = 0; r < MR; r++) {
+      f4 a = wasm_v128_load32_splat(pa + r);
+#pragma clang loop unroll(full)
+      for (int v = 0; v < NV; v++) acc[r][v] = MADD(a, bv[v], acc[r][v]);
+    }
+    pa += MR;
+    pb += NR;
+  }
+  f4 va = SPLAT(alpha), vb = SPLAT(beta);
+#pragma clang loop unroll(full)
+  for (int r = 0; r < MR; r++) {
+    float *cr = c + r * ldc;
+#pragma clang loop unroll(full)
+    for (int v = 0; v < NV; v++) {
+      float *d = cr + 4 * v;
+      if (mode == 0) STORE(d, wasm_f32x4_mul(va, acc[r][v]));
+      else if (mode == 1) STORE(d, MADD(va, acc[r][v], wasm_f32x4_mul(vb, LOAD(d))));
+      else STORE(d, MADD(va, acc[r][v], LOAD(d)));
+    }
+  }
+}
+
+/* Stores the transpose of the 4×4 block at s (rows ld apart) as 4 vectors of 4, `stride` floats apart. */
+static inline void transpose4(const float *s, int ld, float *out, int stride) {
+  f4 r0 = LOAD(s), r1 = LOAD(s + ld), r2 = LOAD(s + 2 * ld), r3 = LOAD(s + 3 * ld);
+  f4 t0 = wasm_i32x4_shuffle(r0, r1, 0, 4, 1, 5); /* r0[0] r1[0] r0[1] r1[1] */
+  f4 t1 = wasm_i32x4_shuffle(r2, r3, 0, 4, 1, 5);
+  f4 t2 = wasm_i32x4_shuffle(r0, r1, 2, 6, 3, 7);
+  f4 t3 = wasm_i32x4_shuffle(r2, r3, 2, 6, 3, 7);
+  STORE(out, wasm_i32x4_shuffle(t0, t1, 0, 1, 4, 5));
+  STORE(out + stride, wasm_i32x4_shuffle(t0, t1, 2, 3, 6, 7));
+  STORE(out + 2 * stride, wasm_i32x4_shuffle(t2, t3, 0, 1, 4, 5));
+  STORE(out + 3 * stride, wasm_i32x4_shuffle(t2, t3, 2, 3, 6, 7));
+}
+
+/* Packs op(A)[i0 .. i0+mc)[p0 .. p0+kc) into ceil(mc/MR) panels of kc×MR, rows past mc zero. */
+static void pack_a(const GemmParams *g, const float *a, int i0, int mc, int p0, int kc, float *restrict out) {
+  int lda = g->lda;
+  for (int ir = 0; ir < mc; ir += MR) {
+    int rows = imin(MR, mc - ir);
+    if (!g->transA) {
+      /* A stored m×k: row i is contiguous in p */
+      const float *src = a + (i0 + ir) * lda + p0;
+      if (rows == MR) {
+        int p = 0;
+#if MR % 4 == 0
+        for (; p + 4 <= kc; p += 4) {
+#pragma clang loop unroll(full)
+          for (int r = 0; r < MR; r += 4) transpose4(src + r * lda + p, lda, out + r, MR);
+          out += 4 * MR;
+        }
+#endif
+        for (; p < kc; p++) {
+#pragma clang loop unroll(full)
+          for (int r = 0; r < MR; r++) out[r] = src[r * lda + p];
+          out += MR;
+        }
+      } else {
+        for (int p = 0; p < kc; p++) {
+          for (int r = 0; r < MR; r++) out[r] = r < rows ? src[r * lda + p] : 0.0f;
+          out += MR;
+        }
+      }
+    } else {
+      /* A stored k×m: the MR values of one p are contiguous */
+      const float *src = a + p0 * lda + i0 + ir;
+      if (rows == MR) {
+        for (int p = 0; p < kc; p++) {
+          const float *s = src + p * lda;
+#pragma clang loop unroll(full)
+          for (int r = 0; r + 4 <= MR; r += 4) STORE(out + r, LOAD(s + r));
+#pragma clang loop unroll(full)
+          for (int r = MR & ~3; r < MR; r++) out[r] = s[r];
+          out += MR;
+        }
+      } else {
+        for (int p = 0; p < kc; p++) {
+          for (int r = 0; r < MR; r++) out[r] = r < rows ? src[p * lda + r] : 0.0f;
+          out += MR;
+        }
+      }
+    }
+  }
+}
+
+/* Packs op(B)[p0 .. p0+kc)[j0 .. j0+nc) into ceil(nc/NR) panels of kc×NR, columns past nc zero. */
+static void pack_b(const GemmParams *g, const float *b, int p0, int kc, int j0, int nc, float *restrict out) {
+  int ldb = g->ldb;
+  for (int jr = 0; jr < nc; jr += NR) {
+    int cols = imin(NR, nc - jr);
+    if (!g->transB) {
+      /* B stored k×n: the NR values of one p are contiguous */
+      const float *src = b + p0 * ldb + j0 + jr;
+      if (cols == NR) {
+        for (int p = 0; p < kc; p++) {
+          const float *s = src + p * ldb;
+#pragma clang loop unroll(full)
+          for (int v = 0; v < NV; v++) STORE(out + 4 * v, LOAD(s + 4 * v));
+          out += NR;
+        }
+      } else {
+        for (int p = 0; p < kc; p++) {
+          for (int c = 0; c < NR; c++) out[c] = c < cols ? src[p * ldb + c] : 0.0f;
+          out += NR;
+        }
+      }
+    } else {
+      /* B stored n×k: column j of op(B) is row j of B, contiguous in p; transpose 4×4 blocks */
+      const float *src = b + (j0 + jr) * ldb + p0;
+      if (cols == NR) {
+        int p = 0;
+        for (; p + 4 <= kc; p += 4) {
+#pragma clang loop unroll(full)
+          for (int v = 0; v < NV; v++) transpose4(src + (4 * v) * ldb + p, ldb, out + 4 * v, NR);
+          out += 4 * NR;
+        }
+        for (; p < kc; p++) {
+          for (int c = 0; c < NR; c++) out[c] = src[c * ldb + p];
+          out += NR;
+        }
+      } else {
+        for (int p = 0; p < kc; p++) {
+          for (int c = 0; c < NR; c++) out[c] = c < cols ? src[c * ldb + p] : 0.0f;
+          out += NR;
+        }
+      }
+    }
+  }
+}
+
+/* Writes an edge tile (rows × cols of the MR×NR tile in tmp, computed with mode 0 and alpha 1) into C. */
+static void store_edge(const float *tmp, float *c, int ldc, int rows, int cols, float alpha, float beta, int mode) {
+  for (int r = 0; r < rows; r++) {
+    for (int j = 0; j < cols; j++) {
+      float v = alpha * tmp[r * NR + j];
+      float *d = c + r * ldc + j;
+      *d = mode == 0 ? v : mode == 1 ? v + beta * *d : v + *d;
+    }
+  }
+}
+
+/*
+ * C[b][i0..i1)[j0..j1) for batches b0..b1-1 of the GEMM described at `g`. packA needs MC·KC floats, packB KC·NC,
+ * tmp MR·NR; each thread passes its own. i0 must be a multiple of MR and j0 of NR (see the header comment).
+ */
+void EXPORT(gemm_run)(GemmParams *g, int b0, int b1, int i0, int i1, int j0, int j1, float *packA,
+                      float *packB, float *tmp) {
+  int k = g->k, ldc = g->ldc;
+  float alpha = g->alpha, beta = g->beta;
+  for (int bi = b0; bi < b1; bi++) {
+    const float *a = g->a + bi * g->strideA;
+    const float *b = g->b + bi * g->strideB;
+    float *c = g->c + bi * g->strideC;
+    if (k == 0) {
+      for (int i = i0; i < i1; i++)
+        for (int j = j0; j < j1; j++) c[i * ldc + j] = beta == 0.0f ? 0.0f : beta * c[i * ldc + j];
+      continue;
+    }
+    for (int jc = j0; jc < j1; jc += NC) {
+      int nc = imin(NC, j1 - jc);
+      for (int pc = 0; pc < k; pc += KC) {
+        int kc = imin(KC, k - pc);
+        int mode = pc > 0 ? 2 : beta == 0.0f ? 0 : 1;
+        pack_b(g, b, pc, kc, jc, nc, packB);
+        for (int ic = i0; ic < i1; ic += MC) {
+          int mc = imin(MC, i1 - ic);
+          pack_a(g, a, ic, mc, pc, kc, packA);
+          for (int jr = 0; jr < nc; jr += NR) {
+            int cols = imin(NR, nc - jr);
+            const float *pb = packB + jr * kc;
+            for (int ir = 0; ir < mc; ir += MR) {
+              int rows = imin(MR, mc - ir);
+              float *cij = c + (ic + ir) * ldc + jc + jr;
+              if (rows == MR && cols == NR) {
+                micro_kernel(kc, packA + ir * kc, pb, cij, ldc, alpha, beta, mode);
+              } else {
+                micro_kernel(kc, packA + ir * kc, pb, tmp, NR, 1.0f, 0.0f, 0);
+                store_edge(tmp, cij, ldc, rows, cols, alpha, beta, mode);
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+}
+
+/* Computes chunk c (see GemmParams), waiting first for its operands when the caller streams them in. */
+void EXPORT(gemm_chunk)(GemmParams *g, int c, float *packA, float *packB, float *tmp) {
+  if (g->ready) {
+    while (__atomic_load_n(&g->ready[c], __ATOMIC_SEQ_CST) == 0) __builtin_wasm_memory_atomic_wait32(&g->ready[c], 0, -1);
+  }
+  int lo = c * g->chunkSize, hi = lo + g->chunkSize;
+  if (g->chunkKind == 0) {
+    gemm_run(g, lo, imin(hi, g->batch), 0, g->m, 0, g->n, packA, packB, tmp);
+  } else if (g->chunkKind == 1) {
+    gemm_run(g, 0, g->batch, lo * MR, imin(hi * MR, g->m), 0, g->n, packA, packB, tmp);
+  } else {
+    gemm_run(g, 0, g->batch, 0, g->m, lo * NR, imin(hi * NR, g->n), packA, packB, tmp);
+  }
+  if (g->done) {
+    __atomic_store_n(&g->done[c], 1, __ATOMIC_SEQ_CST);
+    __builtin_wasm_memory_atomic_notify(&g->done[c], 1);
+  }
+}
+
+/*
+ * Takes chunks of C (see GemmParams) until none is left: every thread of a call runs this with its own buffers,
+ * so a thread that the machine slows down takes fewer chunks. Which thread computes a chunk does not change its
+ * bits (header comment), so the result is the same whatever the timing.
+ */
+void EXPORT(gemm_chunks)(GemmParams *g, float *packA, float *packB, float *tmp) {
+  for (;;) {
+    int c = __atomic_fetch_add(&g->next, 1, __ATOMIC_SEQ_CST);
+    if (c >= g->chunks) return;
+    gemm_chunk(g, c, packA, packB, tmp);
+  }
+}
+
+/* Sizes of the per-thread buffers, for the JavaScript side. */
+int EXPORT(gemm_pack_a_floats)(void) { return MC * KC; }
+int EXPORT(gemm_pack_b_floats)(void) { return KC * NC; }
+int EXPORT(gemm_tile_floats)(void) { return MR * NR; }
+int EXPORT(gemm_mr)(void) { return MR; }
+int EXPORT(gemm_nr)(void) { return NR; }

@@ -1,0 +1,44 @@
+import { OptionError } from "../errors.js";
+import type { Backend } from "./backend.js";
+import { jsBackend, setBackend } from "./index.js";
+
+export type BackendName = "js" | "wasm" | "native";
+export const BACKEND_NAMES: readonly BackendName[] = ["js", "wasm", "native"];
+
+async function load(name: BackendName, threads?: number): Promise<Backend> {
+  switch (name) {
+    case "js":
+      return jsBackend;
+    case "wasm": {
+      const { createWasmBackend } = await import("./wasm/index.js");
+      return createWasmBackend({ threads });
+    }
+    case "native":
+      throw new OptionError("the native backend is not built in this version (TRANSFORMER_BACKEND=wasm or js)");
+  }
+}
+
+/**
+ * Picks the backend every op runs on: `name` (or env TRANSFORMER_BACKEND) when given, which must load; otherwise
+ * the fastest that loads here (wasm, falling back to the plain-TypeScript reference). Returns the backend set.
+ */
+export async function useBackend(name: string | undefined = process.env.TRANSFORMER_BACKEND || undefined, threads?: number): Promise<Backend> {
+  if (name !== undefined) {
+    if (!BACKEND_NAMES.includes(name as BackendName)) {
+      throw new OptionError(`unknown backend "${name}" (TRANSFORMER_BACKEND): expected one of ${BACKEND_NAMES.join(", ")}`);
+    }
+    const b = await load(name as BackendName, threads);
+    setBackend(b);
+    return b;
+  }
+  for (const candidate of ["wasm", "js"] as const) {
+    try {
+      const b = await load(candidate, threads);
+      setBackend(b);
+      return b;
+    } catch {
+      // not available here: try the next one
+    }
+  }
+  return jsBackend;
+}

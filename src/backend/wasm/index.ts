@@ -1,0 +1,102 @@
+/**
+ * The WebAssembly SIMD backend: kernels written in C (kernels/*.c), compiled to wasm with relaxed SIMD where the
+ * engine has it, running on worker threads that share one memory. Operands arrive as ordinary Float32Arrays, so
+ * each call copies them into the shared memory and its results back out (O(inputs + outputs), small next to a
+ * GEMM's O(m·n·k); see bench/README.md for the measured share).
+ */
+import type { Backend } from "../backend.js";
+import { OptionError } from "../../errors.js";
+import { Arena } from "./arena.js";
+import { GEMM_PARAMS_BYTES, gemmWasm, type GemmContext, type GemmStats, type ThreadBuffers } from "./gemm.js";
+import { makeKernels } from "./kernels.js";
+import { instantiate, isNode, loadKernels } from "./loader.js";
+import { ThreadPool } from "./pool.js";
+
+export interface WasmBackendOptions {
+  /**
+   * Threads in all, the calling one included.
+   * @default env TRANSFORMER_THREADS, else the number of cores (os.availableParallelism / hardwareConcurrency)
+   */
+  threads?: number;
+  /** true: relaxed SIMD (throws where unsupported); false: plain SIMD. @default the best the engine supports */
+  relaxed?: boolean;
+}
+
+export interface WasmBackend extends Backend {
+  readonly threads: number;
+  /** Whether the relaxed-SIMD kernels (fused multiply-add) are in use. */
+  readonly relaxed: boolean;
+  /** GEMM time split into copying operands in/out and computing, summed since creation (or resetStats). */
+  readonly stats: GemmStats;
+  resetStats(): void;
+  /** Bytes of WebAssembly memory held (it grows to the largest call seen and never shrinks). */
+  memoryBytes(): number;
+  /** Stops the worker threads; the backend cannot be used afterwards. */
+  dispose(): Promise<void>;
+}
+
+const MAX_THREADS = 256;
+
+async function defaultThreads(): Promise<number> {
+  if (isNode()) {
+    const env = process.env.TRANSFORMER_THREADS;
+    if (env !== undefined && env !== "") return parseThreads(env, "TRANSFORMER_THREADS");
+    const os = await import("node:os");
+    return os.availableParallelism?.() ?? os.cpus().length;
+  }
+  const nav = (globalThis as { navigator?: { hardwareConcurrency?: number } }).navigator;
+  return nav?.hardwareConcurrency ?? 1;
+}
+
+function parseThreads(value: string | number, where: string): number {
+  const t = Number(value);
+  if (!Number.isInteger(t) || t < 1 || t > MAX_THREADS) {
+    throw new OptionError(`${where}: threads must be an integer from 1 to ${MAX_THREADS}, got ${value}`);
+  }
+  return t;
+}
+
+export async function createWasmBackend(opts: WasmBackendOptions = {}): Promise<WasmBackend> {
+  const threads = opts.threads !== undefined ? parseThreads(opts.threads, "createWasmBackend") : await defaultThreads();
+  const { module, relaxed } = await loadKernels(opts.relaxed);
+
+  // The main thread's instance tells the sizes of the per-thread buffers.
+  const probeMemory = new WebAssembly.Memory({ initial: 1, maximum: 65536, shared: true });
+  const probe = instantiate(module, probeMemory);
+  const heapBase = probe.__heap_base.value as number;
+  const packA = probe.gemm_pack_a_floats() * 4;
+  const packB = probe.gemm_pack_b_floats() * 4;
+  const tile = probe.gemm_tile_floats() * 4;
+  const mr = probe.gemm_mr();
+  const nr = probe.gemm_nr();
+
+  const perThread = packA + packB + tile + 3 * 64;
+  const arena = new Arena(heapBase, heapBase + GEMM_PARAMS_BYTES + threads * perThread + (8 << 20));
+  const params = arena.reserve(GEMM_PARAMS_BYTES);
+  const buffers: ThreadBuffers[] = [];
+  for (let t = 0; t < threads; t++) {
+    buffers.push({ packA: arena.reserve(packA), packB: arena.reserve(packB), tmp: arena.reserve(tile) });
+  }
+  const main = instantiate(module, arena.memory);
+  const pool = await ThreadPool.create(module, arena.memory, main, threads);
+
+  const stats: GemmStats = { calls: 0, copyMs: 0, computeMs: 0 };
+  const ctx: GemmContext = { arena, pool, main, params, buffers, mr, nr, stats };
+  const kernels = makeKernels({ arena, pool, main });
+
+  return {
+    name: relaxed ? "wasm-relaxed" : "wasm-simd",
+    threads,
+    relaxed,
+    stats,
+    resetStats() {
+      stats.calls = 0;
+      stats.copyMs = 0;
+      stats.computeMs = 0;
+    },
+    memoryBytes: () => arena.byteLength,
+    dispose: () => pool.dispose(),
+    gemm: (args) => gemmWasm(ctx, args),
+    ...kernels,
+  };
+}

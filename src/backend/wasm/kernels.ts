@@ -1,0 +1,292 @@
+/**
+ * The non-GEMM kernels on wasm SIMD (kernels/softmax.c, layer_norm.c, activations.c, cross_entropy.c, adam.c).
+ * Each call copies its inputs into scratch memory, runs the kernel (split by rows or by ranges over the threads
+ * when the call is large enough to pay for waking them) and copies the results out. Embedding gather/scatter stay
+ * in plain TS: they are pure copies, which a round trip through wasm memory could only slow down.
+ */
+import type { AdamArgs, AttentionMask, Backend } from "../backend.js";
+import { embedding, embeddingBackward } from "../js/embedding.js";
+import type { Arena } from "./arena.js";
+import type { KernelExports } from "./loader.js";
+import type { Task, ThreadPool } from "./pool.js";
+import type { TaskName } from "./tasks.js";
+
+export interface KernelContext {
+  arena: Arena;
+  pool: ThreadPool;
+  main: KernelExports;
+}
+
+export type ElementKernels = Omit<Backend, "name" | "gemm">;
+
+/** Below this many elements a kernel runs on the calling thread alone. */
+export const PARALLEL_MIN_ELEMENTS = 1 << 15;
+
+function need(kernel: string, name: string, arr: ArrayLike<number>, count: number): void {
+  if (arr.length < count) {
+    throw new RangeError(`${kernel} (wasm): ${name} has ${arr.length} elements, needs ${count}`);
+  }
+}
+
+function checkTargets(targets: Int32Array, rows: number, cols: number, ignoreIndex: number): void {
+  need("crossEntropy", "targets", targets, rows);
+  for (let r = 0; r < rows; r++) {
+    const t = targets[r];
+    if (t !== ignoreIndex && (t < 0 || t >= cols)) {
+      throw new RangeError(`cross-entropy: target ${t} in row ${r} is outside the ${cols} classes`);
+    }
+  }
+}
+
+export function makeKernels(ctx: KernelContext): ElementKernels {
+  const { arena, pool } = ctx;
+
+  /** Runs fn over rows 0..rows-1, split into one contiguous range per thread; args(r0, r1) gives the arguments. */
+  function rows(fn: TaskName, count: number, cols: number, args: (r0: number, r1: number) => number[]): void {
+    const T = count * cols >= PARALLEL_MIN_ELEMENTS ? Math.min(pool.threads, count) : 1;
+    const tasks: Task[] = [];
+    for (let t = 0; t < T; t++) {
+      tasks.push({ fn, args: args(Math.floor((t * count) / T), Math.floor(((t + 1) * count) / T)) });
+    }
+    pool.run(tasks);
+  }
+
+  /** Runs an elementwise fn over n values; args(offset, length) gives the arguments for one range. */
+  function elements(fn: TaskName, n: number, args: (offset: number, length: number) => number[]): void {
+    const T = n >= PARALLEL_MIN_ELEMENTS ? pool.threads : 1;
+    const tasks: Task[] = [];
+    for (let t = 0; t < T; t++) {
+      // ranges start at multiples of 4 so each stays on whole vectors but the last
+      const lo = Math.min(n, 4 * Math.floor((t * n) / T / 4));
+      const hi = t === T - 1 ? n : Math.min(n, 4 * Math.floor(((t + 1) * n) / T / 4));
+      tasks.push({ fn, args: args(lo, hi - lo) });
+    }
+    pool.run(tasks);
+  }
+
+  const f = 4; // bytes per float
+
+  return {
+    softmax(x, out, nRows, cols, scale) {
+      const n = nRows * cols;
+      need("softmax", "x", x, n);
+      need("softmax", "out", out, n);
+      arena.reset();
+      const at = arena.copyIn(x, 0, n);
+      rows("softmax_rows", nRows, cols, (r0, r1) => [at, at, r0, r1, cols, scale]);
+      arena.copyOut(at, out, 0, n);
+    },
+
+    maskedSoftmax(scores: Float32Array, out: Float32Array, mask: AttentionMask, scale: number) {
+      const { batch, heads, queries, keys, keyPad } = mask;
+      const nRows = batch * heads * queries;
+      const n = nRows * keys;
+      need("maskedSoftmax", "scores", scores, n);
+      need("maskedSoftmax", "out", out, n);
+      arena.reset();
+      const at = arena.copyIn(scores, 0, n);
+      let padAt = 0;
+      if (keyPad) {
+        need("maskedSoftmax", "keyPad", keyPad, batch * keys);
+        padAt = arena.copyInBytes(keyPad.subarray(0, batch * keys));
+      }
+      const causal = mask.causal ? 1 : 0;
+      const offset = mask.queryOffset ?? 0;
+      rows("masked_softmax_rows", nRows, keys,
+        (r0, r1) => [at, at, r0, r1, heads, queries, keys, padAt, causal, offset, scale]);
+      arena.copyOut(at, out, 0, n);
+    },
+
+    softmaxBackward(y, dy, dx, nRows, cols, scale) {
+      const n = nRows * cols;
+      need("softmaxBackward", "y", y, n);
+      need("softmaxBackward", "dy", dy, n);
+      need("softmaxBackward", "dx", dx, n);
+      arena.reset();
+      const yAt = arena.copyIn(y, 0, n);
+      const dyAt = arena.copyIn(dy, 0, n);
+      rows("softmax_backward_rows", nRows, cols, (r0, r1) => [yAt, dyAt, dyAt, r0, r1, cols, scale]);
+      arena.copyOut(dyAt, dx, 0, n);
+    },
+
+    layerNorm(x, gamma, beta, out, mean, rstd, nRows, cols, eps) {
+      const n = nRows * cols;
+      need("layerNorm", "x", x, n);
+      need("layerNorm", "out", out, n);
+      need("layerNorm", "gamma", gamma, cols);
+      need("layerNorm", "beta", beta, cols);
+      need("layerNorm", "mean", mean, nRows);
+      need("layerNorm", "rstd", rstd, nRows);
+      arena.reset();
+      const xAt = arena.copyIn(x, 0, n);
+      const gAt = arena.copyIn(gamma, 0, cols);
+      const bAt = arena.copyIn(beta, 0, cols);
+      const meanAt = arena.alloc(nRows * f);
+      const rstdAt = arena.alloc(nRows * f);
+      rows("layer_norm_rows", nRows, cols, (r0, r1) => [xAt, gAt, bAt, xAt, meanAt, rstdAt, r0, r1, cols, eps]);
+      arena.copyOut(xAt, out, 0, n);
+      arena.copyOut(meanAt, mean, 0, nRows);
+      arena.copyOut(rstdAt, rstd, 0, nRows);
+    },
+
+    layerNormBackward(dy, x, gamma, mean, rstd, dx, dGamma, dBeta, nRows, cols) {
+      const n = nRows * cols;
+      need("layerNormBackward", "dy", dy, n);
+      need("layerNormBackward", "x", x, n);
+      need("layerNormBackward", "dx", dx, n);
+      need("layerNormBackward", "gamma", gamma, cols);
+      need("layerNormBackward", "dGamma", dGamma, cols);
+      need("layerNormBackward", "dBeta", dBeta, cols);
+      need("layerNormBackward", "mean", mean, nRows);
+      need("layerNormBackward", "rstd", rstd, nRows);
+      arena.reset();
+      const dyAt = arena.copyIn(dy, 0, n);
+      const xAt = arena.copyIn(x, 0, n);
+      const gAt = arena.copyIn(gamma, 0, cols);
+      const meanAt = arena.copyIn(mean, 0, nRows);
+      const rstdAt = arena.copyIn(rstd, 0, nRows);
+      // thread 0 adds into dGamma/dBeta as given; threads 1.. into zeroed partial sums, added below in thread order
+      const T = n >= PARALLEL_MIN_ELEMENTS ? Math.min(pool.threads, nRows) : 1;
+      const dgAt: number[] = [arena.copyIn(dGamma, 0, cols)];
+      const dbAt: number[] = [arena.copyIn(dBeta, 0, cols)];
+      for (let t = 1; t < T; t++) {
+        dgAt.push(arena.alloc(cols * f));
+        dbAt.push(arena.alloc(cols * f));
+        arena.f32.fill(0, dgAt[t] >> 2, (dgAt[t] >> 2) + cols);
+        arena.f32.fill(0, dbAt[t] >> 2, (dbAt[t] >> 2) + cols);
+      }
+      const tasks: Task[] = [];
+      for (let t = 0; t < T; t++) {
+        const r0 = Math.floor((t * nRows) / T);
+        const r1 = Math.floor(((t + 1) * nRows) / T);
+        tasks.push({
+          fn: "layer_norm_backward_rows",
+          args: [dyAt, xAt, gAt, meanAt, rstdAt, dyAt, dgAt[t], dbAt[t], r0, r1, cols],
+        });
+      }
+      pool.run(tasks);
+      arena.copyOut(dyAt, dx, 0, n);
+      const mem = arena.f32;
+      for (let j = 0; j < cols; j++) {
+        let g = mem[(dgAt[0] >> 2) + j];
+        let b = mem[(dbAt[0] >> 2) + j];
+        for (let t = 1; t < T; t++) {
+          g += mem[(dgAt[t] >> 2) + j];
+          b += mem[(dbAt[t] >> 2) + j];
+        }
+        dGamma[j] = g;
+        dBeta[j] = b;
+      }
+    },
+
+    relu(x, out, n) {
+      need("relu", "x", x, n);
+      need("relu", "out", out, n);
+      arena.reset();
+      const at = arena.copyIn(x, 0, n);
+      elements("relu", n, (o, len) => [at + o * f, at + o * f, len]);
+      arena.copyOut(at, out, 0, n);
+    },
+
+    reluBackward(x, dy, dx, n) {
+      need("reluBackward", "x", x, n);
+      need("reluBackward", "dy", dy, n);
+      need("reluBackward", "dx", dx, n);
+      arena.reset();
+      const xAt = arena.copyIn(x, 0, n);
+      const dyAt = arena.copyIn(dy, 0, n);
+      elements("relu_backward", n, (o, len) => [xAt + o * f, dyAt + o * f, dyAt + o * f, len]);
+      arena.copyOut(dyAt, dx, 0, n);
+    },
+
+    gelu(x, out, n) {
+      need("gelu", "x", x, n);
+      need("gelu", "out", out, n);
+      arena.reset();
+      const at = arena.copyIn(x, 0, n);
+      elements("gelu", n, (o, len) => [at + o * f, at + o * f, len]);
+      arena.copyOut(at, out, 0, n);
+    },
+
+    geluBackward(x, dy, dx, n) {
+      need("geluBackward", "x", x, n);
+      need("geluBackward", "dy", dy, n);
+      need("geluBackward", "dx", dx, n);
+      arena.reset();
+      const xAt = arena.copyIn(x, 0, n);
+      const dyAt = arena.copyIn(dy, 0, n);
+      elements("gelu_backward", n, (o, len) => [xAt + o * f, dyAt + o * f, dyAt + o * f, len]);
+      arena.copyOut(dyAt, dx, 0, n);
+    },
+
+    embedding,
+    embeddingBackward,
+
+    crossEntropy(logits, targets, nRows, cols, ignoreIndex, labelSmoothing, rowLoss, logSumExp) {
+      const n = nRows * cols;
+      need("crossEntropy", "logits", logits, n);
+      need("crossEntropy", "rowLoss", rowLoss, nRows);
+      need("crossEntropy", "logSumExp", logSumExp, nRows);
+      checkTargets(targets, nRows, cols, ignoreIndex);
+      arena.reset();
+      const at = arena.copyIn(logits, 0, n);
+      const maxAt = arena.alloc(nRows * f);
+      const sumExpAt = arena.alloc(nRows * f);
+      const sumAt = arena.alloc(nRows * f);
+      rows("cross_entropy_rows", nRows, cols, (r0, r1) => [at, r0, r1, cols, maxAt, sumExpAt, sumAt]);
+      const mem = arena.f32;
+      let count = 0;
+      for (let r = 0; r < nRows; r++) {
+        const lse = mem[(maxAt >> 2) + r] + Math.log(mem[(sumExpAt >> 2) + r]);
+        logSumExp[r] = lse;
+        const t = targets[r];
+        if (t === ignoreIndex) {
+          rowLoss[r] = 0;
+          continue;
+        }
+        count++;
+        const nll = lse - logits[r * cols + t];
+        const smooth = lse - mem[(sumAt >> 2) + r] / cols; // mean over classes of −log p[c]
+        rowLoss[r] = (1 - labelSmoothing) * nll + labelSmoothing * smooth;
+      }
+      return count;
+    },
+
+    crossEntropyBackward(logits, targets, logSumExp, nRows, cols, ignoreIndex, labelSmoothing, scale, dLogits) {
+      const n = nRows * cols;
+      need("crossEntropyBackward", "logits", logits, n);
+      need("crossEntropyBackward", "dLogits", dLogits, n);
+      need("crossEntropyBackward", "logSumExp", logSumExp, nRows);
+      checkTargets(targets, nRows, cols, ignoreIndex);
+      arena.reset();
+      const at = arena.copyIn(logits, 0, n);
+      const tAt = arena.copyInBytes(targets.subarray(0, nRows));
+      const lseAt = arena.copyIn(logSumExp, 0, nRows);
+      rows("cross_entropy_backward_rows", nRows, cols,
+        (r0, r1) => [at, tAt, lseAt, r0, r1, cols, ignoreIndex, labelSmoothing, scale, at]);
+      arena.copyOut(at, dLogits, 0, n);
+    },
+
+    adam(param: Float32Array, grad: Float32Array, m: Float32Array, v: Float32Array, n: number, a: AdamArgs) {
+      need("adam", "param", param, n);
+      need("adam", "grad", grad, n);
+      need("adam", "m", m, n);
+      need("adam", "v", v, n);
+      const bc1 = 1 - Math.pow(a.beta1, a.step);
+      const bc2Sqrt = Math.sqrt(1 - Math.pow(a.beta2, a.step));
+      const stepSize = a.lr / bc1;
+      const decay = a.decoupled ? 1 - a.lr * a.weightDecay : 1;
+      const l2 = a.decoupled ? 0 : a.weightDecay;
+      arena.reset();
+      const pAt = arena.copyIn(param, 0, n);
+      const gAt = arena.copyIn(grad, 0, n);
+      const mAt = arena.copyIn(m, 0, n);
+      const vAt = arena.copyIn(v, 0, n);
+      elements("adam", n, (o, len) => [pAt + o * f, gAt + o * f, mAt + o * f, vAt + o * f, len,
+        a.beta1, a.beta2, stepSize, 1 / bc2Sqrt, a.eps, decay, l2]);
+      arena.copyOut(pAt, param, 0, n);
+      arena.copyOut(mAt, m, 0, n);
+      arena.copyOut(vAt, v, 0, n);
+    },
+  };
+}

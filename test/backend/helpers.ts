@@ -1,0 +1,57 @@
+import assert from "node:assert/strict";
+
+/** float32's unit roundoff, 2^-24: the relative error of one correctly rounded float32 operation. */
+export const U32 = 2 ** -24;
+
+/** mulberry32: a small seeded generator, so every test sees the same numbers on every run. */
+export function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+export function uniform(r: () => number, n: number, lo = -1, hi = 1): Float32Array {
+  const out = new Float32Array(n);
+  for (let i = 0; i < n; i++) out[i] = lo + (hi - lo) * r();
+  return out;
+}
+
+/**
+ * Asserts |actual − expected| ≤ tol(i) elementwise, naming the first index that fails; NaN must meet NaN.
+ * tol gets the index and the expected value.
+ */
+export function assertClose(
+  actual: ArrayLike<number>, expected: ArrayLike<number>, tol: (i: number, expected: number) => number, what: string,
+): void {
+  assert.equal(actual.length, expected.length, `${what}: lengths differ`);
+  for (let i = 0; i < expected.length; i++) {
+    const a = actual[i];
+    const e = expected[i];
+    if (Number.isNaN(e) || Number.isNaN(a)) {
+      assert.ok(Number.isNaN(e) && Number.isNaN(a), `${what}[${i}]: got ${a}, expected ${e}`);
+      continue;
+    }
+    if (a === e) continue; // infinities included
+    const t = tol(i, e);
+    if (!(Math.abs(a - e) <= t)) {
+      assert.fail(`${what}[${i}]: got ${a}, expected ${e} (|diff| ${Math.abs(a - e)} > tolerance ${t})`);
+    }
+  }
+}
+
+/** Mixed tolerance: rel·|expected| + abs. */
+export const relAbs = (rel: number, abs: number) => (_i: number, e: number): number => rel * Math.abs(e) + abs;
+
+export function assertBitIdentical(a: Float32Array, b: Float32Array, what: string): void {
+  assert.equal(a.length, b.length, `${what}: lengths differ`);
+  const ua = new Uint32Array(a.buffer, a.byteOffset, a.length);
+  const ub = new Uint32Array(b.buffer, b.byteOffset, b.length);
+  for (let i = 0; i < ua.length; i++) {
+    if (ua[i] !== ub[i]) assert.fail(`${what}[${i}]: ${a[i]} and ${b[i]} differ in their bits`);
+  }
+}

@@ -1,0 +1,91 @@
+/**
+ * What the browser tests need besides the page: Chromium, a production build of the page in a temp folder, and a
+ * static server that sends the cross-origin isolation headers (as `npm run web` does).
+ */
+import * as fs from "node:fs";
+import * as http from "node:http";
+import type { AddressInfo } from "node:net";
+import * as os from "node:os";
+import * as path from "node:path";
+import { fileURLToPath } from "node:url";
+
+/** The repository root (this file runs as dist/test/web/harness.js). */
+export const ROOT = fileURLToPath(new URL("../../../", import.meta.url));
+
+export const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
+
+/** Flags for a quiet, sandbox-less headless Chromium in a container. */
+export const CHROMIUM_ARGS = [
+  "--headless", "--no-sandbox", "--no-first-run", "--disable-background-networking", "--disable-component-update",
+  "--disable-sync", "--disable-gpu",
+];
+
+/** Why the browser tests cannot run here, or null when they can. */
+export function chromiumMissing(): string | null {
+  if (fs.existsSync(CHROMIUM)) return null;
+  return `${CHROMIUM} not found: install Debian's chromium (apt-get install -y chromium) or set CHROMIUM_PATH`;
+}
+
+export function tempDir(prefix: string): string {
+  return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+}
+
+/** Builds the page with Vite (web/vite.config.ts) into `outDir`, writing nothing into the repository. */
+export async function buildPage(outDir: string, cacheDir: string): Promise<void> {
+  const { build } = await import("vite");
+  await build({
+    configFile: path.join(ROOT, "web", "vite.config.ts"),
+    configLoader: "runner",
+    cacheDir,
+    logLevel: "warn",
+    build: { outDir, emptyOutDir: true },
+  });
+}
+
+const TYPES: Record<string, string> = {
+  ".html": "text/html; charset=utf-8", ".js": "text/javascript", ".css": "text/css", ".json": "application/json",
+  ".svg": "image/svg+xml", ".png": "image/png", ".wasm": "application/wasm", ".safetensors": "application/octet-stream",
+};
+
+const ISOLATION = {
+  "Cross-Origin-Opener-Policy": "same-origin",
+  "Cross-Origin-Embedder-Policy": "require-corp",
+  "Cross-Origin-Resource-Policy": "same-origin",
+};
+
+export interface PageServer {
+  url: string;
+  /** Folder served as /demo/, or null to answer 404 there (whatever the build holds). */
+  demo: string | null;
+  close(): Promise<void>;
+}
+
+function serveFile(res: http.ServerResponse, file: string, head: boolean): void {
+  if (!fs.existsSync(file) || !fs.statSync(file).isFile()) {
+    res.writeHead(404, { ...ISOLATION, "Content-Type": "text/plain" });
+    res.end("not found");
+    return;
+  }
+  res.writeHead(200, { ...ISOLATION, "Content-Type": TYPES[path.extname(file)] ?? "application/octet-stream", "Cache-Control": "no-store" });
+  res.end(head ? undefined : fs.readFileSync(file));
+}
+
+/** A static server on 127.0.0.1 (a free port) for a built page. */
+export async function servePage(root: string): Promise<PageServer> {
+  const state: PageServer = { url: "", demo: null, close: async () => {} };
+  const server = http.createServer((req, res) => {
+    const pathname = decodeURIComponent(new URL(req.url ?? "/", "http://x").pathname);
+    const head = req.method === "HEAD";
+    if (pathname.startsWith("/demo/")) {
+      if (state.demo === null) serveFile(res, "", head);
+      else serveFile(res, path.join(state.demo, path.basename(pathname)), head);
+      return;
+    }
+    const file = path.join(root, pathname.endsWith("/") ? pathname + "index.html" : pathname);
+    serveFile(res, file.startsWith(root) ? file : "", head);
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  state.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
+  state.close = () => new Promise<void>((resolve) => server.close(() => resolve()));
+  return state;
+}

@@ -1,0 +1,51 @@
+/**
+ * The page: four sections wired to two workers. The model worker loads a checkpoint, translates and inspects;
+ * the toy worker trains a small model live. The main thread only draws.
+ *
+ * URL options: ?backend=js (force the reference kernels), ?threads=N (WebAssembly threads per worker, default 1),
+ * ?demo=0 (do not load the demo checkpoint by itself).
+ */
+import type { BackendInfo, BackendParams, ModelApi, ToyApi } from "./protocol.js";
+import { WorkerClient } from "./rpc.js";
+import { setupCheckpoint } from "./sections/checkpoint.js";
+import { InspectPanel } from "./sections/inspect.js";
+import { setupToy } from "./sections/toy.js";
+import { setupTranslate } from "./sections/translate.js";
+import { byId } from "./ui/dom.js";
+import { startFrameMeter } from "./ui/frame-meter.js";
+
+const query = new URLSearchParams(location.search);
+const choice = query.get("backend");
+const backend: BackendParams = {
+  backend: choice === "js" || choice === "wasm" ? choice : "auto",
+  threads: Math.min(16, Math.max(1, Math.round(Number(query.get("threads") ?? 1)) || 1)),
+};
+
+startFrameMeter(byId("fps"));
+
+const model = new WorkerClient<ModelApi>(new Worker(new URL("./workers/model-worker.ts", import.meta.url), { type: "module" }), "model");
+const toy = new WorkerClient<ToyApi>(new Worker(new URL("./workers/toy-worker.ts", import.meta.url), { type: "module" }), "toy");
+
+function showBackend(info: BackendInfo): void {
+  const b = byId("backend");
+  b.textContent = `${info.name} (${info.threads} thread${info.threads > 1 ? "s" : ""} per worker)`;
+  document.body.dataset.backend = info.name;
+  byId("backend-note").textContent = `— ${info.note}`;
+}
+
+const panel = new InspectPanel();
+const translate = setupTranslate(model, panel);
+setupToy(toy);
+
+try {
+  const [info] = await Promise.all([model.call("init", backend), toy.call("init", backend)]);
+  showBackend(info);
+} catch (e) {
+  byId("backend").textContent = "failed";
+  byId("backend-note").textContent = e instanceof Error ? e.message : String(e);
+}
+
+setupCheckpoint(model, { autoloadDemo: query.get("demo") !== "0" }, (summary) => {
+  panel.setModel(summary);
+  translate.enable(true);
+});

@@ -1,0 +1,146 @@
+/** The messages between the page and its two workers (model: translate and inspect; toy: train live). */
+import type { Inspection as LibraryInspection, NextToken } from "../../src/inspect/index.js";
+
+export type { NextToken };
+
+/** Which kernels the worker runs on: "auto" takes WebAssembly where it loads, else the plain-JS reference. */
+export type BackendChoice = "auto" | "wasm" | "js";
+
+export interface BackendParams {
+  backend: BackendChoice;
+  /** Threads of the WebAssembly backend, the worker's own included. */
+  threads: number;
+}
+
+export interface BackendInfo {
+  /** The backend's name: "wasm-relaxed", "wasm-simd" or "js". */
+  name: string;
+  threads: number;
+  /** Why this one (e.g. why WebAssembly did not load). */
+  note: string;
+}
+
+/** A token as the page shows it. */
+export interface TokenView {
+  id: number;
+  /** Readable text of the piece (the library's tokenLabel: a leading space as ▁, a partial character as its BPE spelling). */
+  label: string;
+}
+
+/** Where a checkpoint comes from: files the user picked, or a folder on the page's server (the demo). */
+export type CheckpointSource =
+  | { kind: "files"; files: File[] }
+  | { kind: "url"; base: string; label: string };
+
+export interface ModelSummary {
+  source: string;
+  architecture: string;
+  dModel: number;
+  numHeads: number;
+  dFF: number;
+  encoderLayers: number;
+  decoderLayers: number;
+  srcVocab: number;
+  tgtVocab: number;
+  maxLen: number;
+  parameters: number;
+  separateTarget: boolean;
+  /** Files that were picked but not used. */
+  ignored: string[];
+}
+
+export type SearchKind = "greedy" | "beam";
+
+export interface TranslateParams {
+  text: string;
+  strategy: SearchKind;
+  /** Beam width (beam only). */
+  numBeams: number;
+}
+
+export type TranslateEvent =
+  | { type: "source"; tokens: TokenView[]; truncated: boolean }
+  /** Greedy: one more token of the output, and the text it completes. */
+  | { type: "token"; token: TokenView; text: string }
+  /** Beam: the best live hypothesis after one more step (it can still change). */
+  | { type: "beam"; step: number; tokens: TokenView[]; text: string };
+
+export interface TranslateResult {
+  srcIds: number[];
+  outIds: number[];
+  tokens: TokenView[];
+  text: string;
+  finish: string;
+  ms: number;
+}
+
+/**
+ * Attention weights (every layer and head) and next-token predictions of one source and translation, as the
+ * library's inspectSeq2Seq returns them: the decoder reads <s> and the translation (without its final </s>).
+ */
+export type Inspection = LibraryInspection;
+
+export interface InspectParams {
+  srcIds: number[];
+  /** The translation as generated (a final </s> included). */
+  outIds: number[];
+  /** Softmax temperature of the next-token probabilities. */
+  temperature: number;
+}
+
+export interface ModelApi {
+  init: { params: BackendParams; event: never; result: BackendInfo };
+  load: { params: CheckpointSource; event: never; result: ModelSummary };
+  translate: { params: TranslateParams; event: TranslateEvent; result: TranslateResult };
+  inspect: { params: InspectParams; event: never; result: Inspection };
+  /** The next-token lists alone, at another temperature. */
+  nextTokens: { params: InspectParams; event: never; result: NextToken[][] };
+}
+
+export type ToyTask = "copy" | "reverse";
+
+export interface ToyParams {
+  task: ToyTask;
+  /** Symbols in the alphabet (A, B, …). */
+  symbols: number;
+  minLen: number;
+  maxLen: number;
+  /** Training time budget. */
+  seconds: number;
+  batchSize: number;
+  seed: number;
+}
+
+export interface ToyProgress {
+  step: number;
+  loss: number;
+  lr: number;
+  elapsedMs: number;
+}
+
+export interface ToyExample {
+  input: string;
+  expected: string;
+  output: string;
+  correct: boolean;
+}
+
+export interface ToyResult {
+  steps: number;
+  elapsedMs: number;
+  stopped: boolean;
+  config: string;
+  parameters: number;
+  examples: ToyExample[];
+  /** Exact-match accuracy over fresh random sequences. */
+  accuracy: number;
+  tested: number;
+  /** Attention of the first example, to see the copy (diagonal) or reversal (anti-diagonal). */
+  inspection: Inspection;
+}
+
+export interface ToyApi {
+  init: { params: BackendParams; event: never; result: BackendInfo };
+  train: { params: ToyParams; event: ToyProgress; result: ToyResult };
+  stop: { params: null; event: never; result: boolean };
+}

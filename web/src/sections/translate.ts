@@ -1,0 +1,88 @@
+/** Section 2: translate with greedy or beam search, each token shown as the worker chooses it. */
+import type { ModelApi, SearchKind } from "../protocol.js";
+import type { WorkerClient } from "../rpc.js";
+import { byId, el } from "../ui/dom.js";
+import type { InspectPanel } from "./inspect.js";
+
+export interface TranslateSection {
+  enable(on: boolean): void;
+}
+
+export function setupTranslate(model: WorkerClient<ModelApi>, panel: InspectPanel): TranslateSection {
+  const button = byId<HTMLButtonElement>("translate");
+  const text = byId<HTMLTextAreaElement>("src-text");
+  const strategy = byId<HTMLSelectElement>("strategy");
+  const beams = byId<HTMLInputElement>("beams");
+  const output = byId("output");
+  const status = byId("translate-status");
+  let loaded = false;
+  let busy = false;
+  const refresh = () => {
+    button.disabled = !loaded || busy;
+    beams.disabled = strategy.value !== "beam";
+  };
+  strategy.addEventListener("change", refresh);
+  refresh();
+
+  const run = async () => {
+    busy = true;
+    refresh();
+    output.replaceChildren();
+    output.className = "output";
+    output.dataset.state = "running";
+    delete output.dataset.ids;
+    panel.clearOutput();
+    status.className = "status";
+    status.textContent = "Translating…";
+    const kind = strategy.value as SearchKind;
+    const numBeams = Math.min(16, Math.max(1, Math.round(Number(beams.value)) || 4));
+    let shown = 0;
+    try {
+      const r = await model.call("translate", { text: text.value, strategy: kind, numBeams }, (e) => {
+        if (e.type === "source") {
+          panel.showSource(e.tokens);
+          if (e.truncated) status.textContent = "Translating (the source was cut to the model's max_len)…";
+        } else if (e.type === "token") {
+          shown++;
+          if (e.text) output.append(el("span", { class: "piece", text: e.text }));
+          panel.appendOutput(e.token);
+          output.dataset.streamed = String(shown);
+        } else {
+          output.className = "output provisional";
+          output.textContent = e.text;
+          panel.setOutput(e.tokens);
+          status.textContent = `Beam search, step ${e.step}: the best live hypothesis so far is shown.`;
+        }
+      });
+      output.className = "output";
+      output.textContent = r.text;
+      output.dataset.ids = r.outIds.join(",");
+      output.dataset.state = "done";
+      panel.setOutput(r.tokens);
+      const secs = r.ms / 1000;
+      status.textContent = `${r.outIds.length} tokens in ${r.ms.toFixed(0)} ms (${(r.outIds.length / secs).toFixed(1)} tokens/s), ` +
+        `${kind === "beam" ? `beam search with ${numBeams} beams` : "greedy search"}; stopped by ${r.finish === "eos" ? "the end-of-sentence token" : r.finish === "length" ? "the length limit (source + 50)" : "max_len"}.`;
+      const ask = (temperature: number) => ({ srcIds: r.srcIds, outIds: r.outIds, temperature });
+      const ins = await model.call("inspect", ask(panel.temperature));
+      panel.show({ ins, outIds: r.outIds, nextAt: (temperature) => model.call("nextTokens", ask(temperature)) });
+    } catch (e) {
+      output.dataset.state = "error";
+      status.className = "status error";
+      status.textContent = `Translation failed: ${e instanceof Error ? e.message : String(e)}`;
+    } finally {
+      busy = false;
+      refresh();
+    }
+  };
+  button.addEventListener("click", () => void run());
+  text.addEventListener("keydown", (e) => {
+    if (e.key === "Enter" && (e.ctrlKey || e.metaKey) && !button.disabled) void run();
+  });
+
+  return {
+    enable(on) {
+      loaded = on;
+      refresh();
+    },
+  };
+}

@@ -1,0 +1,112 @@
+/**
+ * A checkpoint folder read in the browser: config.json, model.safetensors, tokenizer.json and, when the target
+ * vocabulary is separate, tokenizer.target.json — from files the user picked or from URLs (the demo).
+ */
+import { CheckpointError } from "../../../src/errors.js";
+import { type Model, buildModel, loadStateDict, parseConfig, parseSafetensors } from "../../../src/models/index.js";
+import { Rng } from "../../../src/tensor/index.js";
+import { Tokenizer } from "../../../src/tokenizer/index.js";
+import type { CheckpointSource } from "../protocol.js";
+
+export const CONFIG_FILE = "config.json";
+export const WEIGHTS_FILE = "model.safetensors";
+export const TOKENIZER_FILE = "tokenizer.json";
+export const TARGET_TOKENIZER_FILE = "tokenizer.target.json";
+
+export interface LoadedCheckpoint {
+  model: Model;
+  srcTokenizer: Tokenizer;
+  tgtTokenizer: Tokenizer;
+  separateTarget: boolean;
+  source: string;
+  ignored: string[];
+}
+
+interface RawFiles {
+  config: string;
+  weights: ArrayBuffer;
+  tokenizer: string;
+  targetTokenizer?: string;
+  source: string;
+  ignored: string[];
+}
+
+async function fromFiles(files: File[]): Promise<RawFiles> {
+  const byName = new Map<string, File>();
+  const ignored: string[] = [];
+  for (const f of files) {
+    if ([CONFIG_FILE, WEIGHTS_FILE, TOKENIZER_FILE, TARGET_TOKENIZER_FILE].includes(f.name)) byName.set(f.name, f);
+    else ignored.push(f.name);
+  }
+  const missing = [CONFIG_FILE, WEIGHTS_FILE, TOKENIZER_FILE].filter((n) => !byName.has(n));
+  if (missing.length) {
+    throw new CheckpointError(`missing ${missing.join(", ")}: pick config.json, model.safetensors and tokenizer.json (and tokenizer.target.json if there is one) together`);
+  }
+  const target = byName.get(TARGET_TOKENIZER_FILE);
+  return {
+    config: await byName.get(CONFIG_FILE)!.text(),
+    weights: await byName.get(WEIGHTS_FILE)!.arrayBuffer(),
+    tokenizer: await byName.get(TOKENIZER_FILE)!.text(),
+    targetTokenizer: target ? await target.text() : undefined,
+    source: "picked files",
+    ignored,
+  };
+}
+
+async function fromUrl(base: string, label: string): Promise<RawFiles> {
+  const get = async (name: string, optional = false): Promise<Response | null> => {
+    const url = new URL(name, base).href;
+    let res: Response;
+    try {
+      res = await fetch(url);
+    } catch (e) {
+      throw new CheckpointError(`${url}: ${e instanceof Error ? e.message : String(e)}`);
+    }
+    if (res.ok) return res;
+    if (optional && res.status === 404) return null;
+    throw new CheckpointError(`${url}: HTTP ${res.status}`);
+  };
+  const [config, weights, tokenizer, target] = await Promise.all([
+    get(CONFIG_FILE), get(WEIGHTS_FILE), get(TOKENIZER_FILE), get(TARGET_TOKENIZER_FILE, true),
+  ]);
+  return {
+    config: await config!.text(),
+    weights: await weights!.arrayBuffer(),
+    tokenizer: await tokenizer!.text(),
+    targetTokenizer: target ? await target.text() : undefined,
+    source: label,
+    ignored: [],
+  };
+}
+
+function parseJson(text: string, file: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (e) {
+    throw new CheckpointError(`${file}: not valid JSON (${e instanceof Error ? e.message : String(e)})`);
+  }
+}
+
+/** Reads, validates and loads a checkpoint (weights strictly by name and shape, as loadCheckpoint in Node). */
+export async function loadCheckpointFrom(src: CheckpointSource): Promise<LoadedCheckpoint> {
+  const raw = src.kind === "files" ? await fromFiles(src.files) : await fromUrl(src.base, src.label);
+  const config = parseConfig(parseJson(raw.config, CONFIG_FILE), CONFIG_FILE);
+  const srcTokenizer = Tokenizer.fromJSON(parseJson(raw.tokenizer, TOKENIZER_FILE), TOKENIZER_FILE);
+  const tgtTokenizer = raw.targetTokenizer !== undefined
+    ? Tokenizer.fromJSON(parseJson(raw.targetTokenizer, TARGET_TOKENIZER_FILE), TARGET_TOKENIZER_FILE)
+    : srcTokenizer;
+  const { tensors } = parseSafetensors(new Uint8Array(raw.weights), WEIGHTS_FILE);
+  const model = buildModel(config, new Rng(0));
+  loadStateDict(model, tensors, WEIGHTS_FILE);
+  model.eval();
+  if (config.architecture === "seq2seq") {
+    if (srcTokenizer.vocabSize > config.src_vocab_size) {
+      throw new CheckpointError(`${TOKENIZER_FILE} has ${srcTokenizer.vocabSize} tokens but config.json's src_vocab_size is ${config.src_vocab_size}`);
+    }
+    if (tgtTokenizer.vocabSize > config.tgt_vocab_size) {
+      const file = raw.targetTokenizer !== undefined ? TARGET_TOKENIZER_FILE : TOKENIZER_FILE;
+      throw new CheckpointError(`${file} has ${tgtTokenizer.vocabSize} tokens but config.json's tgt_vocab_size is ${config.tgt_vocab_size}`);
+    }
+  }
+  return { model, srcTokenizer, tgtTokenizer, separateTarget: tgtTokenizer !== srcTokenizer, source: raw.source, ignored: raw.ignored };
+}

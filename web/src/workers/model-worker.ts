@@ -1,0 +1,139 @@
+/**
+ * The model worker: holds the loaded checkpoint, translates (streaming each token back as it is chosen) and
+ * inspects. All model compute runs here, so the page never waits on it.
+ */
+import { beamSearch, prepareSearch, stream, type StepDecoder } from "../../../src/generate/index.js";
+import { inspectSeq2Seq, tokenLabel } from "../../../src/inspect/index.js";
+import type { Seq2Seq } from "../../../src/models/seq2seq.js";
+import type { InspectParams, ModelApi, TokenView } from "../protocol.js";
+import { type Handlers, serveWorker } from "../rpc.js";
+import { chooseBackend } from "./backend.js";
+import { type LoadedCheckpoint, loadCheckpointFrom } from "./checkpoint.js";
+
+/** Next tokens listed per decoder position. */
+const TOP_N = 10;
+
+interface Loaded extends LoadedCheckpoint {
+  model: Seq2Seq;
+  srcLabel: (id: number) => string;
+  tgtLabel: (id: number) => string;
+}
+
+let loaded: Loaded | null = null;
+
+function current(): Loaded {
+  if (!loaded) throw new Error("load a checkpoint first");
+  return loaded;
+}
+
+function views(ids: readonly number[], label: (id: number) => string): TokenView[] {
+  return ids.map((id) => ({ id, label: label(id) }));
+}
+
+/** The library's inspection of a source and its translation; the decoder reads <s> and the translation without its </s>, as in the CLI. */
+function inspect(p: InspectParams) {
+  const { model, srcLabel, tgtLabel } = current();
+  const c = model.config;
+  const body = p.outIds.at(-1) === c.eos_id ? p.outIds.slice(0, -1) : p.outIds;
+  const target = [c.bos_id, ...body].slice(0, c.max_len);
+  return inspectSeq2Seq(model, p.srcIds, target, { temperature: p.temperature, topN: TOP_N, sourceLabel: srcLabel, targetLabel: tgtLabel });
+}
+
+/** Wraps a step decoder to follow the live beams: row r's tokens after each step (row 0 is the best). */
+function followBeams(inner: StepDecoder, onStep: (best: number[], step: number) => void): StepDecoder {
+  let rows: number[][] = [[]];
+  let step = 0;
+  return {
+    get rows() {
+      return inner.rows;
+    },
+    get vocabSize() {
+      return inner.vocabSize;
+    },
+    start: () => {
+      rows = Array.from({ length: inner.rows }, () => []);
+      return inner.start();
+    },
+    select(index) {
+      rows = Array.from(index, (i) => rows[i]);
+      inner.select(index);
+    },
+    step(tokens) {
+      rows = rows.map((r, i) => [...r, tokens[i]]);
+      onStep(rows[0], ++step);
+      return inner.step(tokens);
+    },
+    positionsLeft: (row) => inner.positionsLeft(row),
+  };
+}
+
+const handlers: Handlers<ModelApi> = {
+  init: (p) => chooseBackend(p),
+
+  async load(src) {
+    const ckpt = await loadCheckpointFrom(src);
+    const c = ckpt.model.config;
+    if (c.architecture !== "seq2seq") {
+      throw new Error(`this page translates with encoder-decoder (seq2seq) checkpoints; this one is ${c.architecture}`);
+    }
+    loaded = { ...ckpt, model: ckpt.model as Seq2Seq, srcLabel: tokenLabel(ckpt.srcTokenizer), tgtLabel: tokenLabel(ckpt.tgtTokenizer) };
+    return {
+      source: ckpt.source,
+      architecture: c.architecture,
+      dModel: c.d_model,
+      numHeads: c.num_heads,
+      dFF: c.d_ff,
+      encoderLayers: c.num_encoder_layers,
+      decoderLayers: c.num_decoder_layers,
+      srcVocab: c.src_vocab_size,
+      tgtVocab: c.tgt_vocab_size,
+      maxLen: c.max_len,
+      parameters: ckpt.model.parameters().reduce((s, p) => s + p.size, 0),
+      separateTarget: ckpt.separateTarget,
+      ignored: ckpt.ignored,
+    };
+  },
+
+  async translate(p, ctx) {
+    const { model, srcTokenizer, tgtTokenizer, srcLabel, tgtLabel } = current();
+    const t0 = performance.now();
+    let srcIds = srcTokenizer.encode(p.text.trim());
+    if (srcIds.length === 0) throw new Error("type a sentence to translate");
+    const truncated = srcIds.length > model.config.max_len;
+    if (truncated) srcIds = srcIds.slice(0, model.config.max_len);
+    ctx.emit({ type: "source", tokens: views(srcIds, srcLabel), truncated });
+    let outIds: number[];
+    let finish: string;
+    if (p.strategy === "greedy") {
+      const steps = stream(model, [srcIds], { strategy: "greedy" }, { detokenizer: tgtTokenizer });
+      outIds = [];
+      for (;;) {
+        const r = await steps.next();
+        if (r.done) {
+          finish = r.value.results[0][0].finish;
+          break;
+        }
+        outIds.push(r.value.token);
+        ctx.emit({ type: "token", token: { id: r.value.token, label: tgtLabel(r.value.token) }, text: r.value.text });
+      }
+    } else {
+      const { setup, cfg } = prepareSearch(model, [srcIds], { strategy: "beam", numBeams: p.numBeams });
+      const decoder = followBeams(setup.decoder, (best, step) => {
+        ctx.emit({ type: "beam", step, tokens: views(best, tgtLabel), text: tgtTokenizer.decode(best) });
+      });
+      const best = beamSearch({ ...setup, decoder }, cfg)[0][0];
+      outIds = best.tokens;
+      finish = best.finish;
+    }
+    return {
+      srcIds, outIds, tokens: views(outIds, tgtLabel), text: tgtTokenizer.decode(outIds), finish,
+      ms: performance.now() - t0,
+    };
+  },
+
+  inspect: (p) => inspect(p),
+
+  nextTokens: (p) => inspect(p).next,
+};
+
+serveWorker<ModelApi>(handlers);
