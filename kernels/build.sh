@@ -2,6 +2,7 @@
 # Builds the WebAssembly kernels: kernels/out/kernels-{relaxed,simd}.wasm and src/backend/wasm/binaries.ts (the
 # same bytes, base64, so neither Node nor a browser bundle needs to locate a .wasm file). Needs clang-19 and
 # wasm-ld-19 (Debian: apt-get install clang-19 lld-19). Usage: kernels/build.sh [OUTDIR] [TSFILE]
+# EXTRA: more compiler flags, for tuning experiments only (e.g. EXTRA="-DKC=128 -DMC=96"); the committed build has none.
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 out=${1:-$here/out}
@@ -21,12 +22,15 @@ for variant in relaxed simd; do
     -Wl,--stack-first -Wl,-z,stack-size=4096 -Wl,--export=__heap_base \
     -o "$out/kernels-$variant.wasm" $SOURCES
 done
-node "$here/embed.mjs" "$out" "$ts"
 # The kernels must not touch the stack pointer or static data: all instances share one memory (common.h).
 for variant in relaxed simd; do
-  dis=$($OBJDUMP -d "$out/kernels-$variant.wasm")
-  if echo "$dis" | grep -q "global\.[gs]et"; then
+  if $OBJDUMP -d "$out/kernels-$variant.wasm" | grep -q "global\.[gs]et"; then
     echo "build.sh: kernels-$variant.wasm uses a global (the stack pointer?): instances would collide" >&2
     exit 1
   fi
+  if $OBJDUMP -h "$out/kernels-$variant.wasm" | grep -q " DATA "; then
+    echo "build.sh: kernels-$variant.wasm has static data: instances would share it" >&2
+    exit 1
+  fi
 done
+node "$here/embed.mjs" "$out" "$ts"

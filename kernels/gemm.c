@@ -1,7 +1,12 @@
 /*
  * Single-precision GEMM, BLIS style: op(B) is packed into kc×NR column panels, op(A) into MR×kc row panels,
- * and a register-blocked micro-kernel keeps an MR×NR tile of C in MR·NR/4 f32x4 accumulators. MR = 6, NR = 8:
- * 12 accumulators + 2 B vectors + 1 broadcast A value = 15 of the 16 xmm registers x64 engines have.
+ * and a register-blocked micro-kernel keeps an MR×NR tile of C in MR·NR/4 f32x4 accumulators. MR = 4, NR = 8:
+ * 8 accumulators + 2 B vectors + 4 broadcast A values = 14 of the 15 xmm registers V8 allocates on x64. V8 loads
+ * all of a step's operands up front, so a 6×8 tile (12 accumulators + 8 operands) spills and runs at half the
+ * speed; 4×8 runs at the FMA units' limit (bench/README.md). The loop is left for V8 to unroll: unrolled in the
+ * wasm, its loads get hoisted across steps and spill too. KC, MC and NC size the packed blocks for a 32 KiB L1
+ * (a kc×NR panel of B: 8 KiB), a 512 KiB L2 (the MC×KC block of A: 144 KiB) and the L3 (the KC×NC block of B).
+ * The macros can be overridden for tuning experiments (build.sh's EXTRA).
  *
  * Every element of C is summed in the same order whatever part of C a thread computes (the k loop is always cut
  * at multiples of KC from 0), so the result does not depend on how the JavaScript side splits the work, as long
@@ -16,9 +21,6 @@
 #define NV 2
 #endif
 #define NR (4 * NV)
-#ifndef UNROLL
-#define UNROLL 1
-#endif
 #ifndef KC
 #define KC 256
 #endif
@@ -57,7 +59,7 @@ static void micro_kernel(int kc, const float *restrict pa, const float *restrict
   for (int r = 0; r < MR; r++)
 #pragma clang loop unroll(full)
     for (int v = 0; v < NV; v++) acc[r][v] = SPLAT(0);
-#pragma clang loop unroll_count(UNROLL)
+#pragma clang loop unroll(disable)
   for (int p = 0; p < kc; p++) {
     f4 bv[NV];
 #pragma clang loop unroll(full)

@@ -19,6 +19,9 @@ export const GEMM_PARAMS_BYTES = 128;
 /** Chunks per thread in a dynamic split: enough for a slowed-down thread to hand work over, few enough that
  * re-packing the shared operand for every chunk stays cheap. */
 const CHUNKS_PER_THREAD = 4;
+/** Row and column chunks span at least this many rows or columns: each re-packs the other operand, and below
+ * about this width the re-packing would cost a few percent. */
+const MIN_CHUNK_WIDTH = 128;
 /** A chunk is worth at least this many flops. */
 const MIN_CHUNK_FLOPS = 1 << 20;
 
@@ -134,15 +137,24 @@ export function gemmWasm(ctx: GemmContext, args: GemmArgs): void {
     pool.runWith(() => {
       if (plan.streamIn) {
         // B first, then A's (and C's) rows chunk by chunk: the workers start on chunk 0 while the rest comes in
-        copy(() => arena.write(bAt, g.b, bLo, bHi));
-        for (let c = 0; c < plan.chunks; c++) {
-          const [r0, r1] = chunkRows(ctx, g, plan, c);
-          copy(() => {
-            arena.write(aAt + (r0 * g.lda) * 4, g.a, aLo + r0 * g.lda, aLo + (r1 - 1) * g.lda + k);
-            if (cIn) arena.write(cAt + (r0 * g.ldc) * 4, g.c, cLo + r0 * g.ldc, cLo + (r1 - 1) * g.ldc + n);
-          });
-          Atomics.store(arena.i32, (ready >> 2) + c, 1);
-          Atomics.notify(arena.i32, (ready >> 2) + c);
+        let c = 0;
+        try {
+          copy(() => arena.write(bAt, g.b, bLo, bHi));
+          for (; c < plan.chunks; c++) {
+            const [r0, r1] = chunkRows(ctx, g, plan, c);
+            copy(() => {
+              arena.write(aAt + (r0 * g.lda) * 4, g.a, aLo + r0 * g.lda, aLo + (r1 - 1) * g.lda + k);
+              if (cIn) arena.write(cAt + (r0 * g.ldc) * 4, g.c, cLo + r0 * g.ldc, cLo + (r1 - 1) * g.ldc + n);
+            });
+            Atomics.store(arena.i32, (ready >> 2) + c, 1);
+            Atomics.notify(arena.i32, (ready >> 2) + c);
+          }
+        } finally {
+          // should a copy throw, release the workers anyway (runWith rethrows once they are done)
+          for (; c < plan.chunks; c++) {
+            Atomics.store(arena.i32, (ready >> 2) + c, 1);
+            Atomics.notify(arena.i32, (ready >> 2) + c);
+          }
         }
       }
       // take chunks like the workers do, and copy finished ones out between our own
@@ -275,7 +287,8 @@ function partition(ctx: GemmContext, g: ResolvedGemm, layout: "apart" | "same" |
   else if (unitsN >= 2 * T) [kind, units] = [2, unitsN];
   else if (unitsN >= unitsM) [kind, units] = [2, unitsN];
   else [kind, units] = [1, unitsM];
-  const wanted = Math.max(1, Math.min(CHUNKS_PER_THREAD * T, Math.floor(flops / MIN_CHUNK_FLOPS), units));
+  const minUnits = kind === 0 ? 1 : Math.ceil(MIN_CHUNK_WIDTH / (kind === 1 ? ctx.mr : ctx.nr));
+  const wanted = Math.max(T, Math.min(CHUNKS_PER_THREAD * T, Math.floor(flops / MIN_CHUNK_FLOPS), Math.floor(units / minUnits)));
   const size = Math.ceil(units / wanted);
   const chunks = Math.ceil(units / size);
   if (chunks < 2) return whole;
