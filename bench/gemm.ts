@@ -1,7 +1,7 @@
 /**
  * GEMM throughput of a backend on the transformer's shapes, in GFLOPS (2·m·n·k flops a call).
  *
- *   node dist/bench/gemm.js [--backend js|wasm] [--threads N] [--plain] [--shapes M,N,K;...] [--numpy]
+ *   node dist/bench/gemm.js [--backend js|wasm|native] [--threads N] [--plain] [--shapes M,N,K;...] [--numpy]
  *
  * --plain takes the wasm backend's plain-SIMD kernels instead of relaxed SIMD; --numpy also runs
  * bench/gemm_numpy.py on each shape right after ours (numpy/OpenBLAS, same thread count), so that both are timed
@@ -13,6 +13,7 @@ import { dirname, join } from "node:path";
 import type { Backend } from "../src/backend/backend.js";
 import { jsBackend } from "../src/backend/js/index.js";
 import { createWasmBackend, type WasmBackend } from "../src/backend/wasm/index.js";
+import { createNativeBackend, type NativeBackend } from "../src/backend/native/index.js";
 
 export type GemmShape = [m: number, n: number, k: number];
 
@@ -62,11 +63,13 @@ function random(n: number, seed: number): Float32Array {
 }
 
 export async function benchGemm(opts: GemmBenchOptions): Promise<GemmBenchResult[]> {
-  if (opts.backend === "native") throw new Error("bench gemm: the native backend is not built yet");
   const wasm: WasmBackend | null = opts.backend === "wasm"
     ? await createWasmBackend({ threads: opts.threads, relaxed: opts.relaxed })
     : null;
-  const backend: Backend = wasm ?? jsBackend;
+  const native: NativeBackend | null = opts.backend === "native"
+    ? await createNativeBackend({ threads: opts.threads })
+    : null;
+  const backend: Backend = wasm ?? native ?? jsBackend;
   const minMs = opts.minMs ?? 500;
   const results: GemmBenchResult[] = [];
   try {
@@ -95,6 +98,7 @@ export async function benchGemm(opts: GemmBenchOptions): Promise<GemmBenchResult
     }
   } finally {
     await wasm?.dispose();
+    await native?.dispose();
   }
   return results;
 }

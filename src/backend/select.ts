@@ -13,14 +13,16 @@ async function load(name: BackendName, threads?: number): Promise<Backend> {
       const { createWasmBackend } = await import("./wasm/index.js");
       return createWasmBackend({ threads });
     }
-    case "native":
-      throw new OptionError("the native backend is not built in this version (TRANSFORMER_BACKEND=wasm or js)");
+    case "native": {
+      const { createNativeBackend } = await import("./native/index.js");
+      return createNativeBackend({ threads });
+    }
   }
 }
 
 /**
  * Picks the backend every op runs on: `name` (or env TRANSFORMER_BACKEND) when given, which must load; otherwise
- * the fastest that loads here (wasm, falling back to the plain-TypeScript reference). Returns the backend set.
+ * the fastest that loads here (native, then wasm, falling back to the plain-TypeScript reference). Returns the backend set.
  */
 export async function useBackend(name: string | undefined = process.env.TRANSFORMER_BACKEND || undefined, threads?: number): Promise<Backend> {
   if (name !== undefined) {
@@ -31,7 +33,7 @@ export async function useBackend(name: string | undefined = process.env.TRANSFOR
     setBackend(b);
     return b;
   }
-  for (const candidate of ["wasm", "js"] as const) {
+  for (const candidate of ["native", "wasm", "js"] as const) {
     try {
       const b = await load(candidate, threads);
       setBackend(b);

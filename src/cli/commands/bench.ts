@@ -73,11 +73,11 @@ export function registerBenchGemm(bench: Command): void {
   bench
     .command("gemm")
     .description("GEMM GFLOPS at the small preset's shapes and 1024x1024x1024, beside numpy/OpenBLAS in the same run")
-    .addOption(new Option("--backend <name>", "kernels to measure").choices(["js", "wasm"]).default("wasm"))
+    .addOption(new Option("--backend <name>", "kernels to measure").choices(["js", "wasm", "native"]).default("native"))
     .option("--threads <n>", "threads (default: the number of cores)", integerOption)
     .option("--no-peer", "skip the numpy measurement")
     .option("--json", "print a JSON list of rows {m, n, k, gflops, numpy_gflops, ratio}")
-    .action(async (opts: { backend: "js" | "wasm"; threads?: number; peer: boolean; json?: boolean }) => {
+    .action(async (opts: { backend: "js" | "wasm" | "native"; threads?: number; peer: boolean; json?: boolean }) => {
       const ours = await benchGemm({ backend: opts.backend, threads: opts.threads });
       let numpy: ReturnType<typeof benchNumpy> | null = null;
       if (opts.peer) {

@@ -1,0 +1,365 @@
+// Native GEMM for the Node backend: packed panels, a 6x16 AVX2/FMA micro-kernel, cache blocking (KC/MC/NC) and a
+// small persistent thread pool with a fixed partition. Only the kernel functions are compiled for AVX2/FMA (by
+// pragma), so the module's initialisation runs on any x86-64 and can refuse to load where the CPU lacks them.
+//
+// Every element of C gets the same arithmetic whatever the partition (the sum runs over k in KC blocks in the same
+// order, then alpha and beta), so results are bit-identical run to run and across thread counts.
+#include "gemm.h"
+
+#include <algorithm>
+#include <atomic>
+#include <condition_variable>
+#include <cmath>
+#include <cstdlib>
+#include <cstring>
+#include <functional>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#if defined(__x86_64__) || defined(_M_X64)
+#include <immintrin.h>
+#define TN_X86 1
+#endif
+
+namespace tn {
+
+static const int MR = 6, NR = 16, KC = 256, MC = 144, NC = 2048;
+
+// ------------------------------------------------------------------------------------------------ thread pool
+// Jobs are split into chunks that threads take in turn from a counter; a worker that wakes late (the machine is
+// busy) finds the chunks taken and the caller never waits for it. Which thread computes a chunk does not change
+// its bits, so results stay reproducible.
+class Pool {
+ public:
+  // Runs f(chunk) for chunk in 0..chunks-1 on the calling thread and up to nt - 1 workers (ensure()).
+  void run(int nt, int chunks, const std::function<void(int)>& f) {
+    next_.store(0, std::memory_order_relaxed);
+    chunks_ = chunks;
+    job_ = &f;
+    ctl_.store(0, std::memory_order_release);  // open: workers may join
+    uint64_t gen = (word_.load(std::memory_order_relaxed) >> 16) + 1;
+    word_.store((gen << 16) | uint64_t(nt));  // seq_cst, as sleeping_: no lost wake-up
+    if (sleeping_.load() > 0) {
+      { std::lock_guard<std::mutex> lk(mu_); }
+      cv_.notify_all();
+    }
+    work();
+    ctl_.fetch_or(CLOSED, std::memory_order_acq_rel);  // no one joins now; wait for those who did
+    while ((ctl_.load(std::memory_order_acquire) & ~CLOSED) != 0) pause();
+  }
+  void ensure(int workers) {
+    while (int(workers_.size()) < workers) {
+      int idx = int(workers_.size()) + 1;
+      uint64_t seen = word_.load(std::memory_order_acquire) >> 16;
+      workers_.emplace_back([this, idx, seen] { loop(idx, seen); });
+      workers_.back().detach();
+    }
+  }
+  int size() const { return int(workers_.size()); }
+
+ private:
+  static const int64_t CLOSED = int64_t(1) << 40;
+  static inline void pause() {
+#ifdef TN_X86
+    _mm_pause();
+#endif
+  }
+  void work() {
+    for (;;) {
+      int c = next_.fetch_add(1, std::memory_order_relaxed);
+      if (c >= chunks_) return;
+      (*job_)(c);
+    }
+  }
+  void loop(int idx, uint64_t seen) {
+    for (;;) {
+      uint64_t w = word_.load(std::memory_order_acquire);
+      for (int spin = 0; (w >> 16) == seen && spin < 4000; spin++) {
+        pause();
+        w = word_.load(std::memory_order_acquire);
+      }
+      if ((w >> 16) == seen) {
+        std::unique_lock<std::mutex> lk(mu_);
+        sleeping_.fetch_add(1);
+        cv_.wait(lk, [&] { return (word_.load() >> 16) != seen; });
+        sleeping_.fetch_sub(1, std::memory_order_acq_rel);
+        w = word_.load(std::memory_order_acquire);
+      }
+      seen = w >> 16;
+      if (idx >= int(w & 0xffff)) continue;
+      int64_t v = ctl_.load(std::memory_order_acquire);
+      bool joined = false;
+      while (!(v & CLOSED)) {
+        if (ctl_.compare_exchange_weak(v, v + 1, std::memory_order_acq_rel)) {
+          joined = true;
+          break;
+        }
+      }
+      if (!joined) continue;
+      work();
+      ctl_.fetch_sub(1, std::memory_order_acq_rel);
+    }
+  }
+  std::vector<std::thread> workers_;
+  std::atomic<uint64_t> word_{0};           // generation << 16 | threads of the current job
+  std::atomic<int64_t> ctl_{CLOSED};        // CLOSED | workers inside the current job
+  std::atomic<int> next_{0};                // the next chunk to take
+  std::atomic<int> sleeping_{0};
+  int chunks_ = 0;
+  const std::function<void(int)>* job_ = nullptr;
+  std::mutex mu_;
+  std::condition_variable cv_;
+};
+
+static Pool* pool() {
+  static Pool* p = new Pool();  // never destroyed: its (detached) workers sleep at exit
+  return p;
+}
+static std::mutex pool_mutex;  // one GEMM at a time on the pool (other JS threads run single-threaded)
+
+// packing buffers, one pair per OS thread (the pool's workers and any JS thread that calls in)
+struct Buffers {
+  float* a = nullptr;
+  float* b = nullptr;
+};
+
+static Buffers get_buffers() {
+  thread_local Buffers b;
+  if (!b.a) {
+    b.a = static_cast<float*>(std::aligned_alloc(64, sizeof(float) * MC * KC));
+    b.b = static_cast<float*>(std::aligned_alloc(64, sizeof(float) * KC * NC));
+  }
+  return b;
+}
+
+#ifdef TN_X86
+#pragma GCC push_options
+#pragma GCC target("avx2,fma")
+
+// op(A)[ic.., pc..] (mc x kc) into MR-row panels, zero-padded: dst[panel][p][0..MR)
+static void pack_a(const Gemm& g, const float* A, int ic, int pc, int mc, int kc, float* dst) {
+  for (int ip = 0; ip < mc; ip += MR) {
+    int rows = mc - ip < MR ? mc - ip : MR;
+    if (g.transA) {  // element (i, p) at A[p*lda + i]: rows of the panel are contiguous per p
+      for (int p = 0; p < kc; p++) {
+        const float* src = A + int64_t(pc + p) * g.lda + ic + ip;
+        int r = 0;
+        for (; r < rows; r++) dst[r] = src[r];
+        for (; r < MR; r++) dst[r] = 0.f;
+        dst += MR;
+      }
+    } else {  // element (i, p) at A[i*lda + p]
+      const float* src[MR];
+      for (int r = 0; r < MR; r++) src[r] = A + int64_t(ic + ip + (r < rows ? r : 0)) * g.lda + pc;
+      if (rows == MR) {
+        for (int p = 0; p < kc; p++) {
+          dst[0] = src[0][p]; dst[1] = src[1][p]; dst[2] = src[2][p];
+          dst[3] = src[3][p]; dst[4] = src[4][p]; dst[5] = src[5][p];
+          dst += MR;
+        }
+      } else {
+        for (int p = 0; p < kc; p++) {
+          int r = 0;
+          for (; r < rows; r++) dst[r] = src[r][p];
+          for (; r < MR; r++) dst[r] = 0.f;
+          dst += MR;
+        }
+      }
+    }
+  }
+}
+
+// op(B)[pc.., jc..] (kc x nc) into NR-column panels, zero-padded: dst[panel][p][0..NR)
+static void pack_b(const Gemm& g, const float* B, int pc, int jc, int kc, int nc, float* dst) {
+  for (int jp = 0; jp < nc; jp += NR) {
+    int cols = nc - jp < NR ? nc - jp : NR;
+    if (!g.transB) {  // element (p, j) at B[p*ldb + j]
+      if (cols == NR) {
+        for (int p = 0; p < kc; p++) {
+          const float* src = B + int64_t(pc + p) * g.ldb + jc + jp;
+          _mm256_store_ps(dst, _mm256_loadu_ps(src));
+          _mm256_store_ps(dst + 8, _mm256_loadu_ps(src + 8));
+          dst += NR;
+        }
+      } else {
+        for (int p = 0; p < kc; p++) {
+          const float* src = B + int64_t(pc + p) * g.ldb + jc + jp;
+          int j = 0;
+          for (; j < cols; j++) dst[j] = src[j];
+          for (; j < NR; j++) dst[j] = 0.f;
+          dst += NR;
+        }
+      }
+    } else {  // element (p, j) at B[j*ldb + p]
+      const float* src[NR];
+      for (int j = 0; j < NR; j++) src[j] = B + int64_t(jc + jp + (j < cols ? j : 0)) * g.ldb + pc;
+      for (int p = 0; p < kc; p++) {
+        int j = 0;
+        for (; j < cols; j++) dst[j] = src[j][p];
+        for (; j < NR; j++) dst[j] = 0.f;
+        dst += NR;
+      }
+    }
+  }
+}
+
+// C[0..mr, 0..nr) = alpha * Apanel·Bpanel + beta * C (beta == 0: C not read)
+static inline void kernel(int kc, const float* a, const float* b, float* c, int64_t ldc, float alpha, float beta,
+                          int mr, int nr) {
+  __m256 c00 = _mm256_setzero_ps(), c01 = _mm256_setzero_ps(), c10 = _mm256_setzero_ps(),
+         c11 = _mm256_setzero_ps(), c20 = _mm256_setzero_ps(), c21 = _mm256_setzero_ps(),
+         c30 = _mm256_setzero_ps(), c31 = _mm256_setzero_ps(), c40 = _mm256_setzero_ps(),
+         c41 = _mm256_setzero_ps(), c50 = _mm256_setzero_ps(), c51 = _mm256_setzero_ps();
+  for (int p = 0; p < kc; p++) {
+    __m256 b0 = _mm256_load_ps(b), b1 = _mm256_load_ps(b + 8);
+    __m256 x;
+    x = _mm256_broadcast_ss(a + 0); c00 = _mm256_fmadd_ps(x, b0, c00); c01 = _mm256_fmadd_ps(x, b1, c01);
+    x = _mm256_broadcast_ss(a + 1); c10 = _mm256_fmadd_ps(x, b0, c10); c11 = _mm256_fmadd_ps(x, b1, c11);
+    x = _mm256_broadcast_ss(a + 2); c20 = _mm256_fmadd_ps(x, b0, c20); c21 = _mm256_fmadd_ps(x, b1, c21);
+    x = _mm256_broadcast_ss(a + 3); c30 = _mm256_fmadd_ps(x, b0, c30); c31 = _mm256_fmadd_ps(x, b1, c31);
+    x = _mm256_broadcast_ss(a + 4); c40 = _mm256_fmadd_ps(x, b0, c40); c41 = _mm256_fmadd_ps(x, b1, c41);
+    x = _mm256_broadcast_ss(a + 5); c50 = _mm256_fmadd_ps(x, b0, c50); c51 = _mm256_fmadd_ps(x, b1, c51);
+    a += MR;
+    b += NR;
+  }
+  __m256 acc[12] = {c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51};
+  const __m256 va = _mm256_set1_ps(alpha), vb = _mm256_set1_ps(beta);
+  if (mr == MR && nr == NR) {
+    for (int r = 0; r < MR; r++) {
+      float* cr = c + r * ldc;
+      if (beta == 0.f) {
+        _mm256_storeu_ps(cr, _mm256_mul_ps(va, acc[2 * r]));
+        _mm256_storeu_ps(cr + 8, _mm256_mul_ps(va, acc[2 * r + 1]));
+      } else {
+        _mm256_storeu_ps(cr, _mm256_fmadd_ps(va, acc[2 * r], _mm256_mul_ps(vb, _mm256_loadu_ps(cr))));
+        _mm256_storeu_ps(cr + 8, _mm256_fmadd_ps(va, acc[2 * r + 1], _mm256_mul_ps(vb, _mm256_loadu_ps(cr + 8))));
+      }
+    }
+    return;
+  }
+  alignas(32) float t[MR * NR];
+  for (int r = 0; r < MR; r++) {
+    _mm256_store_ps(t + r * NR, acc[2 * r]);
+    _mm256_store_ps(t + r * NR + 8, acc[2 * r + 1]);
+  }
+  for (int r = 0; r < mr; r++) {
+    float* cr = c + r * ldc;
+    const float* tr = t + r * NR;
+    if (beta == 0.f) {
+      for (int j = 0; j < nr; j++) cr[j] = alpha * tr[j];
+    } else {
+      for (int j = 0; j < nr; j++) cr[j] = std::fma(alpha, tr[j], beta * cr[j]);
+    }
+  }
+}
+
+// One matrix product restricted to rows [i0, i1) and columns [j0, j1) of C.
+static void gemm_block(const Gemm& g, const float* A, const float* B, float* C, int i0, int i1, int j0, int j1,
+                       Buffers buf) {
+  if (g.k == 0) {
+    for (int i = i0; i < i1; i++) {
+      float* cr = C + int64_t(i) * g.ldc;
+      for (int j = j0; j < j1; j++) cr[j] = g.beta == 0.f ? 0.f : g.beta * cr[j];
+    }
+    return;
+  }
+  for (int jc = j0; jc < j1; jc += NC) {
+    int nc = j1 - jc < NC ? j1 - jc : NC;
+    for (int pc = 0; pc < g.k; pc += KC) {
+      int kc = g.k - pc < KC ? g.k - pc : KC;
+      float beta = pc == 0 ? g.beta : 1.f;
+      pack_b(g, B, pc, jc, kc, nc, buf.b);
+      for (int ic = i0; ic < i1; ic += MC) {
+        int mc = i1 - ic < MC ? i1 - ic : MC;
+        pack_a(g, A, ic, pc, mc, kc, buf.a);
+        for (int jr = 0; jr < nc; jr += NR) {
+          int nr = nc - jr < NR ? nc - jr : NR;
+          const float* bp = buf.b + int64_t(jr) * kc;
+          for (int ir = 0; ir < mc; ir += MR) {
+            int mr = mc - ir < MR ? mc - ir : MR;
+            kernel(kc, buf.a + int64_t(ir) * kc, bp, C + int64_t(ic + ir) * g.ldc + jc + jr, g.ldc, g.alpha, beta,
+                   mr, nr);
+          }
+        }
+      }
+    }
+  }
+}
+#pragma GCC pop_options
+
+bool cpu_supported() {
+  __builtin_cpu_init();
+  return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+}
+#else
+bool cpu_supported() { return false; }
+static void gemm_block(const Gemm&, const float*, const float*, float*, int, int, int, int, Buffers) {}
+#endif
+
+void gemm(const Gemm& g, float* a, float* b, float* c, int threads) {
+  if (g.m == 0 || g.n == 0 || g.batch == 0) return;
+  auto mat = [&](int bi, const float*& A, const float*& B, float*& C) {
+    A = a + g.aOffset + int64_t(bi) * g.strideA;
+    B = b + g.bOffset + int64_t(bi) * g.strideB;
+    C = c + g.cOffset + int64_t(bi) * g.strideC;
+  };
+  double work = double(g.m) * g.n * (g.k > 0 ? g.k : 1) * g.batch;
+  int T = threads < 1 ? 1 : threads;
+  if (work < 1048576.0) T = 1;  // about 0.05 ms on one core: waking a thread costs more
+  std::unique_lock<std::mutex> lk(pool_mutex, std::defer_lock);
+  if (T > 1 && !lk.try_lock()) T = 1;
+  if (T > 1) {
+    pool()->ensure(T - 1);
+    T = std::min(T, pool()->size() + 1);
+  }
+  int64_t extentC = int64_t(g.m - 1) * g.ldc + g.n;
+  bool disjoint = g.batch == 1 || g.cApart || std::llabs(g.strideC) >= extentC;
+  int mBlocks = (g.m + MR - 1) / MR, nBlocks = (g.n + NR - 1) / NR;
+  std::function<void(int)> job;
+  int chunks;
+  if (T > 1 && disjoint && g.batch >= T && (g.batch >= 4 * T || g.batch >= mBlocks + nBlocks)) {
+    int batch = g.batch;
+    chunks = std::min(batch, 4 * T);
+    job = [&, batch, chunks](int c) {
+      Buffers buf = get_buffers();
+      for (int bi = int(int64_t(c) * batch / chunks); bi < int(int64_t(c + 1) * batch / chunks); bi++) {
+        const float *A, *B;
+        float* C;
+        mat(bi, A, B, C);
+        gemm_block(g, A, B, C, 0, g.m, 0, g.n, buf);
+      }
+    };
+  } else {
+    bool byRows = mBlocks >= nBlocks;
+    int blocks = byRows ? mBlocks : nBlocks;
+    chunks = T == 1 ? 1 : std::min(blocks, 2 * T);
+    if (chunks <= 1) T = 1;
+    job = [&, byRows, blocks, chunks](int c) {
+      Buffers buf = get_buffers();
+      int lo = int(int64_t(c) * blocks / chunks), hi = int(int64_t(c + 1) * blocks / chunks);
+      int i0 = 0, i1 = g.m, j0 = 0, j1 = g.n;
+      if (byRows) {
+        i0 = lo * MR;
+        i1 = std::min(g.m, hi * MR);
+      } else {
+        j0 = lo * NR;
+        j1 = std::min(g.n, hi * NR);
+      }
+      if (i0 >= i1 || j0 >= j1) return;
+      for (int bi = 0; bi < g.batch; bi++) {  // in order: batches that share C accumulate as they should
+        const float *A, *B;
+        float* C;
+        mat(bi, A, B, C);
+        gemm_block(g, A, B, C, i0, i1, j0, j1, buf);
+      }
+    };
+  }
+  if (T > 1) {
+    pool()->run(T, chunks, job);
+  } else {
+    for (int c = 0; c < chunks; c++) job(c);
+  }
+}
+
+}  // namespace tn

@@ -1,0 +1,201 @@
+/**
+ * The native backend: a Node addon (N-API, C++ in native/, built at install by scripts/build-native.mjs into
+ * build/Release/transformer_native.node) whose GEMM works directly on the caller's Float32Arrays — no copies —
+ * with packed panels, a 6×16 AVX2/FMA micro-kernel and a small thread pool with a fixed partition.
+ *
+ * GEMM is native; every other kernel is delegated to the WebAssembly backend (or to the reference kernels where
+ * WebAssembly does not load). The addon refuses to load on a CPU without AVX2/FMA; createNativeBackend then throws
+ * and the default backend selection falls back to wasm.
+ */
+import { createRequire } from "node:module";
+import { existsSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { resolveGemm, type Backend, type GemmArgs, type ResolvedGemm } from "../backend.js";
+import { jsBackend } from "../js/index.js";
+import { OptionError } from "../../errors.js";
+
+interface Addon {
+  gemm(a: Float32Array, b: Float32Array, c: Float32Array, params: Float64Array): void;
+}
+
+export interface NativeBackendOptions {
+  /**
+   * Threads in all, the calling one included.
+   * @default env TRANSFORMER_THREADS, else the number of cores (os.availableParallelism)
+   */
+  threads?: number;
+}
+
+export interface NativeBackend extends Backend {
+  readonly threads: number;
+  /** The backend that runs every kernel but GEMM (wasm, or js where WebAssembly does not load). */
+  readonly delegate: Backend;
+  /** Stops the delegate's worker threads; the backend cannot be used afterwards. */
+  dispose(): Promise<void>;
+}
+
+const MAX_THREADS = 256;
+
+/** Where the addon may be, from dist/src/backend/native/ (the build) or src/backend/native/ (sources). */
+export function addonCandidates(): string[] {
+  const here = dirname(fileURLToPath(import.meta.url));
+  const env = process.env.TRANSFORMER_NATIVE_ADDON;
+  return [
+    ...(env ? [env] : []),
+    join(here, "..", "..", "..", "..", "build", "Release", "transformer_native.node"),
+    join(here, "..", "..", "..", "build", "Release", "transformer_native.node"),
+  ];
+}
+
+let cached: Addon | undefined;
+
+/** Loads the addon, or throws an Error that says why (not built, or this CPU lacks AVX2/FMA). */
+export function loadAddon(): Addon {
+  if (cached) return cached;
+  const candidates = addonCandidates();
+  const path = candidates.find((p) => existsSync(p));
+  if (path === undefined) {
+    throw new Error(`the native backend is not built (no ${candidates[candidates.length - 2]}): ` +
+      "run `node scripts/build-native.mjs` (needs a C++ compiler), or use TRANSFORMER_BACKEND=wasm");
+  }
+  const require = createRequire(import.meta.url);
+  try {
+    cached = require(path) as Addon;
+  } catch (e) {
+    throw new Error(`the native backend does not load (${path}): ${(e as Error).message}`);
+  }
+  return cached;
+}
+
+/** Whether the addon loads here (built, and the CPU has AVX2/FMA). */
+export function nativeAvailable(): boolean {
+  try {
+    loadAddon();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function parseThreads(value: string | number, where: string): number {
+  const t = Number(value);
+  if (!Number.isInteger(t) || t < 1 || t > MAX_THREADS) {
+    throw new OptionError(`${where}: threads must be an integer from 1 to ${MAX_THREADS}, got ${value}`);
+  }
+  return t;
+}
+
+async function defaultThreads(): Promise<number> {
+  const env = process.env.TRANSFORMER_THREADS;
+  if (env !== undefined && env !== "") return parseThreads(env, "TRANSFORMER_THREADS");
+  const os = await import("node:os");
+  return os.availableParallelism?.() ?? os.cpus().length;
+}
+
+function check(ok: boolean, what: string): void {
+  if (!ok) throw new RangeError(`gemm (native): ${what}`);
+}
+
+/** [lo, hi): the elements a batched operand touches. */
+function footprint(offset: number, stride: number, batch: number, rows: number, cols: number, ld: number): [number, number] {
+  if (rows === 0 || cols === 0 || batch === 0) return [offset, offset];
+  const extent = (rows - 1) * ld + cols;
+  const last = (batch - 1) * stride;
+  return [offset + Math.min(0, last), offset + Math.max(0, last) + extent];
+}
+
+const INT32 = 2 ** 31 - 1;
+
+function validate(g: ResolvedGemm): void {
+  for (const key of ["m", "n", "k", "batch", "lda", "ldb", "ldc", "aOffset", "bOffset", "cOffset"] as const) {
+    check(Number.isInteger(g[key]) && g[key] >= 0, `${key} = ${g[key]} must be a non-negative integer`);
+  }
+  for (const key of ["strideA", "strideB", "strideC"] as const) {
+    check(Number.isInteger(g[key]), `${key} = ${g[key]} must be an integer`);
+  }
+  for (const key of ["m", "n", "k", "batch"] as const) check(g[key] <= INT32, `${key} = ${g[key]} is too large`);
+  check(g.lda >= (g.transA ? g.m : g.k), `lda = ${g.lda} is below ${g.transA ? "m" : "k"}`);
+  check(g.ldb >= (g.transB ? g.k : g.n), `ldb = ${g.ldb} is below ${g.transB ? "k" : "n"}`);
+  check(g.ldc >= g.n, `ldc = ${g.ldc} is below n = ${g.n}`);
+  const { m, n, k, batch } = g;
+  const [aLo, aHi] = k === 0 ? [0, 0] : footprint(g.aOffset, g.strideA, batch, g.transA ? k : m, g.transA ? m : k, g.lda);
+  const [bLo, bHi] = k === 0 ? [0, 0] : footprint(g.bOffset, g.strideB, batch, g.transB ? n : k, g.transB ? k : n, g.ldb);
+  const [cLo, cHi] = footprint(g.cOffset, g.strideC, batch, m, n, g.ldc);
+  check(aLo >= 0 && aHi <= g.a.length, `A needs elements ${aLo}..${aHi - 1} but has ${g.a.length}`);
+  check(bLo >= 0 && bHi <= g.b.length, `B needs elements ${bLo}..${bHi - 1} but has ${g.b.length}`);
+  check(cLo >= 0 && cHi <= g.c.length, `C needs elements ${cLo}..${cHi - 1} but has ${g.c.length}`);
+}
+
+/** Whether C's batches never overlap (one block after another, or side by side within each row). */
+function cApart(g: ResolvedGemm): boolean {
+  if (g.batch <= 1) return true;
+  if (g.strideC === 0) return false;
+  const s = Math.abs(g.strideC);
+  if (s >= (g.m - 1) * g.ldc + g.n) return true;
+  return s >= g.n && (g.batch - 1) * s + g.n <= g.ldc;
+}
+
+export async function createNativeBackend(opts: NativeBackendOptions = {}): Promise<NativeBackend> {
+  const addon = loadAddon();
+  const threads = opts.threads !== undefined ? parseThreads(opts.threads, "createNativeBackend") : await defaultThreads();
+  let delegate: Backend & { dispose?: () => Promise<void> };
+  try {
+    const { createWasmBackend } = await import("../wasm/index.js");
+    delegate = await createWasmBackend({ threads });
+  } catch {
+    delegate = jsBackend;
+  }
+  const params = new Float64Array(19);
+
+  function gemm(args: GemmArgs): void {
+    const g = resolveGemm(args);
+    validate(g);
+    if (g.m === 0 || g.n === 0 || g.batch === 0) return;
+    params[0] = g.transA ? 1 : 0;
+    params[1] = g.transB ? 1 : 0;
+    params[2] = g.m;
+    params[3] = g.n;
+    params[4] = g.k;
+    params[5] = g.aOffset;
+    params[6] = g.bOffset;
+    params[7] = g.cOffset;
+    params[8] = g.lda;
+    params[9] = g.ldb;
+    params[10] = g.ldc;
+    params[11] = g.batch;
+    params[12] = g.strideA;
+    params[13] = g.strideB;
+    params[14] = g.strideC;
+    params[15] = g.alpha;
+    params[16] = g.beta;
+    params[17] = threads;
+    params[18] = cApart(g) ? 1 : 0;
+    addon.gemm(g.a, g.b, g.c, params);
+  }
+
+  const d = delegate;
+  return {
+    name: "native",
+    threads,
+    delegate: d,
+    dispose: async () => {
+      await d.dispose?.();
+    },
+    gemm,
+    softmax: (...a) => d.softmax(...a),
+    maskedSoftmax: (...a) => d.maskedSoftmax(...a),
+    softmaxBackward: (...a) => d.softmaxBackward(...a),
+    layerNorm: (...a) => d.layerNorm(...a),
+    layerNormBackward: (...a) => d.layerNormBackward(...a),
+    relu: (...a) => d.relu(...a),
+    reluBackward: (...a) => d.reluBackward(...a),
+    gelu: (...a) => d.gelu(...a),
+    geluBackward: (...a) => d.geluBackward(...a),
+    embedding: (...a) => d.embedding(...a),
+    embeddingBackward: (...a) => d.embeddingBackward(...a),
+    crossEntropy: (...a) => d.crossEntropy(...a),
+    crossEntropyBackward: (...a) => d.crossEntropyBackward(...a),
+    adam: (...a) => d.adam(...a),
+  };
+}

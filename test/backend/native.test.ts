@@ -1,0 +1,214 @@
+/**
+ * The native (N-API, AVX2/FMA) backend against the reference kernels: GEMM on odd shapes, all transposes,
+ * alpha/beta (NaN in C with beta 0), batches with offsets, strides and leading dimensions, shapes that cross the
+ * blocking (KC = 256, MC = 144, NC = 2048) and the thread split; bit-identical repeats and thread counts; the
+ * PyTorch conformance cases with the native backend set.
+ *
+ * Tolerance as in wasm-gemm.test.ts: γ·(|α|·Σ_p |a_ip·b_pj| + |β·c_ij|) with γ = (k + 4)·u, u = 2^-24.
+ *
+ * Where the addon is not built (or the CPU lacks AVX2/FMA) these tests skip with the reason — except on CI
+ * (process.env.CI) with g++ on the PATH, where a missing addon fails: CI must really build it.
+ */
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { fileURLToPath } from "node:url";
+import { after, before, describe, it } from "node:test";
+import type { GemmArgs } from "../../src/backend/backend.js";
+import { resolveGemm } from "../../src/backend/backend.js";
+import { backend as currentBackend, jsBackend, setBackend } from "../../src/backend/index.js";
+import { createNativeBackend, loadAddon, type NativeBackend } from "../../src/backend/native/index.js";
+import { runCase, formatResult } from "../../src/conformance/run-case.js";
+import { assertBitIdentical, assertClose, rng, U32, uniform } from "./helpers.js";
+
+function whyUnavailable(): string | undefined {
+  try {
+    loadAddon();
+    return undefined;
+  } catch (e) {
+    return (e as Error).message;
+  }
+}
+
+const reason = whyUnavailable();
+const hasCompiler = spawnSync("g++", ["--version"]).status === 0;
+const mustHave = Boolean(process.env.CI) && hasCompiler;
+const skip = reason !== undefined && !mustHave ? `native backend unavailable: ${reason}` : false;
+
+if (reason !== undefined && mustHave) {
+  it("builds on CI where g++ exists", () => {
+    assert.fail(`CI has g++ but the native addon does not load: ${reason}`);
+  });
+}
+
+const threadCounts = [1, 2, 3];
+const backends = new Map<number, NativeBackend>();
+
+describe("native backend", { skip }, () => {
+  before(async () => {
+    for (const t of threadCounts) backends.set(t, await createNativeBackend({ threads: t }));
+  });
+  after(async () => {
+    for (const be of backends.values()) await be.dispose();
+  });
+
+  /** Buffers big enough for every batch of a GEMM (with its offsets, strides and leading dimensions). */
+  function buffers(g: GemmArgs, r: () => number): { a: Float32Array; b: Float32Array; c: Float32Array } {
+    const x = resolveGemm({ ...g, a: new Float32Array(0), b: new Float32Array(0), c: new Float32Array(0) });
+    const span = (off: number, stride: number, rows: number, ld: number): number =>
+      off + Math.max(0, (x.batch - 1) * stride) + rows * ld + 1;
+    return {
+      a: uniform(r, span(x.aOffset, x.strideA, x.transA ? x.k : x.m, x.lda)),
+      b: uniform(r, span(x.bOffset, x.strideB, x.transB ? x.n : x.k, x.ldb)),
+      c: uniform(r, span(x.cOffset, x.strideC, x.m, x.ldc)),
+    };
+  }
+
+  type Shape = Omit<GemmArgs, "a" | "b" | "c">;
+
+  function checkGemm(be: NativeBackend, shape: Shape, seed: number, fillC?: number): Float32Array {
+    const r = rng(seed);
+    const { a, b, c } = buffers(shape as GemmArgs, r);
+    if (fillC !== undefined) c.fill(fillC);
+    const expected = c.slice();
+    jsBackend.gemm({ ...shape, a, b, c: expected });
+    const actual = c.slice();
+    be.gemm({ ...shape, a, b, c: actual });
+    const bound = new Float32Array(c.length).fill(-1);
+    const alpha = Math.abs(shape.alpha ?? 1);
+    const beta = shape.beta ?? 0;
+    jsBackend.gemm({ ...shape, a: a.map(Math.abs), b: b.map(Math.abs), c: bound, alpha, beta: 0 });
+    const gamma = (shape.k + 4) * U32;
+    const cAbs = beta === 0 ? null : c.map(Math.abs);
+    assertClose(actual, expected,
+      (i) => (bound[i] < 0 ? 0 : gamma * (bound[i] + (cAbs ? Math.abs(beta) * cAbs[i] : 0))),
+      `native/${be.threads} gemm ${JSON.stringify(shape)}`);
+    return actual;
+  }
+
+  const odd = [1, 3, 17, 65, 257];
+
+  for (const t of threadCounts) {
+    describe(`gemm, ${t} thread(s)`, () => {
+      it("matches the reference on odd shapes, all four transposes, alpha and beta", () => {
+        let seed = 1;
+        for (const m of odd) for (const n of odd) for (const k of odd) {
+          if (m * n * k > 65 * 257 * 257) continue; // keeps the reference's time down
+          for (const transA of [false, true]) for (const transB of [false, true]) {
+            const alphaBeta = seed % 3 === 0 ? { alpha: 1, beta: 0 } : seed % 3 === 1 ? { alpha: -0.5, beta: 1 } : { alpha: 2, beta: 0.25 };
+            checkGemm(backends.get(t)!, { m, n, k, transA, transB, ...alphaBeta }, seed++);
+          }
+        }
+      });
+
+      it("matches on shapes that cross the blocking and the thread split", () => {
+        const shapes: Shape[] = [
+          { m: 130, n: 75, k: 300 },
+          { m: 7, n: 300, k: 200, transB: true },
+          { m: 300, n: 9, k: 200, transA: true },
+          { m: 150, n: 97, k: 513, transA: true, transB: true, alpha: 0.5, beta: -1 },
+          { m: 5, n: 2100, k: 20 },
+          { m: 40, n: 4200, k: 9, beta: 2 },
+          { m: 128, n: 128, k: 128 },
+          { m: 200, n: 60, k: 100, ldc: 70 },
+          { m: 210, n: 50, k: 100, ldc: 53, beta: 0.5, transA: true },
+          { m: 301, n: 33, k: 600, lda: 601, ldb: 40 },
+        ];
+        shapes.forEach((s, i) => checkGemm(backends.get(t)!, s, 100 + i));
+      });
+
+      it("handles batches with offsets, leading dimensions and strides", () => {
+        const shapes: Shape[] = [
+          { m: 5, n: 7, k: 9, batch: 3, aOffset: 13, bOffset: 17, cOffset: 19, lda: 12, ldb: 9, ldc: 12,
+            strideA: 5 * 12 + 11, strideB: 9 * 9 + 3, strideC: 5 * 12 + 7, alpha: 0.75, beta: 0.5 },
+          { m: 6, n: 10, k: 4, batch: 4, transA: true, transB: true, lda: 8, ldb: 5, ldc: 11,
+            strideA: 4 * 8, strideB: 10 * 5 + 1, strideC: 6 * 11 },
+          { m: 33, n: 65, k: 70, batch: 5, strideA: 0 },
+          { m: 64, n: 32, k: 128, batch: 4, transB: true, ldc: 128, strideC: 32 },
+          { m: 17, n: 17, k: 64, batch: 70, transB: true, alpha: 0.125 },
+        ];
+        shapes.forEach((s, i) => checkGemm(backends.get(t)!, s, 200 + i));
+      });
+
+      it("accumulates batches in order when they share C (strideC = 0)", () => {
+        checkGemm(backends.get(t)!, { m: 20, n: 30, k: 200, batch: 6, strideC: 0, beta: 1 }, 300);
+        checkGemm(backends.get(t)!, { m: 70, n: 90, k: 150, batch: 3, strideC: 0, beta: 0.5 }, 301);
+      });
+
+      it("ignores C when beta = 0, even NaN, and scales C by beta when k = 0", () => {
+        const out = checkGemm(backends.get(t)!, { m: 9, n: 13, k: 31, transA: true }, 400, NaN);
+        assert.ok(out.subarray(0, 9 * 13).every((x) => Number.isFinite(x)));
+        const big = checkGemm(backends.get(t)!, { m: 100, n: 90, k: 300, transB: true }, 403, NaN);
+        assert.ok(big.subarray(0, 100 * 90).every((x) => Number.isFinite(x)));
+        const zero = checkGemm(backends.get(t)!, { m: 5, n: 6, k: 0 }, 401, NaN);
+        assert.ok(zero.subarray(0, 5 * 6).every((x) => x === 0));
+        checkGemm(backends.get(t)!, { m: 5, n: 6, k: 0, beta: 0.5 }, 402);
+      });
+    });
+  }
+
+  it("does nothing when m, n or batch is 0", () => {
+    const c = new Float32Array([1, 2, 3]);
+    const a = new Float32Array(9);
+    const be = backends.get(2)!;
+    be.gemm({ m: 0, n: 3, k: 3, a, b: a, c });
+    be.gemm({ m: 1, n: 3, k: 3, a, b: a, c, batch: 0 });
+    assert.deepEqual([...c], [1, 2, 3]);
+  });
+
+  it("rejects leading dimensions below the shape and buffers too short", () => {
+    const be = backends.get(2)!;
+    const a = new Float32Array(12);
+    assert.throws(() => be.gemm({ m: 3, n: 4, k: 4, a, b: new Float32Array(16), c: new Float32Array(12), lda: 3 }),
+      /lda = 3 is below k/);
+    assert.throws(() => be.gemm({ m: 3, n: 4, k: 4, a, b: new Float32Array(15), c: new Float32Array(12) }),
+      /B needs elements 0\.\.15 but has 15/);
+    assert.throws(() => be.gemm({ m: 3, n: 4, k: 4, a, b: new Float32Array(16), c: new Float32Array(12), cOffset: 1 }),
+      /C needs elements 1\.\.12 but has 12/);
+  });
+
+  it("gives bit-identical results run to run, and across thread counts", () => {
+    const r = rng(500);
+    for (const s of [{ m: 200, n: 150, k: 333 }, { m: 190, n: 170, k: 300 }, { m: 9, n: 500, k: 260, transB: true },
+      { m: 500, n: 9, k: 100 }, { m: 33, n: 40, k: 128, batch: 8 }, { m: 20, n: 30, k: 200, batch: 6, strideC: 0, beta: 1 }] as Shape[]) {
+      const { a, b, c } = buffers(s as GemmArgs, r);
+      const outs = threadCounts.flatMap((t) => [0, 1].map(() => {
+        const out = c.slice();
+        backends.get(t)!.gemm({ ...s, a, b, c: out });
+        return out;
+      }));
+      for (let i = 1; i < outs.length; i++) assertBitIdentical(outs[i], outs[0], `run ${i} ${JSON.stringify(s)}`);
+    }
+  });
+
+  it("threads come from TRANSFORMER_THREADS when not given, and must be a positive integer", async () => {
+    const saved = process.env.TRANSFORMER_THREADS;
+    process.env.TRANSFORMER_THREADS = "1";
+    try {
+      const be = await createNativeBackend();
+      assert.equal(be.threads, 1);
+      await be.dispose();
+      process.env.TRANSFORMER_THREADS = "zero";
+      await assert.rejects(createNativeBackend(), /TRANSFORMER_THREADS: threads must be an integer/);
+    } finally {
+      if (saved === undefined) delete process.env.TRANSFORMER_THREADS;
+      else process.env.TRANSFORMER_THREADS = saved;
+    }
+    await assert.rejects(createNativeBackend({ threads: 0 }), /threads must be an integer from 1/);
+  });
+
+  it("passes the PyTorch conformance cases with the native backend set", () => {
+    const fixtures = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../../test/fixtures/reference");
+    const saved = currentBackend();
+    setBackend(backends.get(2)!);
+    try {
+      for (const name of fs.readdirSync(fixtures).sort()) {
+        const r = runCase(path.join(fixtures, name));
+        assert.ok(r.ok, formatResult(r));
+      }
+    } finally {
+      setBackend(saved);
+    }
+  });
+});
