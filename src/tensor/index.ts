@@ -9,5 +9,5 @@ export { layerNorm } from "./ops/norm.js";
 export { relu, gelu, softmax } from "./ops/activation.js";
 export { embedding } from "./ops/embedding.js";
 export { dropout } from "./ops/dropout.js";
-export { crossEntropy, type CrossEntropyOptions } from "./ops/loss.js";
+export { crossEntropy, linearCrossEntropy, type CrossEntropyOptions } from "./ops/loss.js";
 export { attention, type AttentionOptions, type AttentionResult } from "./ops/attention.js";

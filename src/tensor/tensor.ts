@@ -54,9 +54,20 @@ export class Tensor {
     return this.grad;
   }
 
-  /** grad += g */
-  accumulateGrad(g: Float32Array): void {
-    const buf = this.gradBuffer();
+  /**
+   * grad += g. With `owned`, the caller hands g over (a buffer it allocated and will not touch again): while
+   * grad is still null, g becomes the grad buffer itself instead of being copied. Never pass a buffer that
+   * anything else can read or write (another tensor's grad, an op's output) as owned.
+   */
+  accumulateGrad(g: Float32Array, opts?: { owned?: boolean }): void {
+    if (g.length !== this.size) {
+      throw new Error(`accumulateGrad: gradient has ${g.length} values, tensor has ${this.size}`);
+    }
+    if (!this.grad) {
+      this.grad = opts?.owned ? g : g.slice();
+      return;
+    }
+    const buf = this.grad;
     for (let i = 0; i < buf.length; i++) buf[i] += g[i];
   }
 

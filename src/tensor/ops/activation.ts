@@ -8,7 +8,7 @@ export function relu(x: Tensor): Tensor {
   return record(out, x.shape, [x], (o) => {
     const dx = new Float32Array(x.size);
     backend().reluBackward(x.data, o.grad!, dx, x.size);
-    x.accumulateGrad(dx);
+    x.accumulateGrad(dx, { owned: true });
   });
 }
 
@@ -19,7 +19,7 @@ export function gelu(x: Tensor): Tensor {
   return record(out, x.shape, [x], (o) => {
     const dx = new Float32Array(x.size);
     backend().geluBackward(x.data, o.grad!, dx, x.size);
-    x.accumulateGrad(dx);
+    x.accumulateGrad(dx, { owned: true });
   });
 }
 
@@ -32,6 +32,6 @@ export function softmax(x: Tensor): Tensor {
   return record(out, x.shape, [x], (o) => {
     const dx = new Float32Array(x.size);
     backend().softmaxBackward(out, o.grad!, dx, rows, cols, 1);
-    x.accumulateGrad(dx);
+    x.accumulateGrad(dx, { owned: true });
   });
 }

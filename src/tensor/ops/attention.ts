@@ -63,12 +63,8 @@ export function attention(q: Tensor, k: Tensor, v: Tensor, opts: AttentionOption
     keep = new Uint8Array(probs.length);
     dropped = new Float32Array(probs.length);
     const inv = 1 / (1 - p);
-    for (let i = 0; i < probs.length; i++) {
-      if (opts.rng.uniform() >= p) {
-        keep[i] = 1;
-        dropped[i] = probs[i] * inv;
-      }
-    }
+    opts.rng.fillKeepMask(keep, p); // as opts.rng.uniform() >= p element by element
+    for (let i = 0; i < probs.length; i++) dropped[i] = probs[i] * inv * keep[i]; // factor, not branch
   }
   const out = new Float32Array(B * T * d);
   for (let b = 0; b < B; b++) {
@@ -99,7 +95,7 @@ export function attention(q: Tensor, k: Tensor, v: Tensor, opts: AttentionOption
     }
     if (keep) {
       const inv = 1 / (1 - p);
-      for (let i = 0; i < dP.length; i++) dP[i] = keep[i] ? dP[i] * inv : 0;
+      for (let i = 0; i < dP.length; i++) dP[i] = dP[i] * inv * keep[i];
     }
     // through softmax(scale · scores): dScores = scale · P ⊙ (dP − Σ dP ⊙ P); masked entries have P = 0
     be.softmaxBackward(probs, dP, dP, B * h * T, S, scale);
@@ -119,9 +115,9 @@ export function attention(q: Tensor, k: Tensor, v: Tensor, opts: AttentionOption
         batch: h, strideA: T * S, strideB: dK, strideC: dK,
       });
     }
-    if (q.requiresGrad) q.accumulateGrad(dQ);
-    if (k.requiresGrad) k.accumulateGrad(dK_);
-    if (v.requiresGrad) v.accumulateGrad(dV);
+    if (q.requiresGrad) q.accumulateGrad(dQ, { owned: true });
+    if (k.requiresGrad) k.accumulateGrad(dK_, { owned: true });
+    if (v.requiresGrad) v.accumulateGrad(dV, { owned: true });
   });
   return { out: result, weights: opts.keepWeights ? probs : null };
 }

@@ -87,6 +87,20 @@ function binary(a: Tensor, b: Tensor, f: Binary, dfa: (x: number, y: number, g: 
 }
 
 export function add(a: Tensor, b: Tensor): Tensor {
+  if (sameShape(a.shape, b.shape)) {
+    // the residual connections: no broadcasting, and the gradient passes through to both unchanged
+    const n = a.size;
+    const out = new Float32Array(n);
+    const ad = a.data;
+    const bd = b.data;
+    for (let i = 0; i < n; i++) out[i] = ad[i] + bd[i];
+    return record(out, a.shape, [a, b], (o) => {
+      const g = o.grad!;
+      // not owned: g is o's and reaches both inputs (accumulateGrad copies it into a fresh buffer, or adds)
+      if (a.requiresGrad) a.accumulateGrad(g);
+      if (b.requiresGrad) b.accumulateGrad(g);
+    });
+  }
   return binary(a, b, (x, y) => x + y, (_x, _y, g) => g, (_x, _y, g) => g);
 }
 

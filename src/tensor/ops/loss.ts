@@ -1,5 +1,6 @@
 import { backend } from "../../backend/index.js";
-import { record } from "../autograd.js";
+import { isGradEnabled, record } from "../autograd.js";
+import { withColumn } from "./matmul.js";
 import { Tensor } from "../tensor.js";
 
 export interface CrossEntropyOptions {
@@ -30,6 +31,84 @@ export function crossEntropy(logits: Tensor, targets: Int32Array, opts: CrossEnt
     if (count === 0) return;
     const d = new Float32Array(logits.size);
     backend().crossEntropyBackward(logits.data, targets, lse, rows, cols, ignore, eps, o.grad![0] / count, d);
-    logits.accumulateGrad(d);
+    logits.accumulateGrad(d, { owned: true });
   });
+}
+
+/** Logits per chunk of rows in linearCrossEntropy (8 MiB of floats), unless the inner dimension asks for more. */
+const CHUNK_LOGITS = 1 << 21;
+/** linearCrossEntropy's logits for one chunk; never leaves that function, so one buffer serves every call. */
+let chunkScratch = new Float32Array(0);
+
+/**
+ * crossEntropy(linear(x, weight, bias), targets): the output projection and the loss in one op, for vocabularies
+ * whose full logits (rows × V) are large. Rows go through in chunks: a chunk's logits, its loss and at once its
+ * gradient (p − onehot, scaled for the mean) live in one reused scratch buffer, and the gradients of x, weight
+ * and bias are accumulated chunk by chunk; the backward only scales them by the upstream gradient. The full
+ * logits are never materialised. The bias rides in the GEMMs as one more inner dimension ([x | 1]·[W | b]ᵀ).
+ */
+export function linearCrossEntropy(x: Tensor, weight: Tensor, bias: Tensor | null, targets: Int32Array,
+  opts: CrossEntropyOptions & { chunkRows?: number } = {}): Tensor {
+  const [V, D] = weight.shape;
+  if (x.shape[x.ndim - 1] !== D) {
+    throw new Error(`linearCrossEntropy: input has ${x.shape[x.ndim - 1]} features, weight [${weight.shape.join(", ")}] expects ${D}`);
+  }
+  if (bias && bias.size !== V) throw new Error(`linearCrossEntropy: bias has ${bias.size} values, weight has ${V} rows`);
+  const rows = x.size / D;
+  if (targets.length !== rows) throw new Error(`linearCrossEntropy: ${targets.length} targets for ${rows} rows`);
+  const ignore = opts.ignoreIndex ?? -1;
+  const eps = opts.labelSmoothing ?? 0;
+  const be = backend();
+  const K = bias ? D + 1 : D;
+  const a = bias ? withOnes(x.data, rows, D) : x.data; // [x | 1] (rows, K)
+  const w = bias ? withColumn(weight.data, V, D, bias.data) : weight.data; // [W | b] (V, K)
+  let count = 0;
+  for (let r = 0; r < rows; r++) if (targets[r] !== ignore) count++;
+  const wantGrad = isGradEnabled() && count > 0 && (x.requiresGrad || weight.requiresGrad || (bias?.requiresGrad ?? false));
+  // every chunk copies [W | b] into the GEMMs again (twice) and [dW | db] in and out: keep a chunk's logits well
+  // above that size (at least 4·K rows), and otherwise about CHUNK_LOGITS
+  const chunk = opts.chunkRows ?? Math.max(4 * K, Math.floor(CHUNK_LOGITS / Math.max(V, 1)));
+  if (chunkScratch.length < Math.min(chunk, rows) * V) chunkScratch = new Float32Array(Math.min(chunk, rows) * V);
+  const rowLoss = new Float32Array(rows);
+  const lse = new Float32Array(rows);
+  // gradients for an upstream gradient of 1
+  const dx = wantGrad ? new Float32Array(rows * D) : null;
+  const dw = wantGrad ? new Float32Array(V * K) : null; // [dW | db]
+  for (let r0 = 0; r0 < rows; r0 += chunk) {
+    const n = Math.min(chunk, rows - r0);
+    const logits = chunkScratch.subarray(0, n * V);
+    const t = targets.subarray(r0, r0 + n);
+    const l = lse.subarray(r0, r0 + n);
+    be.gemm({ m: n, n: V, k: K, a, aOffset: r0 * K, b: w, c: logits, transB: true });
+    be.crossEntropy(logits, t, n, V, ignore, eps, rowLoss.subarray(r0, r0 + n), l);
+    if (!dx || !dw) continue;
+    be.crossEntropyBackward(logits, t, l, n, V, ignore, eps, 1 / count, logits); // in place: now dLogits
+    // dx rows (n, D) = dLogits (n, V) · W (V, D);  [dW | db] (V, K) += dLogitsᵀ (V, n) · [x | 1] (n, K)
+    be.gemm({ m: n, n: D, k: V, a: logits, b: weight.data, c: dx, cOffset: r0 * D });
+    be.gemm({ m: V, n: K, k: n, a: logits, b: a, bOffset: r0 * K, c: dw, transA: true, beta: r0 === 0 ? 0 : 1 });
+  }
+  let total = 0;
+  for (let r = 0; r < rows; r++) total += rowLoss[r];
+  const loss = count > 0 ? total / count : 0;
+  const inputs = bias ? [x, weight, bias] : [x, weight];
+  return record(Float32Array.of(loss), [], inputs, (o) => {
+    if (!dx || !dw) return;
+    const s = o.grad![0];
+    if (x.requiresGrad) {
+      if (s !== 1) for (let i = 0; i < dx.length; i++) dx[i] *= s;
+      x.accumulateGrad(dx, { owned: true });
+    }
+    if (weight.requiresGrad) {
+      const gw = weight.gradBuffer();
+      for (let r = 0; r < V; r++) for (let j = 0; j < D; j++) gw[r * D + j] += s * dw[r * K + j];
+    }
+    if (bias && bias.requiresGrad) {
+      const gb = bias.gradBuffer();
+      for (let r = 0; r < V; r++) gb[r] += s * dw[r * K + D];
+    }
+  });
+}
+
+function withOnes(m: Float32Array, rows: number, cols: number): Float32Array {
+  return withColumn(m, rows, cols, null);
 }

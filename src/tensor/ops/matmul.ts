@@ -3,22 +3,45 @@ import { record } from "../autograd.js";
 import { Tensor } from "../tensor.js";
 
 /**
+ * Where a GEMM should write t's gradient, and its beta: the existing grad buffer (beta 1: accumulate), or, while
+ * t has none, a fresh one that becomes t's grad and is simply overwritten (beta 0: no zero-fill to read back).
+ */
+function gradTarget(t: Tensor): [Float32Array, number] {
+  if (t.grad) return [t.grad, 1];
+  t.grad = new Float32Array(t.size);
+  return [t.grad, 0];
+}
+
+/**
  * y = x Wᵀ + b, as torch.nn.functional.linear: x (..., in), W (out, in), b (out) → (..., out).
  * All leading dimensions are folded into one GEMM of `rows` = product of them.
+ *
+ * With a bias and at least as many outputs as inputs (the vocabulary projection above all), the bias rides in
+ * the GEMM as one more inner dimension: y = [x | 1] · [W | b]ᵀ, and in the backward [dW | db] = dyᵀ · [x | 1].
+ * That costs a copy of x (the narrower side) instead of two scalar passes over y and dy (the wider one).
  */
 export function linear(x: Tensor, weight: Tensor, bias: Tensor | null): Tensor {
   const [outF, inF] = weight.shape;
   if (x.shape[x.ndim - 1] !== inF) {
     throw new Error(`linear: input has ${x.shape[x.ndim - 1]} features, weight [${weight.shape.join(", ")}] expects ${inF}`);
   }
+  if (bias && bias.size !== outF) throw new Error(`linear: bias has ${bias.size} values, weight has ${outF} rows`);
   const rows = x.size / inF;
   const y = new Float32Array(rows * outF);
-  backend().gemm({ m: rows, n: outF, k: inF, a: x.data, b: weight.data, c: y, transB: true });
-  if (bias) {
-    const bd = bias.data;
-    for (let r = 0; r < rows; r++) {
-      const off = r * outF;
-      for (let j = 0; j < outF; j++) y[off + j] += bd[j];
+  const fold = bias !== null && outF >= inF;
+  // [x | 1] (rows, in + 1), kept for the backward's [dW | db]
+  const xa = fold ? withColumn(x.data, rows, inF, null) : null;
+  if (fold) {
+    const wa = withColumn(weight.data, outF, inF, bias.data); // [W | b] (out, in + 1)
+    backend().gemm({ m: rows, n: outF, k: inF + 1, a: xa!, b: wa, c: y, transB: true });
+  } else {
+    backend().gemm({ m: rows, n: outF, k: inF, a: x.data, b: weight.data, c: y, transB: true });
+    if (bias) {
+      const bd = bias.data;
+      for (let r = 0; r < rows; r++) {
+        const off = r * outF;
+        for (let j = 0; j < outF; j++) y[off + j] += bd[j];
+      }
     }
   }
   const inputs = bias ? [x, weight, bias] : [x, weight];
@@ -26,11 +49,30 @@ export function linear(x: Tensor, weight: Tensor, bias: Tensor | null): Tensor {
     const dy = o.grad!; // (rows, out)
     if (x.requiresGrad) {
       // dx (rows, in) += dy (rows, out) · W (out, in)
-      backend().gemm({ m: rows, n: inF, k: outF, a: dy, b: weight.data, c: x.gradBuffer(), beta: 1 });
+      const [gx, beta] = gradTarget(x);
+      backend().gemm({ m: rows, n: inF, k: outF, a: dy, b: weight.data, c: gx, beta });
+    }
+    if (fold) {
+      if (!weight.requiresGrad && !bias.requiresGrad) return;
+      // [dW | db] (out, in + 1) = dyᵀ (out, rows) · [x | 1] (rows, in + 1)
+      const dwa = new Float32Array(outF * (inF + 1));
+      backend().gemm({ m: outF, n: inF + 1, k: rows, a: dy, b: xa!, c: dwa, transA: true });
+      if (weight.requiresGrad) {
+        const gw = weight.gradBuffer();
+        for (let r = 0; r < outF; r++) {
+          for (let j = 0; j < inF; j++) gw[r * inF + j] += dwa[r * (inF + 1) + j];
+        }
+      }
+      if (bias.requiresGrad) {
+        const gb = bias.gradBuffer();
+        for (let r = 0; r < outF; r++) gb[r] += dwa[r * (inF + 1) + inF];
+      }
+      return;
     }
     if (weight.requiresGrad) {
       // dW (out, in) += dyᵀ (out, rows) · x (rows, in)
-      backend().gemm({ m: outF, n: inF, k: rows, a: dy, b: x.data, c: weight.gradBuffer(), transA: true, beta: 1 });
+      const [gw, beta] = gradTarget(weight);
+      backend().gemm({ m: outF, n: inF, k: rows, a: dy, b: x.data, c: gw, transA: true, beta });
     }
     if (bias && bias.requiresGrad) {
       const gb = bias.gradBuffer();
@@ -40,6 +82,18 @@ export function linear(x: Tensor, weight: Tensor, bias: Tensor | null): Tensor {
       }
     }
   });
+}
+
+/** [m | c] (rows, cols + 1): m (rows, cols) with column c appended (all ones when c is null). */
+export function withColumn(m: Float32Array, rows: number, cols: number, c: Float32Array | null): Float32Array {
+  const out = new Float32Array(rows * (cols + 1));
+  for (let r = 0; r < rows; r++) {
+    const src = r * cols;
+    const dst = r * (cols + 1);
+    for (let j = 0; j < cols; j++) out[dst + j] = m[src + j];
+    out[dst + cols] = c ? c[r] : 1;
+  }
+  return out;
 }
 
 /**
@@ -65,7 +119,8 @@ export function matmul(a: Tensor, b: Tensor, opts: { transB?: boolean } = {}): T
     const dy = o.grad!;
     if (a.requiresGrad) {
       // da (m, k) += dy (m, n) · op(b)ᵀ
-      backend().gemm({ m, n: k, k: n, a: dy, b: b.data, c: a.gradBuffer(), transB: !transB, batch, strideB, beta: 1 });
+      const [ga, beta] = gradTarget(a);
+      backend().gemm({ m, n: k, k: n, a: dy, b: b.data, c: ga, transB: !transB, batch, strideB, beta });
     }
     if (b.requiresGrad) {
       const gb = b.gradBuffer();

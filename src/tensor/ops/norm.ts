@@ -19,6 +19,6 @@ export function layerNorm(x: Tensor, gamma: Tensor, beta: Tensor, eps: number): 
     const dGamma = gamma.requiresGrad ? gamma.gradBuffer() : new Float32Array(cols);
     const dBeta = beta.requiresGrad ? beta.gradBuffer() : new Float32Array(cols);
     backend().layerNormBackward(o.grad!, x.data, gamma.data, mu, rstd, dx, dGamma, dBeta, rows, cols);
-    if (x.requiresGrad) x.accumulateGrad(dx);
+    if (x.requiresGrad) x.accumulateGrad(dx, { owned: true });
   });
 }

@@ -8,7 +8,9 @@ export function reshape(a: Tensor, shape: readonly number[]): Tensor {
   if (shapeSize(resolved) !== a.size) {
     throw new Error(`reshape: cannot view [${a.shape.join(", ")}] as [${shape.join(", ")}]`);
   }
-  return record(a.data, resolved, [a], (o) => a.accumulateGrad(o.grad!));
+  // o's grad is o's alone (owned buffers are never shared, others are copied), and o is done with it once
+  // this runs (backward() drops it right after): a may take it over
+  return record(a.data, resolved, [a], (o) => a.accumulateGrad(o.grad!, { owned: true }));
 }
 
 /**
