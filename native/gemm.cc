@@ -254,6 +254,28 @@ static inline void kernel(int kc, const float* a, const float* b, float* c, int6
   }
 }
 
+// x · y over k floats with two 8-wide FMA accumulators; the order of the sum depends on k only.
+static inline float dot_avx(const float* x, const float* y, int k) {
+  __m256 s0 = _mm256_setzero_ps(), s1 = _mm256_setzero_ps();
+  int p = 0;
+  for (; p + 16 <= k; p += 16) {
+    s0 = _mm256_fmadd_ps(_mm256_loadu_ps(x + p), _mm256_loadu_ps(y + p), s0);
+    s1 = _mm256_fmadd_ps(_mm256_loadu_ps(x + p + 8), _mm256_loadu_ps(y + p + 8), s1);
+  }
+  for (; p + 8 <= k; p += 8) s0 = _mm256_fmadd_ps(_mm256_loadu_ps(x + p), _mm256_loadu_ps(y + p), s0);
+  s0 = _mm256_add_ps(s0, s1);
+  __m128 h = _mm_add_ps(_mm256_castps256_ps128(s0), _mm256_extractf128_ps(s0, 1));
+  h = _mm_hadd_ps(h, h);
+  h = _mm_hadd_ps(h, h);
+  float s = _mm_cvtss_f32(h);
+  for (; p < k; p++) s += x[p] * y[p];
+  return s;
+}
+
+// Products with at most this many rows and B transposed (x·Wᵀ with W stored (out, in): every decoding step) are
+// dot products of contiguous rows: packing all of W for one row of A would cost more than the arithmetic.
+static const int SMALL_M = 4;
+
 // One matrix product restricted to rows [i0, i1) and columns [j0, j1) of C.
 static void gemm_block(const Gemm& g, const float* A, const float* B, float* C, int i0, int i1, int j0, int j1,
                        Buffers buf) {
@@ -261,6 +283,17 @@ static void gemm_block(const Gemm& g, const float* A, const float* B, float* C, 
     for (int i = i0; i < i1; i++) {
       float* cr = C + int64_t(i) * g.ldc;
       for (int j = j0; j < j1; j++) cr[j] = g.beta == 0.f ? 0.f : g.beta * cr[j];
+    }
+    return;
+  }
+  if (g.m <= SMALL_M && g.transB && !g.transA) {  // chosen by shape alone, so every thread split gives the same bits
+    for (int i = i0; i < i1; i++) {
+      const float* ar = A + int64_t(i) * g.lda;
+      float* cr = C + int64_t(i) * g.ldc;
+      for (int j = j0; j < j1; j++) {
+        float d = g.alpha * dot_avx(ar, B + int64_t(j) * g.ldb, g.k);
+        cr[j] = g.beta == 0.f ? d : d + g.beta * cr[j];
+      }
     }
     return;
   }

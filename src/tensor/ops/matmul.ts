@@ -18,7 +18,7 @@ function gradTarget(t: Tensor): [Float32Array, number] {
  *
  * With a bias and at least as many outputs as inputs (the vocabulary projection above all), the bias rides in
  * the GEMM as one more inner dimension: y = [x | 1] · [W | b]ᵀ, and in the backward [dW | db] = dyᵀ · [x | 1].
- * That costs a copy of x (the narrower side) instead of two scalar passes over y and dy (the wider one).
+ * That costs a copy of x and of W instead of two scalar passes over y and dy, a win for big batches only.
  */
 export function linear(x: Tensor, weight: Tensor, bias: Tensor | null): Tensor {
   const [outF, inF] = weight.shape;
@@ -28,7 +28,9 @@ export function linear(x: Tensor, weight: Tensor, bias: Tensor | null): Tensor {
   if (bias && bias.size !== outF) throw new Error(`linear: bias has ${bias.size} values, weight has ${outF} rows`);
   const rows = x.size / inF;
   const y = new Float32Array(rows * outF);
-  const fold = bias !== null && outF >= inF;
+  // the fold copies W once per call (out × in), so it pays only when there are at least as many rows as inputs:
+  // training batches, not the one-row steps of cached decoding
+  const fold = bias !== null && outF >= inF && rows >= inF;
   // [x | 1] (rows, in + 1), kept for the backward's [dW | db]
   const xa = fold ? withColumn(x.data, rows, inF, null) : null;
   if (fold) {
