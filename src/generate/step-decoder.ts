@@ -1,8 +1,8 @@
-import type { AttentionCache, DecoderLayerCache } from "../nn/index.js";
+import { type AttentionCache, type DecoderLayerCache, inference } from "../nn/index.js";
 import type { DecoderOnly } from "../models/decoder-only.js";
 import type { Encoded, Seq2Seq } from "../models/seq2seq.js";
 import { type TokenBatch, paddingMask } from "../models/batch.js";
-import { Tensor, narrow, noGrad } from "../tensor/index.js";
+import { Tensor, narrow } from "../tensor/index.js";
 import { growPaddingMask, selectAttentionCache, selectMaskRows, selectRows } from "./kv-cache.js";
 
 /**
@@ -24,17 +24,6 @@ export interface StepDecoder {
   select(index: ArrayLike<number>): void;
   /** How many more tokens row `row` can be fed before its positions reach the model's max_len. */
   positionsLeft(row: number): number;
-}
-
-/** fn in eval mode (no dropout) and without a graph; the model's mode is restored afterwards. */
-function inference<T>(model: Seq2Seq | DecoderOnly, fn: () => T): T {
-  const wasTraining = model.training;
-  if (wasTraining) model.eval();
-  try {
-    return noGrad(fn);
-  } finally {
-    if (wasTraining) model.train();
-  }
 }
 
 /** Logits (B, V) of the last position of hidden states (B, T, dModel). */

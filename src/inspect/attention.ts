@@ -8,7 +8,7 @@ import { tokenBatch } from "../models/batch.js";
 import type { DecoderOnly } from "../models/decoder-only.js";
 import type { Seq2Seq } from "../models/seq2seq.js";
 import type { MultiHeadAttention } from "../nn/attention.js";
-import { noGrad } from "../tensor/index.js";
+import { inference } from "../nn/module.js";
 
 /** encoder: encoder self-attention; decoder: masked decoder self-attention; cross: encoder-decoder attention; self: a decoder_only layer. */
 export type AttentionKind = "encoder" | "decoder" | "cross" | "self";
@@ -91,16 +91,6 @@ export function topNextTokens(logits: Float32Array, T: number, V: number, temper
   return out;
 }
 
-function inEval<T>(model: Seq2Seq | DecoderOnly, fn: () => T): T {
-  const wasTraining = model.training;
-  if (wasTraining) model.eval();
-  try {
-    return noGrad(fn);
-  } finally {
-    if (wasTraining) model.train();
-  }
-}
-
 /**
  * Runs a seq2seq model once over `source` and the decoder input `target` (bos first) and returns its
  * attention (encoder, decoder, cross; every layer and head) and next-token predictions.
@@ -116,7 +106,7 @@ export function inspectSeq2Seq(model: Seq2Seq, source: readonly number[], target
   const T = target.length;
   const srcLabel = opts.sourceLabel ?? String;
   const tgtLabel = opts.targetLabel ?? String;
-  return inEval(model, () => {
+  return inference(model, () => {
     const enc = model.encode(tokenBatch([source]), true);
     const logits = model.logits(model.decode(tokenBatch([target]), enc, { keepWeights: true })).data; // (1, T, V)
     const attention: LayerAttention[] = [];
@@ -144,7 +134,7 @@ export function inspectDecoderOnly(model: DecoderOnly, ids: readonly number[], o
   if (ids.length > c.max_len) throw new OptionError(`inspect: the sequence has ${ids.length} tokens, more than the model's max_len ${c.max_len}`);
   const T = ids.length;
   const label = opts.targetLabel ?? String;
-  return inEval(model, () => {
+  return inference(model, () => {
     const logits = model.forward(tokenBatch([ids]), { keepWeights: true }).data; // (1, T, V)
     const attention = model.stack.layers.items.map((l, i) => take(l.selfAttn, "self", i, T, T));
     return {

@@ -1,4 +1,4 @@
-import { Tensor } from "../tensor/index.js";
+import { Tensor, noGrad } from "../tensor/index.js";
 
 /**
  * A tree of parameters with PyTorch's naming: a parameter's name is the path of child names down to it
@@ -55,5 +55,16 @@ export class ModuleList<M extends Module> extends Module {
     super();
     this.items = items;
     items.forEach((m, i) => this.addChild(String(i), m));
+  }
+}
+
+/** Runs fn as inference: the module in eval mode (no dropout) and no graph recorded; its mode is restored after. */
+export function inference<T>(module: Module, fn: () => T): T {
+  const wasTraining = module.training;
+  if (wasTraining) module.eval();
+  try {
+    return noGrad(fn);
+  } finally {
+    if (wasTraining) module.train();
   }
 }

@@ -5,7 +5,8 @@ import { batchByTokens } from "../data/index.js";
 import { OptionError } from "../errors.js";
 import { type Architecture, type Model, type ModelConfig, buildModel, initParameters } from "../models/index.js";
 import { loadCheckpoint, saveCheckpoint } from "../models/checkpoint.js";
-import { Rng, noGrad } from "../tensor/index.js";
+import { inference } from "../nn/index.js";
+import { Rng } from "../tensor/index.js";
 import { Tokenizer } from "../tokenizer/index.js";
 import { loadTokenizer, saveTokenizer } from "../tokenizer/file.js";
 import { clipGradNorm } from "./clip.js";
@@ -111,14 +112,12 @@ function kebab(s: string): string {
 
 /** Mean cross-entropy per target token (no label smoothing) and, for classifiers, accuracy over a dataset. */
 export function evaluate(model: Model, data: Dataset, batchTokens: number, maxBatches: number): { loss: number; accuracy?: number } {
-  const wasTraining = model.training;
-  model.eval();
   const batches = batchByTokens(data.lengths, { maxTokens: batchTokens, shuffle: false });
   const use = maxBatches > 0 ? batches.slice(0, maxBatches) : batches;
   let nats = 0;
   let count = 0;
   let correct = 0;
-  noGrad(() => {
+  inference(model, () => {
     for (const idx of use) {
       const { batch } = data.batch(idx);
       const { logits, loss } = forwardLoss(model, batch, 0);
@@ -139,7 +138,6 @@ export function evaluate(model: Model, data: Dataset, batchTokens: number, maxBa
       count += n;
     }
   });
-  model.train(wasTraining);
   return { loss: nats / count, accuracy: data.arch === "encoder_only" ? correct / count : undefined };
 }
 

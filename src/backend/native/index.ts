@@ -12,6 +12,7 @@ import { existsSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { resolveGemm, type Backend, type GemmArgs, type ResolvedGemm } from "../backend.js";
+import { checkGemmBounds, checkGemmShape } from "../gemm-checks.js";
 import { jsBackend } from "../js/index.js";
 import { OptionError } from "../../errors.js";
 
@@ -93,38 +94,15 @@ async function defaultThreads(): Promise<number> {
   return os.availableParallelism?.() ?? os.cpus().length;
 }
 
-function check(ok: boolean, what: string): void {
-  if (!ok) throw new RangeError(`gemm (native): ${what}`);
-}
-
-/** [lo, hi): the elements a batched operand touches. */
-function footprint(offset: number, stride: number, batch: number, rows: number, cols: number, ld: number): [number, number] {
-  if (rows === 0 || cols === 0 || batch === 0) return [offset, offset];
-  const extent = (rows - 1) * ld + cols;
-  const last = (batch - 1) * stride;
-  return [offset + Math.min(0, last), offset + Math.max(0, last) + extent];
-}
-
 const INT32 = 2 ** 31 - 1;
 
 function validate(g: ResolvedGemm): void {
-  for (const key of ["m", "n", "k", "batch", "lda", "ldb", "ldc", "aOffset", "bOffset", "cOffset"] as const) {
-    check(Number.isInteger(g[key]) && g[key] >= 0, `${key} = ${g[key]} must be a non-negative integer`);
+  checkGemmShape(g, "native");
+  // the addon takes sizes as C ints
+  for (const key of ["m", "n", "k", "batch"] as const) {
+    if (g[key] > INT32) throw new RangeError(`gemm (native): ${key} = ${g[key]} is too large`);
   }
-  for (const key of ["strideA", "strideB", "strideC"] as const) {
-    check(Number.isInteger(g[key]), `${key} = ${g[key]} must be an integer`);
-  }
-  for (const key of ["m", "n", "k", "batch"] as const) check(g[key] <= INT32, `${key} = ${g[key]} is too large`);
-  check(g.lda >= (g.transA ? g.m : g.k), `lda = ${g.lda} is below ${g.transA ? "m" : "k"}`);
-  check(g.ldb >= (g.transB ? g.k : g.n), `ldb = ${g.ldb} is below ${g.transB ? "k" : "n"}`);
-  check(g.ldc >= g.n, `ldc = ${g.ldc} is below n = ${g.n}`);
-  const { m, n, k, batch } = g;
-  const [aLo, aHi] = k === 0 ? [0, 0] : footprint(g.aOffset, g.strideA, batch, g.transA ? k : m, g.transA ? m : k, g.lda);
-  const [bLo, bHi] = k === 0 ? [0, 0] : footprint(g.bOffset, g.strideB, batch, g.transB ? n : k, g.transB ? k : n, g.ldb);
-  const [cLo, cHi] = footprint(g.cOffset, g.strideC, batch, m, n, g.ldc);
-  check(aLo >= 0 && aHi <= g.a.length, `A needs elements ${aLo}..${aHi - 1} but has ${g.a.length}`);
-  check(bLo >= 0 && bHi <= g.b.length, `B needs elements ${bLo}..${bHi - 1} but has ${g.b.length}`);
-  check(cLo >= 0 && cHi <= g.c.length, `C needs elements ${cLo}..${cHi - 1} but has ${g.c.length}`);
+  checkGemmBounds(g, "native");
 }
 
 /** Whether C's batches never overlap (one block after another, or side by side within each row). */

@@ -4,6 +4,7 @@
  * chunk where it can so that the copying overlaps the computing.
  */
 import { resolveGemm, type GemmArgs, type ResolvedGemm } from "../backend.js";
+import { checkGemmBounds, checkGemmShape } from "../gemm-checks.js";
 import type { Arena } from "./arena.js";
 import type { KernelExports } from "./loader.js";
 import type { ThreadPool, Task } from "./pool.js";
@@ -52,31 +53,6 @@ export interface GemmStats {
   computeMs: number;
 }
 
-/** [lo, hi): the elements a batched operand touches. */
-function footprint(offset: number, stride: number, batch: number, rows: number, cols: number,
-  ld: number): [number, number] {
-  if (rows === 0 || cols === 0 || batch === 0) return [offset, offset];
-  const extent = (rows - 1) * ld + cols;
-  const last = (batch - 1) * stride;
-  return [offset + Math.min(0, last), offset + Math.max(0, last) + extent];
-}
-
-function check(ok: boolean, what: string): void {
-  if (!ok) throw new RangeError(`gemm (wasm): ${what}`);
-}
-
-function validate(g: ResolvedGemm): void {
-  for (const key of ["m", "n", "k", "batch", "lda", "ldb", "ldc", "aOffset", "bOffset", "cOffset"] as const) {
-    check(Number.isInteger(g[key]) && g[key] >= 0, `${key} = ${g[key]} must be a non-negative integer`);
-  }
-  for (const key of ["strideA", "strideB", "strideC"] as const) {
-    check(Number.isInteger(g[key]), `${key} = ${g[key]} must be an integer`);
-  }
-  check(g.lda >= (g.transA ? g.m : g.k), `lda = ${g.lda} is below ${g.transA ? "m" : "k"}`);
-  check(g.ldb >= (g.transB ? g.k : g.n), `ldb = ${g.ldb} is below ${g.transB ? "k" : "n"}`);
-  check(g.ldc >= g.n, `ldc = ${g.ldc} is below n = ${g.n}`);
-}
-
 /** How C's batches sit in memory: apart, one and the same (stride 0: products accumulate), or overlapping. */
 function cLayout(g: ResolvedGemm): "apart" | "same" | "overlap" {
   if (g.batch <= 1) return "apart";
@@ -89,18 +65,12 @@ function cLayout(g: ResolvedGemm): "apart" | "same" | "overlap" {
 
 export function gemmWasm(ctx: GemmContext, args: GemmArgs): void {
   const g = resolveGemm(args);
-  validate(g);
+  checkGemmShape(g, "wasm");
   const { m, n, k, batch } = g;
   if (m === 0 || n === 0 || batch === 0) return;
   const { arena, pool } = ctx;
   const t0 = performance.now();
-
-  const [aLo, aHi] = k === 0 ? [0, 0] : footprint(g.aOffset, g.strideA, batch, g.transA ? k : m, g.transA ? m : k, g.lda);
-  const [bLo, bHi] = k === 0 ? [0, 0] : footprint(g.bOffset, g.strideB, batch, g.transB ? n : k, g.transB ? k : n, g.ldb);
-  const [cLo, cHi] = footprint(g.cOffset, g.strideC, batch, m, n, g.ldc);
-  check(aLo >= 0 && aHi <= g.a.length, `A needs elements ${aLo}..${aHi - 1} but has ${g.a.length}`);
-  check(bLo >= 0 && bHi <= g.b.length, `B needs elements ${bLo}..${bHi - 1} but has ${g.b.length}`);
-  check(cLo >= 0 && cHi <= g.c.length, `C needs elements ${cLo}..${cHi - 1} but has ${g.c.length}`);
+  const { a: [aLo, aHi], b: [bLo, bHi], c: [cLo, cHi] } = checkGemmBounds(g, "wasm");
 
   const plan = partition(ctx, g, cLayout(g));
   arena.reset();
