@@ -1,4 +1,6 @@
 import assert from "node:assert/strict";
+import { after, before } from "node:test";
+import { createWasmBackend, type WasmBackend } from "../../src/backend/wasm/index.js";
 
 /** float32's unit roundoff, 2^-24: the relative error of one correctly rounded float32 operation. */
 export const U32 = 2 ** -24;
@@ -54,4 +56,28 @@ export function assertBitIdentical(a: Float32Array, b: Float32Array, what: strin
   for (let i = 0; i < ua.length; i++) {
     if (ua[i] !== ub[i]) assert.fail(`${what}[${i}]: ${a[i]} and ${b[i]} differ in their bits`);
   }
+}
+
+/** A wasm backend in each configuration the tests cover; created before the file's tests, disposed after. */
+export interface WasmVariant {
+  label: string;
+  relaxed: boolean;
+  threads: number;
+  backend?: WasmBackend;
+}
+
+export function wasmVariants(): WasmVariant[] {
+  const variants: WasmVariant[] = [
+    { label: "relaxed, 1 thread", relaxed: true, threads: 1 },
+    { label: "relaxed, 2 threads", relaxed: true, threads: 2 },
+    { label: "plain SIMD, 1 thread", relaxed: false, threads: 1 },
+    { label: "plain SIMD, 2 threads", relaxed: false, threads: 2 },
+  ];
+  before(async () => {
+    for (const v of variants) v.backend = await createWasmBackend({ relaxed: v.relaxed, threads: v.threads });
+  });
+  after(async () => {
+    for (const v of variants) await v.backend?.dispose();
+  });
+  return variants;
 }

@@ -8,34 +8,14 @@
  * a fudge factor, so it stays valid for every shape; elements the call must not touch have to come back unchanged.
  */
 import assert from "node:assert/strict";
-import { after, before, describe, it } from "node:test";
+import { describe, it } from "node:test";
 import type { GemmArgs } from "../../src/backend/backend.js";
 import { resolveGemm } from "../../src/backend/backend.js";
 import { jsBackend } from "../../src/backend/js/index.js";
 import { createWasmBackend, type WasmBackend } from "../../src/backend/wasm/index.js";
-import { assertBitIdentical, assertClose, rng, U32, uniform } from "./helpers.js";
+import { assertBitIdentical, assertClose, rng, U32, uniform, wasmVariants } from "./helpers.js";
 
-interface Variant {
-  label: string;
-  relaxed: boolean;
-  threads: number;
-  backend?: WasmBackend;
-}
-
-const variants: Variant[] = [
-  { label: "relaxed, 1 thread", relaxed: true, threads: 1 },
-  { label: "relaxed, 2 threads", relaxed: true, threads: 2 },
-  { label: "plain SIMD, 1 thread", relaxed: false, threads: 1 },
-  { label: "plain SIMD, 2 threads", relaxed: false, threads: 2 },
-];
-
-before(async () => {
-  for (const v of variants) v.backend = await createWasmBackend({ relaxed: v.relaxed, threads: v.threads });
-});
-
-after(async () => {
-  for (const v of variants) await v.backend?.dispose();
-});
+const variants = wasmVariants();
 
 /** Buffers big enough for every batch of a GEMM (with its offsets, strides and leading dimensions). */
 function buffers(g: GemmArgs, r: () => number): { a: Float32Array; b: Float32Array; c: Float32Array } {

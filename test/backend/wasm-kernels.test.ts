@@ -9,34 +9,14 @@
  * the result.
  */
 import assert from "node:assert/strict";
-import { after, before, describe, it } from "node:test";
+import { describe, it } from "node:test";
 import type { AdamArgs, AttentionMask } from "../../src/backend/backend.js";
 import { jsBackend as ref } from "../../src/backend/js/index.js";
 import { erf } from "../../src/backend/js/erf.js";
-import { createWasmBackend, type WasmBackend } from "../../src/backend/wasm/index.js";
-import { assertBitIdentical, assertClose, relAbs, rng, U32, uniform } from "./helpers.js";
+import type { WasmBackend } from "../../src/backend/wasm/index.js";
+import { assertBitIdentical, assertClose, relAbs, rng, U32, uniform, wasmVariants } from "./helpers.js";
 
-interface Variant {
-  label: string;
-  relaxed: boolean;
-  threads: number;
-  backend?: WasmBackend;
-}
-
-const variants: Variant[] = [
-  { label: "relaxed, 1 thread", relaxed: true, threads: 1 },
-  { label: "relaxed, 2 threads", relaxed: true, threads: 2 },
-  { label: "plain SIMD, 1 thread", relaxed: false, threads: 1 },
-  { label: "plain SIMD, 2 threads", relaxed: false, threads: 2 },
-];
-
-before(async () => {
-  for (const v of variants) v.backend = await createWasmBackend({ relaxed: v.relaxed, threads: v.threads });
-});
-
-after(async () => {
-  for (const v of variants) await v.backend?.dispose();
-});
+const variants = wasmVariants();
 
 /** (rows, cols): odd sizes, and one of more than 2^15 elements so that two threads split it. */
 const rowShapes: Array<[number, number]> = [[1, 1], [3, 17], [17, 65], [5, 1001], [70, 513]];
