@@ -2,7 +2,9 @@
   "targets": [
     {
       "target_name": "transformer_native",
-      "sources": ["native/addon.cc", "native/gemm.cc"],
+      "sources": ["native/addon.cc", "native/gemm.cc", "native/kernels.c"],
+      "include_dirs": ["native/shim"],
+      "cflags_c": ["-O3", "-std=gnu11"],
       "cflags_cc": ["-O3", "-std=c++17", "-fno-exceptions"],
       "cflags_cc!": ["-fno-rtti"],
       "defines": ["NAPI_VERSION=8"],

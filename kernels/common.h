@@ -19,7 +19,11 @@
 
 typedef v128_t f4;
 
+#ifdef __wasm__
 #define EXPORT(name) __attribute__((export_name(#name))) name
+#else /* the native addon compiles these sources too (native/kernels.c) */
+#define EXPORT(name) name
+#endif
 
 /* a·b + c */
 #if RELAXED

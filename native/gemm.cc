@@ -254,22 +254,86 @@ static inline void kernel(int kc, const float* a, const float* b, float* c, int6
   }
 }
 
-// x · y over k floats with two 8-wide FMA accumulators; the order of the sum depends on k only.
-static inline float dot_avx(const float* x, const float* y, int k) {
-  __m256 s0 = _mm256_setzero_ps(), s1 = _mm256_setzero_ps();
+// Horizontal sum of the 8 lanes as ((l0+l1)+(l2+l3)) + ((l4+l5)+(l6+l7)): the order dots8 also uses.
+static inline float hsum8(__m256 s) {
+  __m128 lo = _mm256_castps256_ps128(s), hi = _mm256_extractf128_ps(s, 1);
+  lo = _mm_hadd_ps(lo, lo);
+  lo = _mm_hadd_ps(lo, lo);
+  hi = _mm_hadd_ps(hi, hi);
+  hi = _mm_hadd_ps(hi, hi);
+  return _mm_cvtss_f32(_mm_add_ss(lo, hi));
+}
+
+// x · y over k floats: one 8-wide accumulator over the first k - k % 8, lanes summed by hsum8, then the tail.
+// dots8 computes exactly these bits for eight y rows at once, so a column's value never depends on its group.
+static inline float dot1(const float* x, const float* y, int k) {
+  __m256 s = _mm256_setzero_ps();
   int p = 0;
+  for (; p + 8 <= k; p += 8) s = _mm256_fmadd_ps(_mm256_loadu_ps(x + p), _mm256_loadu_ps(y + p), s);
+  float r = hsum8(s);
+  for (; p < k; p++) r = std::fma(x[p], y[p], r);
+  return r;
+}
+
+// out[0..8) = x · y_j for the eight rows y + j*ldy. Eight independent FMA chains hide the FMA latency that a
+// single dot product waits on, and x is loaded once for all eight: one decoding step is all such products.
+static inline void dots8(const float* x, const float* y, int64_t ldy, int k, float* out) {
+  __m256 s0 = _mm256_setzero_ps(), s1 = _mm256_setzero_ps(), s2 = _mm256_setzero_ps(), s3 = _mm256_setzero_ps(),
+         s4 = _mm256_setzero_ps(), s5 = _mm256_setzero_ps(), s6 = _mm256_setzero_ps(), s7 = _mm256_setzero_ps();
+  const float *y0 = y, *y1 = y + ldy, *y2 = y + 2 * ldy, *y3 = y + 3 * ldy, *y4 = y + 4 * ldy, *y5 = y + 5 * ldy,
+              *y6 = y + 6 * ldy, *y7 = y + 7 * ldy;
+  int p = 0;
+  // weights stream from memory (a decoding step reads every weight once): ask for the next eight rows early
+  const float* next = y + 16 * ldy;
   for (; p + 16 <= k; p += 16) {
-    s0 = _mm256_fmadd_ps(_mm256_loadu_ps(x + p), _mm256_loadu_ps(y + p), s0);
-    s1 = _mm256_fmadd_ps(_mm256_loadu_ps(x + p + 8), _mm256_loadu_ps(y + p + 8), s1);
+    for (int j = 0; j < 8; j++) _mm_prefetch(reinterpret_cast<const char*>(next + j * ldy + p), _MM_HINT_T0);
+    __m256 xv = _mm256_loadu_ps(x + p);
+    s0 = _mm256_fmadd_ps(xv, _mm256_loadu_ps(y0 + p), s0);
+    s1 = _mm256_fmadd_ps(xv, _mm256_loadu_ps(y1 + p), s1);
+    s2 = _mm256_fmadd_ps(xv, _mm256_loadu_ps(y2 + p), s2);
+    s3 = _mm256_fmadd_ps(xv, _mm256_loadu_ps(y3 + p), s3);
+    s4 = _mm256_fmadd_ps(xv, _mm256_loadu_ps(y4 + p), s4);
+    s5 = _mm256_fmadd_ps(xv, _mm256_loadu_ps(y5 + p), s5);
+    s6 = _mm256_fmadd_ps(xv, _mm256_loadu_ps(y6 + p), s6);
+    s7 = _mm256_fmadd_ps(xv, _mm256_loadu_ps(y7 + p), s7);
+    xv = _mm256_loadu_ps(x + p + 8);
+    s0 = _mm256_fmadd_ps(xv, _mm256_loadu_ps(y0 + p + 8), s0);
+    s1 = _mm256_fmadd_ps(xv, _mm256_loadu_ps(y1 + p + 8), s1);
+    s2 = _mm256_fmadd_ps(xv, _mm256_loadu_ps(y2 + p + 8), s2);
+    s3 = _mm256_fmadd_ps(xv, _mm256_loadu_ps(y3 + p + 8), s3);
+    s4 = _mm256_fmadd_ps(xv, _mm256_loadu_ps(y4 + p + 8), s4);
+    s5 = _mm256_fmadd_ps(xv, _mm256_loadu_ps(y5 + p + 8), s5);
+    s6 = _mm256_fmadd_ps(xv, _mm256_loadu_ps(y6 + p + 8), s6);
+    s7 = _mm256_fmadd_ps(xv, _mm256_loadu_ps(y7 + p + 8), s7);
   }
-  for (; p + 8 <= k; p += 8) s0 = _mm256_fmadd_ps(_mm256_loadu_ps(x + p), _mm256_loadu_ps(y + p), s0);
-  s0 = _mm256_add_ps(s0, s1);
-  __m128 h = _mm_add_ps(_mm256_castps256_ps128(s0), _mm256_extractf128_ps(s0, 1));
-  h = _mm_hadd_ps(h, h);
-  h = _mm_hadd_ps(h, h);
-  float s = _mm_cvtss_f32(h);
-  for (; p < k; p++) s += x[p] * y[p];
-  return s;
+  for (; p + 8 <= k; p += 8) {
+    __m256 xv = _mm256_loadu_ps(x + p);
+    s0 = _mm256_fmadd_ps(xv, _mm256_loadu_ps(y0 + p), s0);
+    s1 = _mm256_fmadd_ps(xv, _mm256_loadu_ps(y1 + p), s1);
+    s2 = _mm256_fmadd_ps(xv, _mm256_loadu_ps(y2 + p), s2);
+    s3 = _mm256_fmadd_ps(xv, _mm256_loadu_ps(y3 + p), s3);
+    s4 = _mm256_fmadd_ps(xv, _mm256_loadu_ps(y4 + p), s4);
+    s5 = _mm256_fmadd_ps(xv, _mm256_loadu_ps(y5 + p), s5);
+    s6 = _mm256_fmadd_ps(xv, _mm256_loadu_ps(y6 + p), s6);
+    s7 = _mm256_fmadd_ps(xv, _mm256_loadu_ps(y7 + p), s7);
+  }
+  // the same lane order as hsum8, eight at a time: hadd pairs neighbouring lanes
+  __m256 a = _mm256_hadd_ps(s0, s1), b = _mm256_hadd_ps(s2, s3), c = _mm256_hadd_ps(s4, s5),
+         d = _mm256_hadd_ps(s6, s7);
+  __m256 ab = _mm256_hadd_ps(a, b), cd = _mm256_hadd_ps(c, d);  // per 128-bit half: rows 0,1,2,3 | 4,5,6,7 sums
+  // ab = [r0lo r1lo r2lo r3lo | r0hi r1hi r2hi r3hi]: low-half sums + high-half sums
+  __m128 r0123 = _mm_add_ps(_mm256_castps256_ps128(ab), _mm256_extractf128_ps(ab, 1));
+  __m128 r4567 = _mm_add_ps(_mm256_castps256_ps128(cd), _mm256_extractf128_ps(cd, 1));
+  _mm_storeu_ps(out, r0123);
+  _mm_storeu_ps(out + 4, r4567);
+  if (p < k) {
+    for (int j = 0; j < 8; j++) {
+      const float* yj = y + j * ldy;
+      float r = out[j];
+      for (int q = p; q < k; q++) r = std::fma(x[q], yj[q], r);
+      out[j] = r;
+    }
+  }
 }
 
 // Products with at most this many rows and B transposed (x·Wᵀ with W stored (out, in): every decoding step) are
@@ -287,13 +351,19 @@ static void gemm_block(const Gemm& g, const float* A, const float* B, float* C, 
     return;
   }
   if (g.m <= SMALL_M && g.transB && !g.transA) {  // chosen by shape alone, so every thread split gives the same bits
-    for (int i = i0; i < i1; i++) {
-      const float* ar = A + int64_t(i) * g.lda;
-      float* cr = C + int64_t(i) * g.ldc;
-      for (int j = j0; j < j1; j++) {
-        float d = g.alpha * dot_avx(ar, B + int64_t(j) * g.ldb, g.k);
-        cr[j] = g.beta == 0.f ? d : d + g.beta * cr[j];
+    // eight columns at a time for every row: those eight rows of B are read from memory once, not once per row
+    auto put = [&](float* c, float d) { *c = g.beta == 0.f ? g.alpha * d : g.alpha * d + g.beta * *c; };
+    int j = j0;
+    for (; j + 8 <= j1; j += 8) {
+      for (int i = i0; i < i1; i++) {
+        float d[8];
+        dots8(A + int64_t(i) * g.lda, B + int64_t(j) * g.ldb, g.ldb, g.k, d);
+        float* cr = C + int64_t(i) * g.ldc + j;
+        for (int q = 0; q < 8; q++) put(cr + q, d[q]);
       }
+    }
+    for (; j < j1; j++) {
+      for (int i = i0; i < i1; i++) put(C + int64_t(i) * g.ldc + j, dot1(A + int64_t(i) * g.lda, B + int64_t(j) * g.ldb, g.k));
     }
     return;
   }
@@ -392,6 +462,18 @@ void gemm(const Gemm& g, float* a, float* b, float* c, int threads) {
     pool()->run(T, chunks, job);
   } else {
     for (int c = 0; c < chunks; c++) job(c);
+  }
+}
+
+void parallel_for(int threads, int chunks, const std::function<void(int)>& f) {
+  int T = std::min(threads < 1 ? 1 : threads, chunks);
+  std::unique_lock<std::mutex> lk(pool_mutex, std::defer_lock);
+  if (T > 1 && !lk.try_lock()) T = 1;
+  if (T > 1) {
+    pool()->ensure(T - 1);
+    pool()->run(std::min(T, pool()->size() + 1), chunks, f);
+  } else {
+    for (int c = 0; c < chunks; c++) f(c);
   }
 }
 

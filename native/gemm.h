@@ -1,5 +1,6 @@
 #pragma once
 #include <cstdint>
+#include <functional>
 
 namespace tn {
 
@@ -16,6 +17,9 @@ struct Gemm {
 };
 
 bool cpu_supported();
+// Runs f(chunk) for every chunk in 0..chunks-1 over up to `threads` threads (the calling one included), on the
+// pool the GEMM uses; on the calling thread alone when another call holds the pool. Each chunk runs exactly once.
+void parallel_for(int threads, int chunks, const std::function<void(int)>& f);
 void gemm(const Gemm& g, float* a, float* b, float* c, int threads);
 
 }  // namespace tn

@@ -1,5 +1,7 @@
 import assert from "node:assert/strict";
 import { after, before } from "node:test";
+import type { Backend } from "../../src/backend/backend.js";
+import { createNativeBackend, loadAddon } from "../../src/backend/native/index.js";
 import { createWasmBackend, type WasmBackend } from "../../src/backend/wasm/index.js";
 
 /** float32's unit roundoff, 2^-24: the relative error of one correctly rounded float32 operation. */
@@ -58,9 +60,11 @@ export function assertBitIdentical(a: Float32Array, b: Float32Array, what: strin
   }
 }
 
-/** A wasm backend in each configuration the tests cover; created before the file's tests, disposed after. */
+/** A backend in each configuration the tests cover; created before the file's tests, disposed after. */
 export interface WasmVariant {
   label: string;
+  /** Variants of one family compute the same bits for any thread count. */
+  family: string;
   relaxed: boolean;
   threads: number;
   backend?: WasmBackend;
@@ -68,10 +72,10 @@ export interface WasmVariant {
 
 export function wasmVariants(): WasmVariant[] {
   const variants: WasmVariant[] = [
-    { label: "relaxed, 1 thread", relaxed: true, threads: 1 },
-    { label: "relaxed, 2 threads", relaxed: true, threads: 2 },
-    { label: "plain SIMD, 1 thread", relaxed: false, threads: 1 },
-    { label: "plain SIMD, 2 threads", relaxed: false, threads: 2 },
+    { label: "relaxed, 1 thread", family: "wasm relaxed", relaxed: true, threads: 1 },
+    { label: "relaxed, 2 threads", family: "wasm relaxed", relaxed: true, threads: 2 },
+    { label: "plain SIMD, 1 thread", family: "wasm plain", relaxed: false, threads: 1 },
+    { label: "plain SIMD, 2 threads", family: "wasm plain", relaxed: false, threads: 2 },
   ];
   before(async () => {
     for (const v of variants) v.backend = await createWasmBackend({ relaxed: v.relaxed, threads: v.threads });
@@ -80,4 +84,39 @@ export function wasmVariants(): WasmVariant[] {
     for (const v of variants) await v.backend?.dispose();
   });
   return variants;
+}
+
+export interface KernelVariant {
+  label: string;
+  family: string;
+  threads: number;
+  backend?: Backend & { dispose(): Promise<void> };
+}
+
+/** Why the native addon does not load here, or undefined when it does. */
+export function nativeUnavailable(): string | undefined {
+  try {
+    loadAddon();
+    return undefined;
+  } catch (e) {
+    return (e as Error).message;
+  }
+}
+
+/** The wasm variants, plus the native backend on 1 and 2 threads where its addon loads. */
+export function kernelVariants(): KernelVariant[] {
+  const variants: KernelVariant[] = wasmVariants(); // the same objects: their backends are set in before()
+  for (const v of variants) v.label = `wasm ${v.label}`;
+  if (nativeUnavailable() !== undefined) return variants;
+  const native: KernelVariant[] = [
+    { label: "native, 1 thread", family: "native", threads: 1 },
+    { label: "native, 2 threads", family: "native", threads: 2 },
+  ];
+  before(async () => {
+    for (const v of native) v.backend = await createNativeBackend({ threads: v.threads });
+  });
+  after(async () => {
+    for (const v of native) await v.backend?.dispose();
+  });
+  return [...variants, ...native];
 }

@@ -3,8 +3,8 @@
  * build/Release/transformer_native.node) whose GEMM works directly on the caller's Float32Arrays — no copies —
  * with packed panels, a 6×16 AVX2/FMA micro-kernel and a small thread pool with a fixed partition.
  *
- * GEMM is native; every other kernel is delegated to the WebAssembly backend (or to the reference kernels where
- * WebAssembly does not load). The addon refuses to load on a CPU without AVX2/FMA; createNativeBackend then throws
+ * The element kernels (softmax, layer norm, activations, cross-entropy, Adam) are native too: kernels/*.c, the
+ * wasm kernels' sources, compiled into the addon (native/kernels.c). The addon refuses to load on a CPU without AVX2/FMA; createNativeBackend then throws
  * and the default backend selection falls back to wasm.
  */
 import { createRequire } from "node:module";
@@ -13,10 +13,10 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { resolveGemm, type Backend, type GemmArgs, type ResolvedGemm } from "../backend.js";
 import { checkGemmBounds, checkGemmShape } from "../gemm-checks.js";
-import { jsBackend } from "../js/index.js";
 import { OptionError } from "../../errors.js";
+import { makeNativeKernels, type NativeKernelAddon } from "./kernels.js";
 
-interface Addon {
+interface Addon extends NativeKernelAddon {
   gemm(a: Float32Array, b: Float32Array, c: Float32Array, params: Float64Array): void;
 }
 
@@ -30,9 +30,7 @@ export interface NativeBackendOptions {
 
 export interface NativeBackend extends Backend {
   readonly threads: number;
-  /** The backend that runs every kernel but GEMM (wasm, or js where WebAssembly does not load). */
-  readonly delegate: Backend;
-  /** Stops the delegate's worker threads; the backend cannot be used afterwards. */
+  /** Nothing to release (the addon's threads sleep when idle); kept so every fast backend can be disposed alike. */
   dispose(): Promise<void>;
 }
 
@@ -117,13 +115,6 @@ function cApart(g: ResolvedGemm): boolean {
 export async function createNativeBackend(opts: NativeBackendOptions = {}): Promise<NativeBackend> {
   const addon = loadAddon();
   const threads = opts.threads !== undefined ? parseThreads(opts.threads, "createNativeBackend") : await defaultThreads();
-  let delegate: Backend & { dispose?: () => Promise<void> };
-  try {
-    const { createWasmBackend } = await import("../wasm/index.js");
-    delegate = await createWasmBackend({ threads });
-  } catch {
-    delegate = jsBackend;
-  }
   const params = new Float64Array(19);
 
   function gemm(args: GemmArgs): void {
@@ -152,28 +143,11 @@ export async function createNativeBackend(opts: NativeBackendOptions = {}): Prom
     addon.gemm(g.a, g.b, g.c, params);
   }
 
-  const d = delegate;
   return {
     name: "native",
     threads,
-    delegate: d,
-    dispose: async () => {
-      await d.dispose?.();
-    },
+    dispose: async () => {},
     gemm,
-    softmax: (...a) => d.softmax(...a),
-    maskedSoftmax: (...a) => d.maskedSoftmax(...a),
-    softmaxBackward: (...a) => d.softmaxBackward(...a),
-    layerNorm: (...a) => d.layerNorm(...a),
-    layerNormBackward: (...a) => d.layerNormBackward(...a),
-    relu: (...a) => d.relu(...a),
-    reluBackward: (...a) => d.reluBackward(...a),
-    gelu: (...a) => d.gelu(...a),
-    geluBackward: (...a) => d.geluBackward(...a),
-    embedding: (...a) => d.embedding(...a),
-    embeddingBackward: (...a) => d.embeddingBackward(...a),
-    crossEntropy: (...a) => d.crossEntropy(...a),
-    crossEntropyBackward: (...a) => d.crossEntropyBackward(...a),
-    adam: (...a) => d.adam(...a),
+    ...makeNativeKernels(addon, threads),
   };
 }

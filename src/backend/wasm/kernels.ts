@@ -5,6 +5,7 @@
  * in plain TS: they are pure copies, which a round trip through wasm memory could only slow down.
  */
 import type { AdamArgs, AttentionMask, Backend } from "../backend.js";
+import { adamScalars, checkTargets as checkTargetsFor, finishCrossEntropy, need as needFor } from "../kernel-args.js";
 import { embedding, embeddingBackward } from "../js/embedding.js";
 import type { Arena } from "./arena.js";
 import type { KernelExports } from "./loader.js";
@@ -22,21 +23,9 @@ export type ElementKernels = Omit<Backend, "name" | "gemm">;
 /** Below this many elements a kernel runs on the calling thread alone. */
 export const PARALLEL_MIN_ELEMENTS = 1 << 15;
 
-function need(kernel: string, name: string, arr: ArrayLike<number>, count: number): void {
-  if (arr.length < count) {
-    throw new RangeError(`${kernel} (wasm): ${name} has ${arr.length} elements, needs ${count}`);
-  }
-}
-
-function checkTargets(targets: Int32Array, rows: number, cols: number, ignoreIndex: number): void {
-  need("crossEntropy", "targets", targets, rows);
-  for (let r = 0; r < rows; r++) {
-    const t = targets[r];
-    if (t !== ignoreIndex && (t < 0 || t >= cols)) {
-      throw new RangeError(`cross-entropy: target ${t} in row ${r} is outside the ${cols} classes`);
-    }
-  }
-}
+const need = (kernel: string, name: string, arr: ArrayLike<number>, count: number) => needFor("wasm", kernel, name, arr, count);
+const checkTargets = (targets: Int32Array, rows: number, cols: number, ignoreIndex: number) =>
+  checkTargetsFor("wasm", targets, rows, cols, ignoreIndex);
 
 export function makeKernels(ctx: KernelContext): ElementKernels {
   const { arena, pool } = ctx;
@@ -235,21 +224,9 @@ export function makeKernels(ctx: KernelContext): ElementKernels {
       const sumAt = arena.alloc(nRows * f);
       rows("cross_entropy_rows", nRows, cols, (r0, r1) => [at, r0, r1, cols, maxAt, sumExpAt, sumAt]);
       const mem = arena.f32;
-      let count = 0;
-      for (let r = 0; r < nRows; r++) {
-        const lse = mem[(maxAt >> 2) + r] + Math.log(mem[(sumExpAt >> 2) + r]);
-        logSumExp[r] = lse;
-        const t = targets[r];
-        if (t === ignoreIndex) {
-          rowLoss[r] = 0;
-          continue;
-        }
-        count++;
-        const nll = lse - logits[r * cols + t];
-        const smooth = lse - mem[(sumAt >> 2) + r] / cols; // mean over classes of −log p[c]
-        rowLoss[r] = (1 - labelSmoothing) * nll + labelSmoothing * smooth;
-      }
-      return count;
+      const at32 = (byteAt: number) => mem.subarray(byteAt >> 2, (byteAt >> 2) + nRows);
+      return finishCrossEntropy(logits, targets, nRows, cols, ignoreIndex, labelSmoothing,
+        at32(maxAt), at32(sumExpAt), at32(sumAt), rowLoss, logSumExp);
     },
 
     crossEntropyBackward(logits, targets, logSumExp, nRows, cols, ignoreIndex, labelSmoothing, scale, dLogits) {
@@ -272,18 +249,13 @@ export function makeKernels(ctx: KernelContext): ElementKernels {
       need("adam", "grad", grad, n);
       need("adam", "m", m, n);
       need("adam", "v", v, n);
-      const bc1 = 1 - Math.pow(a.beta1, a.step);
-      const bc2Sqrt = Math.sqrt(1 - Math.pow(a.beta2, a.step));
-      const stepSize = a.lr / bc1;
-      const decay = a.decoupled ? 1 - a.lr * a.weightDecay : 1;
-      const l2 = a.decoupled ? 0 : a.weightDecay;
       arena.reset();
       const pAt = arena.copyIn(param, 0, n);
       const gAt = arena.copyIn(grad, 0, n);
       const mAt = arena.copyIn(m, 0, n);
       const vAt = arena.copyIn(v, 0, n);
-      elements("adam", n, (o, len) => [pAt + o * f, gAt + o * f, mAt + o * f, vAt + o * f, len,
-        a.beta1, a.beta2, stepSize, 1 / bc2Sqrt, a.eps, decay, l2]);
+      const scalars = adamScalars(a);
+      elements("adam", n, (o, len) => [pAt + o * f, gAt + o * f, mAt + o * f, vAt + o * f, len, ...scalars]);
       arena.copyOut(pAt, param, 0, n);
       arena.copyOut(mAt, m, 0, n);
       arena.copyOut(vAt, v, 0, n);

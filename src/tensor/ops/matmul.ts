@@ -37,14 +37,9 @@ export function linear(x: Tensor, weight: Tensor, bias: Tensor | null): Tensor {
     const wa = withColumn(weight.data, outF, inF, bias.data); // [W | b] (out, in + 1)
     backend().gemm({ m: rows, n: outF, k: inF + 1, a: xa!, b: wa, c: y, transB: true });
   } else {
-    backend().gemm({ m: rows, n: outF, k: inF, a: x.data, b: weight.data, c: y, transB: true });
-    if (bias) {
-      const bd = bias.data;
-      for (let r = 0; r < rows; r++) {
-        const off = r * outF;
-        for (let j = 0; j < outF; j++) y[off + j] += bd[j];
-      }
-    }
+    // the bias is copied into y's rows first and the GEMM adds onto it (beta 1): no second pass over y
+    if (bias) for (let r = 0; r < rows; r++) y.set(bias.data, r * outF);
+    backend().gemm({ m: rows, n: outF, k: inF, a: x.data, b: weight.data, c: y, transB: true, beta: bias ? 1 : 0 });
   }
   const inputs = bias ? [x, weight, bias] : [x, weight];
   return record(y, [...x.shape.slice(0, -1), outF], inputs, (o) => {

@@ -1,8 +1,9 @@
 /**
- * The wasm softmax, attention softmax, layer norm, activations, cross-entropy and Adam kernels against the
- * reference kernels (src/backend/js), for relaxed and plain SIMD, 1 and 2 threads.
+ * The fast softmax, attention softmax, layer norm, activations, cross-entropy and Adam kernels against the
+ * reference kernels (src/backend/js): wasm with relaxed and plain SIMD, and native (the same C sources compiled
+ * into the addon) where it loads, each on 1 and 2 threads.
  *
- * Tolerances: the reference computes in float64 and rounds once; the wasm kernels compute in float32. Each bound
+ * Tolerances: the reference computes in float64 and rounds once; the fast kernels compute in float32. Each bound
  * below is u = 2^-24 times a count of roundings (a row sum of `cols` terms contributes up to cols·u, the worst
  * case of recursive summation) times the magnitude the error scales with — which, where the result comes from a
  * cancellation (softmax backward, layer-norm backward, cross-entropy gradient), is the size of the terms, not of
@@ -13,10 +14,10 @@ import { describe, it } from "node:test";
 import type { AdamArgs, AttentionMask } from "../../src/backend/backend.js";
 import { jsBackend as ref } from "../../src/backend/js/index.js";
 import { erf } from "../../src/backend/js/erf.js";
-import type { WasmBackend } from "../../src/backend/wasm/index.js";
-import { assertBitIdentical, assertClose, relAbs, rng, U32, uniform, wasmVariants } from "./helpers.js";
+import type { Backend } from "../../src/backend/backend.js";
+import { assertBitIdentical, assertClose, relAbs, rng, U32, uniform, kernelVariants } from "./helpers.js";
 
-const variants = wasmVariants();
+const variants = kernelVariants();
 
 /** (rows, cols): odd sizes, and one of more than 2^15 elements so that two threads split it. */
 const rowShapes: Array<[number, number]> = [[1, 1], [3, 17], [17, 65], [5, 1001], [70, 513]];
@@ -29,7 +30,7 @@ function rowMaxAbs(x: Float32Array, r: number, cols: number): number {
 }
 
 for (const v of variants) {
-  describe(`wasm kernels (${v.label})`, () => {
+  describe(`element kernels (${v.label})`, () => {
     it("softmax", () => {
       let seed = 1;
       for (const [rows, cols] of rowShapes) {
@@ -281,10 +282,10 @@ for (const v of variants) {
   });
 }
 
-describe("wasm kernels: determinism", () => {
+describe("element kernels: determinism", () => {
   it("repeat runs give the same bits, and so do 1 and 2 threads (row and range splits keep each row's order)", () => {
-    for (const relaxed of [true, false]) {
-      const [one, two] = variants.filter((v) => v.relaxed === relaxed).map((v) => v.backend!);
+    for (const family of new Set(variants.map((v) => v.family))) {
+      const [one, two] = variants.filter((v) => v.family === family).map((v) => v.backend!);
       const r = rng(90);
       const rows = 70, cols = 513, n = rows * cols;
       const x = uniform(r, n, -4, 4), dy = uniform(r, n);
@@ -309,7 +310,7 @@ describe("wasm kernels: determinism", () => {
         assertBitIdentical(results[0][key], results[1][key], `${key} 1 vs 2 threads`);
       }
       // layerNormBackward's dGamma sums per-thread partials: same bits for a fixed thread count
-      const runLnb = (be: WasmBackend): Float32Array[] => {
+      const runLnb = (be: Backend): Float32Array[] => {
         const dx = new Float32Array(n), dg = new Float32Array(cols), db = new Float32Array(cols);
         be.layerNormBackward(dy, x, gamma, results[0].mean, results[0].rstd, dx, dg, db, rows, cols);
         return [dx, dg, db];

@@ -1,0 +1,60 @@
+import type { AdamArgs } from "./backend.js";
+
+/**
+ * What the fast element kernels (wasm, native) share around their vector code: argument checks — they read memory
+ * by counts, so a short array must be refused before any kernel runs — and the per-row scalar arithmetic kept in
+ * TS (cross-entropy's log and label smoothing, Adam's bias corrections).
+ */
+
+/** Throws a RangeError naming the kernel and argument when arr has fewer than count elements. */
+export function need(label: string, kernel: string, name: string, arr: ArrayLike<number>, count: number): void {
+  if (arr.length < count) {
+    throw new RangeError(`${kernel} (${label}): ${name} has ${arr.length} elements, needs ${count}`);
+  }
+}
+
+/** Every target is a class in 0..cols-1 or ignoreIndex; the RangeError names the row. */
+export function checkTargets(label: string, targets: Int32Array, rows: number, cols: number, ignoreIndex: number): void {
+  need(label, "crossEntropy", "targets", targets, rows);
+  for (let r = 0; r < rows; r++) {
+    const t = targets[r];
+    if (t !== ignoreIndex && (t < 0 || t >= cols)) {
+      throw new RangeError(`cross-entropy: target ${t} in row ${r} is outside the ${cols} classes`);
+    }
+  }
+}
+
+/**
+ * Backend.crossEntropy's results from each row's max, Σ exp(x − max) and Σ x (what the vector kernel computes):
+ * writes logSumExp and rowLoss, returns the rows not ignored.
+ */
+export function finishCrossEntropy(
+  logits: Float32Array, targets: Int32Array, rows: number, cols: number, ignoreIndex: number, labelSmoothing: number,
+  rowMax: ArrayLike<number>, rowSumExp: ArrayLike<number>, rowSum: ArrayLike<number>,
+  rowLoss: Float32Array, logSumExp: Float32Array,
+): number {
+  let count = 0;
+  for (let r = 0; r < rows; r++) {
+    const lse = rowMax[r] + Math.log(rowSumExp[r]);
+    logSumExp[r] = lse;
+    const t = targets[r];
+    if (t === ignoreIndex) {
+      rowLoss[r] = 0;
+      continue;
+    }
+    count++;
+    const nll = lse - logits[r * cols + t];
+    const smooth = lse - rowSum[r] / cols; // mean over classes of −log p[c]
+    rowLoss[r] = (1 - labelSmoothing) * nll + labelSmoothing * smooth;
+  }
+  return count;
+}
+
+/** The scalars of kernels/adam.c's update for this step: [beta1, beta2, stepSize, 1/√(1−β2^t), eps, decay, l2]. */
+export function adamScalars(a: AdamArgs): number[] {
+  const bc1 = 1 - Math.pow(a.beta1, a.step);
+  const bc2Sqrt = Math.sqrt(1 - Math.pow(a.beta2, a.step));
+  const decay = a.decoupled ? 1 - a.lr * a.weightDecay : 1;
+  const l2 = a.decoupled ? 0 : a.weightDecay;
+  return [a.beta1, a.beta2, a.lr / bc1, 1 / bc2Sqrt, a.eps, decay, l2];
+}

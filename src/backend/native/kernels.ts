@@ -1,0 +1,155 @@
+/**
+ * The element kernels on the native addon: the same C sources as the wasm kernels (kernels/*.c, compiled natively
+ * by native/kernels.c), called directly on the caller's arrays — no copies in and out of wasm memory — and split
+ * over the GEMM's thread pool by rows (or ranges) when a call is big enough. Embedding gather/scatter stay in
+ * plain TS, as on wasm: they are pure copies.
+ */
+import type { AttentionMask } from "../backend.js";
+import { embedding, embeddingBackward } from "../js/embedding.js";
+import { adamScalars, checkTargets, finishCrossEntropy, need as needFor } from "../kernel-args.js";
+import type { ElementKernels } from "../wasm/kernels.js";
+
+/** The addon's element-kernel functions (native/addon.cc); every count and index is checked here first. */
+export interface NativeKernelAddon {
+  softmaxRows(x: Float32Array, out: Float32Array, rows: number, cols: number, scale: number, threads: number): void;
+  maskedSoftmaxRows(
+    scores: Float32Array, out: Float32Array, keyPad: Uint8Array | null, batch: number, heads: number, queries: number,
+    keys: number, causal: number, queryOffset: number, scale: number, threads: number,
+  ): void;
+  softmaxBackwardRows(y: Float32Array, dy: Float32Array, dx: Float32Array, rows: number, cols: number, scale: number, threads: number): void;
+  layerNormRows(
+    x: Float32Array, gamma: Float32Array, beta: Float32Array, out: Float32Array, mean: Float32Array, rstd: Float32Array,
+    rows: number, cols: number, eps: number, threads: number,
+  ): void;
+  layerNormBackwardRows(
+    dy: Float32Array, x: Float32Array, gamma: Float32Array, mean: Float32Array, rstd: Float32Array, dx: Float32Array,
+    dGamma: Float32Array, dBeta: Float32Array, rows: number, cols: number, threads: number,
+  ): void;
+  /** kind 0 = relu, 1 = gelu */
+  activation(kind: number, x: Float32Array, out: Float32Array, n: number, threads: number): void;
+  activationBackward(kind: number, x: Float32Array, dy: Float32Array, dx: Float32Array, n: number, threads: number): void;
+  crossEntropyRows(
+    logits: Float32Array, rows: number, cols: number, rowMax: Float32Array, rowSumExp: Float32Array, rowSum: Float32Array,
+    threads: number,
+  ): void;
+  crossEntropyBackwardRows(
+    logits: Float32Array, targets: Int32Array, lse: Float32Array, rows: number, cols: number, ignoreIndex: number,
+    smoothing: number, scale: number, dLogits: Float32Array, threads: number,
+  ): void;
+  adam(param: Float32Array, grad: Float32Array, m: Float32Array, v: Float32Array, n: number, ...scalarsThenThreads: number[]): void;
+}
+
+const INT32 = 2 ** 31 - 1;
+
+function need(kernel: string, name: string, arr: ArrayLike<number>, count: number): void {
+  // the C kernels index with ints
+  if (count > INT32) throw new RangeError(`${kernel} (native): ${count} elements is too many for one call`);
+  needFor("native", kernel, name, arr, count);
+}
+
+export function makeNativeKernels(addon: NativeKernelAddon, threads: number): ElementKernels {
+  return {
+    softmax(x, out, rows, cols, scale) {
+      need("softmax", "x", x, rows * cols);
+      need("softmax", "out", out, rows * cols);
+      addon.softmaxRows(x, out, rows, cols, scale, threads);
+    },
+
+    maskedSoftmax(scores: Float32Array, out: Float32Array, mask: AttentionMask, scale: number) {
+      const { batch, heads, queries, keys, keyPad } = mask;
+      const n = batch * heads * queries * keys;
+      need("maskedSoftmax", "scores", scores, n);
+      need("maskedSoftmax", "out", out, n);
+      if (keyPad) need("maskedSoftmax", "keyPad", keyPad, batch * keys);
+      addon.maskedSoftmaxRows(scores, out, keyPad ?? null, batch, heads, queries, keys, mask.causal ? 1 : 0,
+        mask.queryOffset ?? 0, scale, threads);
+    },
+
+    softmaxBackward(y, dy, dx, rows, cols, scale) {
+      const n = rows * cols;
+      need("softmaxBackward", "y", y, n);
+      need("softmaxBackward", "dy", dy, n);
+      need("softmaxBackward", "dx", dx, n);
+      addon.softmaxBackwardRows(y, dy, dx, rows, cols, scale, threads);
+    },
+
+    layerNorm(x, gamma, beta, out, mean, rstd, rows, cols, eps) {
+      need("layerNorm", "x", x, rows * cols);
+      need("layerNorm", "out", out, rows * cols);
+      need("layerNorm", "gamma", gamma, cols);
+      need("layerNorm", "beta", beta, cols);
+      need("layerNorm", "mean", mean, rows);
+      need("layerNorm", "rstd", rstd, rows);
+      addon.layerNormRows(x, gamma, beta, out, mean, rstd, rows, cols, eps, threads);
+    },
+
+    layerNormBackward(dy, x, gamma, mean, rstd, dx, dGamma, dBeta, rows, cols) {
+      const n = rows * cols;
+      need("layerNormBackward", "dy", dy, n);
+      need("layerNormBackward", "x", x, n);
+      need("layerNormBackward", "dx", dx, n);
+      need("layerNormBackward", "gamma", gamma, cols);
+      need("layerNormBackward", "dGamma", dGamma, cols);
+      need("layerNormBackward", "dBeta", dBeta, cols);
+      need("layerNormBackward", "mean", mean, rows);
+      need("layerNormBackward", "rstd", rstd, rows);
+      addon.layerNormBackwardRows(dy, x, gamma, mean, rstd, dx, dGamma, dBeta, rows, cols, threads);
+    },
+
+    relu(x, out, n) {
+      need("relu", "x", x, n);
+      need("relu", "out", out, n);
+      addon.activation(0, x, out, n, threads);
+    },
+
+    reluBackward(x, dy, dx, n) {
+      need("reluBackward", "x", x, n);
+      need("reluBackward", "dy", dy, n);
+      need("reluBackward", "dx", dx, n);
+      addon.activationBackward(0, x, dy, dx, n, threads);
+    },
+
+    gelu(x, out, n) {
+      need("gelu", "x", x, n);
+      need("gelu", "out", out, n);
+      addon.activation(1, x, out, n, threads);
+    },
+
+    geluBackward(x, dy, dx, n) {
+      need("geluBackward", "x", x, n);
+      need("geluBackward", "dy", dy, n);
+      need("geluBackward", "dx", dx, n);
+      addon.activationBackward(1, x, dy, dx, n, threads);
+    },
+
+    embedding,
+    embeddingBackward,
+
+    crossEntropy(logits, targets, rows, cols, ignoreIndex, labelSmoothing, rowLoss, logSumExp) {
+      need("crossEntropy", "logits", logits, rows * cols);
+      need("crossEntropy", "rowLoss", rowLoss, rows);
+      need("crossEntropy", "logSumExp", logSumExp, rows);
+      checkTargets("native", targets, rows, cols, ignoreIndex);
+      const rowMax = new Float32Array(rows), rowSumExp = new Float32Array(rows), rowSum = new Float32Array(rows);
+      addon.crossEntropyRows(logits, rows, cols, rowMax, rowSumExp, rowSum, threads);
+      return finishCrossEntropy(logits, targets, rows, cols, ignoreIndex, labelSmoothing, rowMax, rowSumExp, rowSum,
+        rowLoss, logSumExp);
+    },
+
+    crossEntropyBackward(logits, targets, logSumExp, rows, cols, ignoreIndex, labelSmoothing, scale, dLogits) {
+      need("crossEntropyBackward", "logits", logits, rows * cols);
+      need("crossEntropyBackward", "dLogits", dLogits, rows * cols);
+      need("crossEntropyBackward", "logSumExp", logSumExp, rows);
+      checkTargets("native", targets, rows, cols, ignoreIndex);
+      addon.crossEntropyBackwardRows(logits, targets, logSumExp, rows, cols, ignoreIndex, labelSmoothing, scale, dLogits, threads);
+    },
+
+    adam(param, grad, m, v, n, a) {
+      need("adam", "param", param, n);
+      need("adam", "grad", grad, n);
+      need("adam", "m", m, n);
+      need("adam", "v", v, n);
+      addon.adam(param, grad, m, v, n, ...adamScalars(a), threads);
+    },
+  };
+}
