@@ -1,5 +1,5 @@
 import { backend } from "../../backend/index.js";
-import type { AttentionMask } from "../../backend/backend.js";
+import type { AttentionMask, GemmArgs } from "../../backend/backend.js";
 import { record } from "../autograd.js";
 import type { Rng } from "../random.js";
 import { Tensor } from "../tensor.js";
@@ -17,6 +17,28 @@ export interface AttentionOptions {
   rng?: Rng;
   /** Keep the (B, h, T, S) weights for inspection. */
   keepWeights?: boolean;
+}
+
+/** Element strides of one attention operand: between sentences (b) and between heads (i). */
+type Strides = [perSentence: number, perHead: number];
+
+/**
+ * One product per (sentence b, head i), all of the same shape, as few batched GEMM calls as possible: one per head
+ * over the sentences when there are more sentences than heads (training), else one per sentence over the heads
+ * (decoding one sentence). Each product is computed alike either way.
+ */
+function perSentenceAndHead(
+  args: Omit<GemmArgs, "aOffset" | "bOffset" | "cOffset" | "batch" | "strideA" | "strideB" | "strideC">,
+  B: number, h: number, a: Strides, b: Strides, c: Strides,
+): void {
+  const be = backend();
+  const [outer, inner, o] = B >= h ? [h, B, 1] : [B, h, 0]; // o: which stride steps between calls
+  for (let x = 0; x < outer; x++) {
+    be.gemm({
+      ...args, aOffset: x * a[o], bOffset: x * b[o], cOffset: x * c[o],
+      batch: inner, strideA: a[1 - o], strideB: b[1 - o], strideC: c[1 - o],
+    });
+  }
 }
 
 export interface AttentionResult {
@@ -46,14 +68,9 @@ export function attention(q: Tensor, k: Tensor, v: Tensor, opts: AttentionOption
   const scale = 1 / Math.sqrt(dK);
   const be = backend();
   const probs = new Float32Array(B * h * T * S); // (B, h, T, S)
-  for (let b = 0; b < B; b++) {
-    // scores (h, T, S) = Q_b,i (T, dK) · K_b,iᵀ (dK, S) for each head i
-    be.gemm({
-      m: T, n: S, k: dK, a: q.data, b: k.data, c: probs, transB: true,
-      aOffset: b * T * d, lda: d, bOffset: b * S * d, ldb: d, cOffset: b * h * T * S,
-      batch: h, strideA: dK, strideB: dK, strideC: T * S,
-    });
-  }
+  // scores_b,i (T, S) = Q_b,i (T, dK) · K_b,iᵀ (dK, S)
+  perSentenceAndHead({ m: T, n: S, k: dK, a: q.data, b: k.data, c: probs, transB: true, lda: d, ldb: d },
+    B, h, [T * d, dK], [S * d, dK], [h * T * S, T * S]);
   be.maskedSoftmax(probs, probs, mask, scale);
   const p = opts.dropout ?? 0;
   let dropped = probs;
@@ -67,32 +84,19 @@ export function attention(q: Tensor, k: Tensor, v: Tensor, opts: AttentionOption
     for (let i = 0; i < probs.length; i++) dropped[i] = probs[i] * inv * keep[i]; // factor, not branch
   }
   const out = new Float32Array(B * T * d);
-  for (let b = 0; b < B; b++) {
-    // out_b,i (T, dK) = P_b,i (T, S) · V_b,i (S, dK), written into head i's columns
-    be.gemm({
-      m: T, n: dK, k: S, a: dropped, b: v.data, c: out,
-      aOffset: b * h * T * S, bOffset: b * S * d, ldb: d, cOffset: b * T * d, ldc: d,
-      batch: h, strideA: T * S, strideB: dK, strideC: dK,
-    });
-  }
+  // out_b,i (T, dK) = P_b,i (T, S) · V_b,i (S, dK), written into head i's columns
+  perSentenceAndHead({ m: T, n: dK, k: S, a: dropped, b: v.data, c: out, ldb: d, ldc: d },
+    B, h, [h * T * S, T * S], [S * d, dK], [T * d, dK]);
   const result = record(out, [B, T, d], [q, k, v], (o) => {
     const dOut = o.grad!; // (B, T, d)
     const dP = new Float32Array(probs.length); // (B, h, T, S)
     const dV = new Float32Array(v.size);
-    for (let b = 0; b < B; b++) {
-      // dP_b,i (T, S) = dOut_b,i (T, dK) · V_b,iᵀ
-      be.gemm({
-        m: T, n: S, k: dK, a: dOut, b: v.data, c: dP, transB: true,
-        aOffset: b * T * d, lda: d, bOffset: b * S * d, ldb: d, cOffset: b * h * T * S,
-        batch: h, strideA: dK, strideB: dK, strideC: T * S,
-      });
-      // dV_b,i (S, dK) = P_b,iᵀ (S, T) · dOut_b,i (T, dK)
-      be.gemm({
-        m: S, n: dK, k: T, a: dropped, b: dOut, c: dV, transA: true,
-        aOffset: b * h * T * S, lda: S, bOffset: b * T * d, ldb: d, cOffset: b * S * d, ldc: d,
-        batch: h, strideA: T * S, strideB: dK, strideC: dK,
-      });
-    }
+    // dP_b,i (T, S) = dOut_b,i (T, dK) · V_b,iᵀ
+    perSentenceAndHead({ m: T, n: S, k: dK, a: dOut, b: v.data, c: dP, transB: true, lda: d, ldb: d },
+      B, h, [T * d, dK], [S * d, dK], [h * T * S, T * S]);
+    // dV_b,i (S, dK) = P_b,iᵀ (S, T) · dOut_b,i (T, dK)
+    perSentenceAndHead({ m: S, n: dK, k: T, a: dropped, b: dOut, c: dV, transA: true, lda: S, ldb: d, ldc: d },
+      B, h, [h * T * S, T * S], [T * d, dK], [S * d, dK]);
     if (keep) {
       const inv = 1 / (1 - p);
       for (let i = 0; i < dP.length; i++) dP[i] = dP[i] * inv * keep[i];
@@ -101,20 +105,12 @@ export function attention(q: Tensor, k: Tensor, v: Tensor, opts: AttentionOption
     be.softmaxBackward(probs, dP, dP, B * h * T, S, scale);
     const dQ = new Float32Array(q.size);
     const dK_ = new Float32Array(k.size);
-    for (let b = 0; b < B; b++) {
-      // dQ_b,i (T, dK) = dScores (T, S) · K_b,i (S, dK)
-      be.gemm({
-        m: T, n: dK, k: S, a: dP, b: k.data, c: dQ,
-        aOffset: b * h * T * S, bOffset: b * S * d, ldb: d, cOffset: b * T * d, ldc: d,
-        batch: h, strideA: T * S, strideB: dK, strideC: dK,
-      });
-      // dK_b,i (S, dK) = dScoresᵀ (S, T) · Q_b,i (T, dK)
-      be.gemm({
-        m: S, n: dK, k: T, a: dP, b: q.data, c: dK_, transA: true,
-        aOffset: b * h * T * S, lda: S, bOffset: b * T * d, ldb: d, cOffset: b * S * d, ldc: d,
-        batch: h, strideA: T * S, strideB: dK, strideC: dK,
-      });
-    }
+    // dQ_b,i (T, dK) = dScores_b,i (T, S) · K_b,i (S, dK)
+    perSentenceAndHead({ m: T, n: dK, k: S, a: dP, b: k.data, c: dQ, ldb: d, ldc: d },
+      B, h, [h * T * S, T * S], [S * d, dK], [T * d, dK]);
+    // dK_b,i (S, dK) = dScores_b,iᵀ (S, T) · Q_b,i (T, dK)
+    perSentenceAndHead({ m: S, n: dK, k: T, a: dP, b: q.data, c: dK_, transA: true, lda: S, ldb: d, ldc: d },
+      B, h, [h * T * S, T * S], [T * d, dK], [S * d, dK]);
     if (q.requiresGrad) q.accumulateGrad(dQ, { owned: true });
     if (k.requiresGrad) k.accumulateGrad(dK_, { owned: true });
     if (v.requiresGrad) v.accumulateGrad(dV, { owned: true });
