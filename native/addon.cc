@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "dropout.h"
 #include "gemm.h"
 #include "kernels.h"
 
@@ -287,6 +288,37 @@ static napi_value Adam(napi_env env, napi_callback_info info) {
   return nullptr;
 }
 
+// dropout(x, out, keep, n, p, state): state is the Rng's Uint32Array(4), advanced in place
+static napi_value Dropout(napi_env env, napi_callback_info info) {
+  Args a(env, info, 6);
+  float *x = a.f(0), *out = a.f(1);
+  uint8_t* keep = a.u8(2);
+  double n = a.num(3), p = a.num(4);
+  uint32_t* state = a.array<uint32_t>(5, napi_uint32_array);
+  if (!a.ok) return nullptr;
+  if (!x || !out || !keep || !state) {
+    a.fail("dropout: missing array");
+    return nullptr;
+  }
+  tn::dropout(x, out, keep, int64_t(n), p, state);
+  return nullptr;
+}
+
+// maskScale(x, keep, scale, out, n)
+static napi_value MaskScale(napi_env env, napi_callback_info info) {
+  Args a(env, info, 5);
+  float *x = a.f(0), *out = a.f(3);
+  uint8_t* keep = a.u8(1);
+  double scale = a.num(2), n = a.num(4);
+  if (!a.ok) return nullptr;
+  if (!x || !out || !keep) {
+    a.fail("maskScale: missing array");
+    return nullptr;
+  }
+  tn::mask_scale(x, keep, scale, out, int64_t(n));
+  return nullptr;
+}
+
 NAPI_MODULE_INIT() {
   if (!tn::cpu_supported()) {
     napi_throw_error(env, nullptr, "native backend: this CPU lacks AVX2/FMA (or is not x86-64)");
@@ -304,7 +336,9 @@ NAPI_MODULE_INIT() {
       {"crossEntropyRows", nullptr, CrossEntropyRows, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"crossEntropyBackwardRows", nullptr, CrossEntropyBackwardRows, nullptr, nullptr, nullptr, napi_default,
        nullptr},
-      {"adam", nullptr, Adam, nullptr, nullptr, nullptr, napi_default, nullptr}};
+      {"adam", nullptr, Adam, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"dropout", nullptr, Dropout, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"maskScale", nullptr, MaskScale, nullptr, nullptr, nullptr, napi_default, nullptr}};
   if (napi_define_properties(env, exports, sizeof(props) / sizeof(props[0]), props) != napi_ok) return nullptr;
   return exports;
 }

@@ -1,3 +1,5 @@
+import { keepMask } from "../backend/js/dropout.js";
+
 /**
  * A small seeded PRNG (xoshiro128**, seeded through splitmix32) so that initialisation, dropout and sampling
  * repeat exactly for a seed, in Node and in browsers alike. Its state can be saved and restored for resume.
@@ -39,33 +41,15 @@ export class Rng {
 
   /**
    * keep[i] = 1 where uniform() ≥ p, else 0, for every i: the same draws, in the same order, as calling uniform()
-   * keep.length times (u/2³² ≥ p exactly when u ≥ p·2³², both sides exact in doubles), with the generator's
-   * state in locals. Returns how many were kept.
+   * keep.length times. Returns how many were kept.
    */
   fillKeepMask(keep: Uint8Array, p: number): number {
-    const threshold = p * 4294967296;
-    const st = this.s;
-    let s0 = st[0] | 0, s1 = st[1] | 0, s2 = st[2] | 0, s3 = st[3] | 0;
-    let kept = 0;
-    for (let i = 0; i < keep.length; i++) {
-      const r = Math.imul(s1, 5);
-      const u = Math.imul((r << 7) | (r >>> 25), 9) >>> 0;
-      const t = s1 << 9;
-      s2 ^= s0;
-      s3 ^= s1;
-      s1 ^= s2;
-      s0 ^= s3;
-      s2 ^= t;
-      s3 = (s3 << 11) | (s3 >>> 21);
-      const k = u >= threshold ? 1 : 0;
-      keep[i] = k;
-      kept += k;
-    }
-    st[0] = s0;
-    st[1] = s1;
-    st[2] = s2;
-    st[3] = s3;
-    return kept;
+    return keepMask(keep, keep.length, p, this.s);
+  }
+
+  /** The live generator state (4 words), for kernels that draw from it in place (Backend.dropout). */
+  get liveState(): Uint32Array {
+    return this.s;
   }
 
   /** Standard normal (Box–Muller). */

@@ -267,6 +267,29 @@ for (const v of variants) {
       }
     });
 
+    it("dropout draws the reference's mask from the same generator state, and maskScale matches bit for bit", () => {
+      for (const n of lengths) {
+        for (const p of [0.1, 0.5, 0.9]) {
+          const x = uniform(rng(n), n, -3, 3);
+          const seedState = Uint32Array.from([0x12345678, 0x9abcdef0, 0x0fedcba9, 0x87654321]);
+          const e = { out: new Float32Array(n), keep: new Uint8Array(n), state: seedState.slice() };
+          const a = { out: new Float32Array(n).fill(NaN), keep: new Uint8Array(n).fill(7), state: seedState.slice() };
+          ref.dropout(x, e.out, e.keep, n, p, e.state);
+          v.backend!.dropout(x, a.out, a.keep, n, p, a.state);
+          assert.deepEqual(a.keep, e.keep, `dropout mask n ${n} p ${p}`);
+          assertBitIdentical(a.out, e.out, `dropout n ${n} p ${p}`);
+          assert.deepEqual(a.state, e.state, "the generator advances by n draws");
+          const kept = e.keep.reduce((s, k) => s + k, 0);
+          if (n >= 40_000) assert.ok(Math.abs(kept / n - (1 - p)) < 0.02, `kept ${kept} of ${n} at p ${p}`);
+          const dy = uniform(rng(n + 1), n);
+          const dxE = new Float32Array(n), dxA = dy.slice();
+          ref.maskScale(dy, e.keep, 1 / (1 - p), dxE, n);
+          v.backend!.maskScale(dxA, e.keep, 1 / (1 - p), dxA, n); // in place
+          assertBitIdentical(dxA, dxE, `maskScale n ${n} p ${p}`);
+        }
+      }
+    });
+
     it("embedding and embeddingBackward (plain TS) match the reference", () => {
       const table = uniform(rng(80), 10 * 3);
       const ids = Int32Array.from([4, 0, 9, 4]);

@@ -1,6 +1,7 @@
 import type { Backend } from "../backend.js";
 import { adam } from "./adam.js";
 import { crossEntropy, crossEntropyBackward } from "./cross-entropy.js";
+import { dropout, maskScale } from "./dropout.js";
 import { embedding, embeddingBackward } from "./embedding.js";
 import { gelu, geluBackward, relu, reluBackward } from "./activations.js";
 import { gemm } from "./gemm.js";
@@ -20,6 +21,8 @@ export const jsBackend: Backend = {
   reluBackward,
   gelu,
   geluBackward,
+  dropout,
+  maskScale,
   embedding,
   embeddingBackward,
   crossEntropy,

@@ -37,6 +37,8 @@ export interface NativeKernelAddon {
     smoothing: number, scale: number, dLogits: Float32Array, threads: number,
   ): void;
   adam(param: Float32Array, grad: Float32Array, m: Float32Array, v: Float32Array, n: number, ...scalarsThenThreads: number[]): void;
+  dropout(x: Float32Array, out: Float32Array, keep: Uint8Array, n: number, p: number, state: Uint32Array): void;
+  maskScale(x: Float32Array, keep: Uint8Array, scale: number, out: Float32Array, n: number): void;
 }
 
 const INT32 = 2 ** 31 - 1;
@@ -120,6 +122,22 @@ export function makeNativeKernels(addon: NativeKernelAddon, threads: number): El
       need("geluBackward", "dy", dy, n);
       need("geluBackward", "dx", dx, n);
       addon.activationBackward(1, x, dy, dx, n, threads);
+    },
+
+    dropout(x, out, keep, n, p, state) {
+      need("dropout", "x", x, n);
+      need("dropout", "out", out, n);
+      need("dropout", "keep", keep, n);
+      if (state.length !== 4) throw new RangeError(`dropout (native): state has ${state.length} words, needs 4`);
+      if (!(p >= 0 && p < 1)) throw new RangeError(`dropout (native): p must be in [0, 1), got ${p}`);
+      addon.dropout(x, out, keep, n, p, state);
+    },
+
+    maskScale(x, keep, scale, out, n) {
+      need("maskScale", "x", x, n);
+      need("maskScale", "keep", keep, n);
+      need("maskScale", "out", out, n);
+      addon.maskScale(x, keep, scale, out, n);
     },
 
     embedding,

@@ -1,11 +1,13 @@
 /**
  * The non-GEMM kernels on wasm SIMD (kernels/softmax.c, layer_norm.c, activations.c, cross_entropy.c, adam.c).
  * Each call copies its inputs into scratch memory, runs the kernel (split by rows or by ranges over the threads
- * when the call is large enough to pay for waking them) and copies the results out. Embedding gather/scatter stay
- * in plain TS: they are pure copies, which a round trip through wasm memory could only slow down.
+ * when the call is large enough to pay for waking them) and copies the results out. Embedding gather/scatter and
+ * dropout stay in plain TS: they are copies or a single multiply, which a round trip through wasm memory could
+ * only slow down.
  */
 import type { AdamArgs, AttentionMask, Backend } from "../backend.js";
 import { adamScalars, checkTargets as checkTargetsFor, finishCrossEntropy, need as needFor } from "../kernel-args.js";
+import { dropout, maskScale } from "../js/dropout.js";
 import { embedding, embeddingBackward } from "../js/embedding.js";
 import type { Arena } from "./arena.js";
 import type { KernelExports } from "./loader.js";
@@ -208,6 +210,10 @@ export function makeKernels(ctx: KernelContext): ElementKernels {
       arena.copyOut(dyAt, dx, 0, n);
     },
 
+    // dropout's draws are sequential (one generator) and the rest is one multiply: copying into wasm memory and
+    // back would cost more than the work
+    dropout,
+    maskScale,
     embedding,
     embeddingBackward,
 

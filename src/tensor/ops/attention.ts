@@ -79,9 +79,7 @@ export function attention(q: Tensor, k: Tensor, v: Tensor, opts: AttentionOption
     if (!opts.rng) throw new Error("attention: dropout needs an rng");
     keep = new Uint8Array(probs.length);
     dropped = new Float32Array(probs.length);
-    const inv = 1 / (1 - p);
-    opts.rng.fillKeepMask(keep, p); // as opts.rng.uniform() >= p element by element
-    for (let i = 0; i < probs.length; i++) dropped[i] = probs[i] * inv * keep[i]; // factor, not branch
+    be.dropout(probs, dropped, keep, probs.length, p, opts.rng.liveState); // draws as opts.rng.uniform() >= p
   }
   const out = new Float32Array(B * T * d);
   // out_b,i (T, dK) = P_b,i (T, S) · V_b,i (S, dK), written into head i's columns
@@ -97,10 +95,7 @@ export function attention(q: Tensor, k: Tensor, v: Tensor, opts: AttentionOption
     // dV_b,i (S, dK) = P_b,iᵀ (S, T) · dOut_b,i (T, dK)
     perSentenceAndHead({ m: S, n: dK, k: T, a: dropped, b: dOut, c: dV, transA: true, lda: S, ldb: d, ldc: d },
       B, h, [h * T * S, T * S], [T * d, dK], [S * d, dK]);
-    if (keep) {
-      const inv = 1 / (1 - p);
-      for (let i = 0; i < dP.length; i++) dP[i] = dP[i] * inv * keep[i];
-    }
+    if (keep) be.maskScale(dP, keep, 1 / (1 - p), dP, dP.length);
     // through softmax(scale · scores): dScores = scale · P ⊙ (dP − Σ dP ⊙ P); masked entries have P = 0
     be.softmaxBackward(probs, dP, dP, B * h * T, S, scale);
     const dQ = new Float32Array(q.size);
