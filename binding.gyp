@@ -2,7 +2,7 @@
   "targets": [
     {
       "target_name": "transformer_native",
-      "sources": ["native/addon.cc", "native/gemm.cc", "native/kernels.c", "native/dropout.cc"],
+      "sources": ["native/addon.cc", "native/gemm.cc", "native/kernels.c", "native/elementwise.cc"],
       "include_dirs": ["native/shim"],
       "cflags_c": ["-O3", "-std=gnu11"],
       "cflags_cc": ["-O3", "-std=c++17", "-fno-exceptions"],

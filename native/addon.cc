@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "dropout.h"
+#include "elementwise.h"
 #include "gemm.h"
 #include "kernels.h"
 
@@ -319,6 +319,21 @@ static napi_value MaskScale(napi_env env, napi_callback_info info) {
   return nullptr;
 }
 
+// addColumnSums(x, rows, cols, out, threads)
+static napi_value AddColumnSums(napi_env env, napi_callback_info info) {
+  Args a(env, info, 5);
+  float *x = a.f(0), *out = a.f(3);
+  double rows = a.num(1), cols = a.num(2);
+  int threads = a.integer(4);
+  if (!a.ok) return nullptr;
+  if (!x || !out) {
+    a.fail("addColumnSums: missing array");
+    return nullptr;
+  }
+  tn::add_column_sums(x, int64_t(rows), int64_t(cols), out, threads);
+  return nullptr;
+}
+
 NAPI_MODULE_INIT() {
   if (!tn::cpu_supported()) {
     napi_throw_error(env, nullptr, "native backend: this CPU lacks AVX2/FMA (or is not x86-64)");
@@ -338,7 +353,8 @@ NAPI_MODULE_INIT() {
        nullptr},
       {"adam", nullptr, Adam, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"dropout", nullptr, Dropout, nullptr, nullptr, nullptr, napi_default, nullptr},
-      {"maskScale", nullptr, MaskScale, nullptr, nullptr, nullptr, napi_default, nullptr}};
+      {"maskScale", nullptr, MaskScale, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"addColumnSums", nullptr, AddColumnSums, nullptr, nullptr, nullptr, napi_default, nullptr}};
   if (napi_define_properties(env, exports, sizeof(props) / sizeof(props[0]), props) != napi_ok) return nullptr;
   return exports;
 }

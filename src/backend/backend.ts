@@ -144,6 +144,9 @@ export interface Backend {
   /** out[i] = x[i] · scale · keep[i], rounded once from float64 (dropout's backward). out may alias x. */
   maskScale(x: Float32Array, keep: Uint8Array, scale: number, out: Float32Array, n: number): void;
 
+  /** out[j] += Σ_r x[r, j] over x (rows, cols), summed in row order (a bias's gradient). */
+  addColumnSums(x: Float32Array, rows: number, cols: number, out: Float32Array): void;
+
   /** out[i, :] = table[ids[i], :] for i in 0..ids.length-1; each row has `dim` values. */
   embedding(table: Float32Array, ids: Int32Array, dim: number, out: Float32Array): void;
   /** dTable[ids[i], :] += dOut[i, :] (repeated ids accumulate). */

@@ -290,6 +290,21 @@ for (const v of variants) {
       }
     });
 
+    it("addColumnSums adds each column's sum to out", () => {
+      for (const [rows, cols] of [...rowShapes, [2048, 37] as [number, number]]) {
+        const x = uniform(rng(rows * cols), rows * cols, -2, 2);
+        const start = uniform(rng(cols), cols);
+        const e = start.slice(), a = start.slice();
+        ref.addColumnSums(x, rows, cols, e);
+        v.backend!.addColumnSums(x, rows, cols, a);
+        // float64 sums rounded once on both sides but for the last addition's order: a couple of ulps
+        assertClose(a, e, relAbs(4 * U32, 4 * U32 * rows), `addColumnSums ${rows}×${cols}`);
+        let direct = 0;
+        for (let r = 0; r < rows; r++) direct += x[r * cols];
+        assert.ok(Math.abs(a[0] - (start[0] + direct)) <= 1e-5 * rows, "column 0 by hand");
+      }
+    });
+
     it("embedding and embeddingBackward (plain TS) match the reference", () => {
       const table = uniform(rng(80), 10 * 3);
       const ids = Int32Array.from([4, 0, 9, 4]);

@@ -1,5 +1,6 @@
 import type { Backend } from "../backend.js";
 import { adam } from "./adam.js";
+import { addColumnSums } from "./column-sums.js";
 import { crossEntropy, crossEntropyBackward } from "./cross-entropy.js";
 import { dropout, maskScale } from "./dropout.js";
 import { embedding, embeddingBackward } from "./embedding.js";
@@ -23,6 +24,7 @@ export const jsBackend: Backend = {
   geluBackward,
   dropout,
   maskScale,
+  addColumnSums,
   embedding,
   embeddingBackward,
   crossEntropy,

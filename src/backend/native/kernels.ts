@@ -39,6 +39,7 @@ export interface NativeKernelAddon {
   adam(param: Float32Array, grad: Float32Array, m: Float32Array, v: Float32Array, n: number, ...scalarsThenThreads: number[]): void;
   dropout(x: Float32Array, out: Float32Array, keep: Uint8Array, n: number, p: number, state: Uint32Array): void;
   maskScale(x: Float32Array, keep: Uint8Array, scale: number, out: Float32Array, n: number): void;
+  addColumnSums(x: Float32Array, rows: number, cols: number, out: Float32Array, threads: number): void;
 }
 
 const INT32 = 2 ** 31 - 1;
@@ -138,6 +139,12 @@ export function makeNativeKernels(addon: NativeKernelAddon, threads: number): El
       need("maskScale", "keep", keep, n);
       need("maskScale", "out", out, n);
       addon.maskScale(x, keep, scale, out, n);
+    },
+
+    addColumnSums(x, rows, cols, out) {
+      needFor("native", "addColumnSums", "x", x, rows * cols);
+      needFor("native", "addColumnSums", "out", out, cols);
+      addon.addColumnSums(x, rows, cols, out, threads);
     },
 
     embedding,

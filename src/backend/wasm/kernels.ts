@@ -7,6 +7,7 @@
  */
 import type { AdamArgs, AttentionMask, Backend } from "../backend.js";
 import { adamScalars, checkTargets as checkTargetsFor, finishCrossEntropy, need as needFor } from "../kernel-args.js";
+import { addColumnSums } from "../js/column-sums.js";
 import { dropout, maskScale } from "../js/dropout.js";
 import { embedding, embeddingBackward } from "../js/embedding.js";
 import type { Arena } from "./arena.js";
@@ -214,6 +215,7 @@ export function makeKernels(ctx: KernelContext): ElementKernels {
     // back would cost more than the work
     dropout,
     maskScale,
+    addColumnSums,
     embedding,
     embeddingBackward,
 

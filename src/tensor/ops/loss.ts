@@ -1,6 +1,5 @@
 import { backend } from "../../backend/index.js";
 import { isGradEnabled, record } from "../autograd.js";
-import { withColumn } from "./matmul.js";
 import { Tensor } from "../tensor.js";
 
 export interface CrossEntropyOptions {
@@ -45,7 +44,7 @@ let chunkScratch = new Float32Array(0);
  * whose full logits (rows × V) are large. Rows go through in chunks: a chunk's logits, its loss and at once its
  * gradient (p − onehot, scaled for the mean) live in one reused scratch buffer, and the gradients of x, weight
  * and bias are accumulated chunk by chunk; the backward only scales them by the upstream gradient. The full
- * logits are never materialised. The bias rides in the GEMMs as one more inner dimension ([x | 1]·[W | b]ᵀ).
+ * logits are never materialised.
  */
 export function linearCrossEntropy(x: Tensor, weight: Tensor, bias: Tensor | null, targets: Int32Array,
   opts: CrossEntropyOptions & { chunkRows?: number } = {}): Tensor {
@@ -59,33 +58,33 @@ export function linearCrossEntropy(x: Tensor, weight: Tensor, bias: Tensor | nul
   const ignore = opts.ignoreIndex ?? -1;
   const eps = opts.labelSmoothing ?? 0;
   const be = backend();
-  const K = bias ? D + 1 : D;
-  const a = bias ? withOnes(x.data, rows, D) : x.data; // [x | 1] (rows, K)
-  const w = bias ? withColumn(weight.data, V, D, bias.data) : weight.data; // [W | b] (V, K)
   let count = 0;
   for (let r = 0; r < rows; r++) if (targets[r] !== ignore) count++;
   const wantGrad = isGradEnabled() && count > 0 && (x.requiresGrad || weight.requiresGrad || (bias?.requiresGrad ?? false));
-  // every chunk copies [W | b] into the GEMMs again (twice) and [dW | db] in and out: keep a chunk's logits well
-  // above that size (at least 4·K rows), and otherwise about CHUNK_LOGITS
-  const chunk = opts.chunkRows ?? Math.max(4 * K, Math.floor(CHUNK_LOGITS / Math.max(V, 1)));
+  // every chunk reads all of W twice (and dW once): keep a chunk's logits well above W's size (at least 4·D
+  // rows), and otherwise about CHUNK_LOGITS
+  const chunk = opts.chunkRows ?? Math.max(4 * D, Math.floor(CHUNK_LOGITS / Math.max(V, 1)));
   if (chunkScratch.length < Math.min(chunk, rows) * V) chunkScratch = new Float32Array(Math.min(chunk, rows) * V);
   const rowLoss = new Float32Array(rows);
   const lse = new Float32Array(rows);
   // gradients for an upstream gradient of 1
   const dx = wantGrad ? new Float32Array(rows * D) : null;
-  const dw = wantGrad ? new Float32Array(V * K) : null; // [dW | db]
+  const dw = wantGrad ? new Float32Array(V * D) : null;
+  const db = wantGrad && bias ? new Float32Array(V) : null;
   for (let r0 = 0; r0 < rows; r0 += chunk) {
     const n = Math.min(chunk, rows - r0);
     const logits = chunkScratch.subarray(0, n * V);
     const t = targets.subarray(r0, r0 + n);
     const l = lse.subarray(r0, r0 + n);
-    be.gemm({ m: n, n: V, k: K, a, aOffset: r0 * K, b: w, c: logits, transB: true });
+    if (bias) for (let r = 0; r < n; r++) logits.set(bias.data, r * V); // the GEMM adds onto the bias
+    be.gemm({ m: n, n: V, k: D, a: x.data, aOffset: r0 * D, b: weight.data, c: logits, transB: true, beta: bias ? 1 : 0 });
     be.crossEntropy(logits, t, n, V, ignore, eps, rowLoss.subarray(r0, r0 + n), l);
     if (!dx || !dw) continue;
     be.crossEntropyBackward(logits, t, l, n, V, ignore, eps, 1 / count, logits); // in place: now dLogits
-    // dx rows (n, D) = dLogits (n, V) · W (V, D);  [dW | db] (V, K) += dLogitsᵀ (V, n) · [x | 1] (n, K)
+    // dx rows (n, D) = dLogits (n, V) · W (V, D);  dW (V, D) += dLogitsᵀ (V, n) · x rows (n, D);  db += Σ dLogits
     be.gemm({ m: n, n: D, k: V, a: logits, b: weight.data, c: dx, cOffset: r0 * D });
-    be.gemm({ m: V, n: K, k: n, a: logits, b: a, bOffset: r0 * K, c: dw, transA: true, beta: r0 === 0 ? 0 : 1 });
+    be.gemm({ m: V, n: D, k: n, a: logits, b: x.data, bOffset: r0 * D, c: dw, transA: true, beta: r0 === 0 ? 0 : 1 });
+    if (db) be.addColumnSums(logits, n, V, db);
   }
   let total = 0;
   for (let r = 0; r < rows; r++) total += rowLoss[r];
@@ -94,21 +93,13 @@ export function linearCrossEntropy(x: Tensor, weight: Tensor, bias: Tensor | nul
   return record(Float32Array.of(loss), [], inputs, (o) => {
     if (!dx || !dw) return;
     const s = o.grad![0];
-    if (x.requiresGrad) {
-      if (s !== 1) for (let i = 0; i < dx.length; i++) dx[i] *= s;
-      x.accumulateGrad(dx, { owned: true });
-    }
-    if (weight.requiresGrad) {
-      const gw = weight.gradBuffer();
-      for (let r = 0; r < V; r++) for (let j = 0; j < D; j++) gw[r * D + j] += s * dw[r * K + j];
-    }
-    if (bias && bias.requiresGrad) {
-      const gb = bias.gradBuffer();
-      for (let r = 0; r < V; r++) gb[r] += s * dw[r * K + D];
-    }
+    const hand = (t: Tensor, g: Float32Array) => {
+      if (s !== 1) for (let i = 0; i < g.length; i++) g[i] *= s;
+      t.accumulateGrad(g, { owned: true });
+    };
+    if (x.requiresGrad) hand(x, dx);
+    if (weight.requiresGrad) hand(weight, dw);
+    if (bias && db && bias.requiresGrad) hand(bias, db);
   });
 }
 
-function withOnes(m: Float32Array, rows: number, cols: number): Float32Array {
-  return withColumn(m, rows, cols, null);
-}

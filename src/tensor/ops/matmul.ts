@@ -14,11 +14,8 @@ function gradTarget(t: Tensor): [Float32Array, number] {
 
 /**
  * y = x Wᵀ + b, as torch.nn.functional.linear: x (..., in), W (out, in), b (out) → (..., out).
- * All leading dimensions are folded into one GEMM of `rows` = product of them.
- *
- * With a bias and at least as many outputs as inputs (the vocabulary projection above all), the bias rides in
- * the GEMM as one more inner dimension: y = [x | 1] · [W | b]ᵀ, and in the backward [dW | db] = dyᵀ · [x | 1].
- * That costs a copy of x and of W instead of two scalar passes over y and dy, a win for big batches only.
+ * All leading dimensions are folded into one GEMM of `rows` = product of them. The bias is copied into y's rows
+ * and the GEMM adds onto it (beta 1); its gradient is dy's column sums.
  */
 export function linear(x: Tensor, weight: Tensor, bias: Tensor | null): Tensor {
   const [outF, inF] = weight.shape;
@@ -28,19 +25,8 @@ export function linear(x: Tensor, weight: Tensor, bias: Tensor | null): Tensor {
   if (bias && bias.size !== outF) throw new Error(`linear: bias has ${bias.size} values, weight has ${outF} rows`);
   const rows = x.size / inF;
   const y = new Float32Array(rows * outF);
-  // the fold copies W once per call (out × in), so it pays only when there are at least as many rows as inputs:
-  // training batches, not the one-row steps of cached decoding
-  const fold = bias !== null && outF >= inF && rows >= inF;
-  // [x | 1] (rows, in + 1), kept for the backward's [dW | db]
-  const xa = fold ? withColumn(x.data, rows, inF, null) : null;
-  if (fold) {
-    const wa = withColumn(weight.data, outF, inF, bias.data); // [W | b] (out, in + 1)
-    backend().gemm({ m: rows, n: outF, k: inF + 1, a: xa!, b: wa, c: y, transB: true });
-  } else {
-    // the bias is copied into y's rows first and the GEMM adds onto it (beta 1): no second pass over y
-    if (bias) for (let r = 0; r < rows; r++) y.set(bias.data, r * outF);
-    backend().gemm({ m: rows, n: outF, k: inF, a: x.data, b: weight.data, c: y, transB: true, beta: bias ? 1 : 0 });
-  }
+  if (bias) for (let r = 0; r < rows; r++) y.set(bias.data, r * outF);
+  backend().gemm({ m: rows, n: outF, k: inF, a: x.data, b: weight.data, c: y, transB: true, beta: bias ? 1 : 0 });
   const inputs = bias ? [x, weight, bias] : [x, weight];
   return record(y, [...x.shape.slice(0, -1), outF], inputs, (o) => {
     const dy = o.grad!; // (rows, out)
@@ -49,48 +35,13 @@ export function linear(x: Tensor, weight: Tensor, bias: Tensor | null): Tensor {
       const [gx, beta] = gradTarget(x);
       backend().gemm({ m: rows, n: inF, k: outF, a: dy, b: weight.data, c: gx, beta });
     }
-    if (fold) {
-      if (!weight.requiresGrad && !bias.requiresGrad) return;
-      // [dW | db] (out, in + 1) = dyᵀ (out, rows) · [x | 1] (rows, in + 1)
-      const dwa = new Float32Array(outF * (inF + 1));
-      backend().gemm({ m: outF, n: inF + 1, k: rows, a: dy, b: xa!, c: dwa, transA: true });
-      if (weight.requiresGrad) {
-        const gw = weight.gradBuffer();
-        for (let r = 0; r < outF; r++) {
-          for (let j = 0; j < inF; j++) gw[r * inF + j] += dwa[r * (inF + 1) + j];
-        }
-      }
-      if (bias.requiresGrad) {
-        const gb = bias.gradBuffer();
-        for (let r = 0; r < outF; r++) gb[r] += dwa[r * (inF + 1) + inF];
-      }
-      return;
-    }
     if (weight.requiresGrad) {
       // dW (out, in) += dyᵀ (out, rows) · x (rows, in)
       const [gw, beta] = gradTarget(weight);
       backend().gemm({ m: outF, n: inF, k: rows, a: dy, b: x.data, c: gw, transA: true, beta });
     }
-    if (bias && bias.requiresGrad) {
-      const gb = bias.gradBuffer();
-      for (let r = 0; r < rows; r++) {
-        const off = r * outF;
-        for (let j = 0; j < outF; j++) gb[j] += dy[off + j];
-      }
-    }
+    if (bias && bias.requiresGrad) backend().addColumnSums(dy, rows, outF, bias.gradBuffer()); // db += Σ_rows dy
   });
-}
-
-/** [m | c] (rows, cols + 1): m (rows, cols) with column c appended (all ones when c is null). */
-export function withColumn(m: Float32Array, rows: number, cols: number, c: Float32Array | null): Float32Array {
-  const out = new Float32Array(rows * (cols + 1));
-  for (let r = 0; r < rows; r++) {
-    const src = r * cols;
-    const dst = r * (cols + 1);
-    for (let j = 0; j < cols; j++) out[dst + j] = m[src + j];
-    out[dst + cols] = c ? c[r] : 1;
-  }
-  return out;
 }
 
 /**

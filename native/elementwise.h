@@ -10,3 +10,8 @@ void dropout(const float* x, float* out, uint8_t* keep, int64_t n, double p, uin
 void mask_scale(const float* x, const uint8_t* keep, double scale, float* out, int64_t n);
 
 }  // namespace tn
+
+namespace tn {
+// Backend.addColumnSums: out[j] += Σ_r x[r·cols + j], each sum in double over the rows in order, rounded once.
+void add_column_sums(const float* x, int64_t rows, int64_t cols, float* out, int threads);
+}  // namespace tn
