@@ -101,7 +101,39 @@ export function add(a: Tensor, b: Tensor): Tensor {
       if (b.requiresGrad) b.accumulateGrad(g);
     });
   }
+  if (isTrailingTile(b.shape, a.shape)) return addTiled(a, b);
   return binary(a, b, (x, y) => x + y, (_x, _y, g) => g, (_x, _y, g) => g);
+}
+
+/** Whether `small` broadcast to `big` is small's data repeated: leading 1s (or missing dims), then big's own. */
+function isTrailingTile(small: readonly number[], big: readonly number[]): boolean {
+  if (small.length > big.length) return false;
+  const off = big.length - small.length;
+  let i = 0;
+  while (i < small.length && small[i] === 1) i++;
+  for (let j = i; j < small.length; j++) if (small[j] !== big[off + j]) return false;
+  return true;
+}
+
+/**
+ * a + b where b's values repeat along a's leading dimensions (positions (1, T, d) added to embeddings (B, T, d)):
+ * no index tables, and b's gradient is the sum of g's tiles.
+ */
+function addTiled(a: Tensor, b: Tensor): Tensor {
+  const n = a.size;
+  const m = b.size;
+  const out = new Float32Array(n);
+  const ad = a.data;
+  const bd = b.data;
+  for (let o = 0; o < n; o += m) for (let j = 0; j < m; j++) out[o + j] = ad[o + j] + bd[j];
+  return record(out, a.shape, [a, b], (t) => {
+    const g = t.grad!;
+    if (a.requiresGrad) a.accumulateGrad(g);
+    if (b.requiresGrad) {
+      const gb = b.gradBuffer();
+      for (let o = 0; o < n; o += m) for (let j = 0; j < m; j++) gb[j] += g[o + j];
+    }
+  });
 }
 
 export function sub(a: Tensor, b: Tensor): Tensor {
