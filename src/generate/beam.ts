@@ -1,5 +1,5 @@
 import type { ResolvedGenerationConfig } from "./config.js";
-import { buildProcessors, logSoftmaxInPlace } from "./logits-processors.js";
+import { buildProcessors, rowLogSumExp } from "./logits-processors.js";
 import type { FinishReason, Hypothesis, SearchSetup } from "./search.js";
 
 /** GNMT's length penalty lp(Y) = ((5 + |Y|) / 6)^α (Wu et al. 2016, eq. 14). */
@@ -61,14 +61,17 @@ export function beamSearch(setup: SearchSetup, cfg: ResolvedGenerationConfig): H
   let beams: Beam[] = histories.map((_, input) => ({ input, tokens: [], logProb: 0 })); // aligned with decoder rows
   let logits = dec.start(); // (rows, V)
   for (;;) {
-    beams.forEach((b, row) => {
-      const scores = logits.subarray(row * V, (row + 1) * V);
-      if (processors.length) {
+    if (processors.length) {
+      beams.forEach((b, row) => {
         const history = [...histories[b.input], ...b.tokens];
-        for (const p of processors) p(scores, history);
-      }
-      logSoftmaxInPlace(scores);
-    });
+        for (const p of processors) p(logits.subarray(row * V, (row + 1) * V), history);
+      });
+    }
+    const lse = rowLogSumExp(logits, beams.length, V);
+    for (let row = 0; row < beams.length; row++) {
+      const l = lse[row];
+      for (let j = row * V; j < (row + 1) * V; j++) logits[j] -= l; // log softmax, in place
+    }
     const next: Beam[] = [];
     const parents: number[] = [];
     for (let start = 0; start < beams.length; ) {

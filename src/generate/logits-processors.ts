@@ -1,3 +1,4 @@
+import { backend } from "../backend/index.js";
 /**
  * Logits processors: small functions that rewrite one row's next-token scores (V) in place before a token is
  * chosen, composed in a fixed order by `buildProcessors` (transformers.js's decomposition). A removed token's
@@ -81,6 +82,18 @@ export function softmax(scores: ArrayLike<number>): Float64Array {
   }
   for (let i = 0; i < out.length; i++) out[i] /= sum;
   return out;
+}
+
+/**
+ * log Σ_j exp(scores[r, j]) for each row of (rows, V) scores, by the backend's cross-entropy kernel: vector exp on
+ * the fast backends, where a per-token Math.exp over the vocabulary would cost a decoding step about a tenth of
+ * its time. Entries of −∞ (masked by top-k/top-p) count as 0. Float32 results.
+ */
+export function rowLogSumExp(scores: Float32Array, rows: number, V: number): Float32Array {
+  const lse = new Float32Array(rows);
+  const ignored = new Int32Array(rows).fill(-1); // every row "ignored": only logSumExp is wanted
+  backend().crossEntropy(scores, ignored, rows, V, -1, 0, new Float32Array(rows), lse);
+  return lse;
 }
 
 /** log softmax(scores)[i] for every i, in place (float32 storage, float64 arithmetic). */

@@ -1,6 +1,6 @@
 import { Rng } from "../tensor/index.js";
 import type { ResolvedGenerationConfig } from "./config.js";
-import { buildProcessors, logProbOf } from "./logits-processors.js";
+import { buildProcessors, rowLogSumExp } from "./logits-processors.js";
 import { argmax, sampleIndex } from "./samplers.js";
 import type { StepDecoder } from "./step-decoder.js";
 
@@ -53,16 +53,19 @@ export function* tokenSearch(setup: SearchSetup, cfg: ResolvedGenerationConfig):
     const events: TokenEvent[] = [];
     const keep: number[] = [];
     const next: number[] = [];
+    if (processors.length) {
+      active.forEach((input, row) => {
+        const history = [...histories[input], ...out[input].tokens];
+        for (const p of processors) p(logits.subarray(row * V, (row + 1) * V), history);
+      });
+    }
+    const lse = rowLogSumExp(logits, active.length, V); // log p(token) = score − lse
     active.forEach((input, row) => {
       const h = out[input];
       const scores = logits.subarray(row * V, (row + 1) * V);
-      if (processors.length) {
-        const history = [...histories[input], ...h.tokens];
-        for (const p of processors) p(scores, history);
-      }
       const token = rng ? sampleIndex(scores, rng) : argmax(scores);
       h.tokens.push(token);
-      h.logProb += logProbOf(scores, token);
+      h.logProb += Math.fround(scores[token] - lse[row]); // rounded as beam search's in-place log-probabilities are
       let finish: FinishReason | null = null;
       if (token === eosId) finish = "eos";
       else if (h.tokens.length >= limits[input]) finish = "length";
