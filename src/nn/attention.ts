@@ -1,4 +1,4 @@
-import { Tensor, attention, concat, linear, narrow } from "../tensor/index.js";
+import { type AttentionInput, Tensor, attention, concat, linear, narrow } from "../tensor/index.js";
 import type { Rng } from "../tensor/index.js";
 import { Linear } from "./linear.js";
 import { Module } from "./module.js";
@@ -53,29 +53,42 @@ export class MultiHeadAttention extends Module {
    */
   forward(x: Tensor, memory: Tensor | null, opts: MultiHeadAttentionOptions = {}): Tensor {
     const cache = opts.cache;
+    const d = this.dModel;
+    if (!cache) {
+      // one GEMM for Q, K and V (self) or for K and V (cross), read by the attention in place as column bands
+      if (!memory) {
+        const qkv = linear(x, this.inProjWeight, this.inProjBias); // (B, T, 3·dModel)
+        return this.attend({ t: qkv, col: 0, width: d }, { t: qkv, col: d, width: d }, { t: qkv, col: 2 * d, width: d }, 0, opts);
+      }
+      const kv = linear(memory, narrow(this.inProjWeight, 0, d, 2 * d), narrow(this.inProjBias, 0, d, 2 * d)); // (B, S, 2·dModel)
+      return this.attend(this.project(x, 0), { t: kv, col: 0, width: d }, { t: kv, col: d, width: d }, 0, opts);
+    }
     const q = this.project(x, 0); // (B, T, dModel)
     let k: Tensor;
     let v: Tensor;
     let queryOffset = 0;
     if (memory) {
       // cross-attention: the encoder output does not change while decoding, so its K and V are made once
-      k = cache?.k ?? this.project(memory, 1); // (B, S, dModel)
-      v = cache?.v ?? this.project(memory, 2);
+      k = cache.k ?? this.project(memory, 1); // (B, S, dModel)
+      v = cache.v ?? this.project(memory, 2);
     } else {
       k = this.project(x, 1);
       v = this.project(x, 2);
-      if (cache?.k && cache.v) {
+      if (cache.k && cache.v) {
         queryOffset = cache.k.shape[1];
         k = concat([cache.k, k], 1); // (B, S_past + T, dModel)
         v = concat([cache.v, v], 1);
       }
     }
-    if (cache) {
-      cache.k = k;
-      cache.v = v;
-    }
-    if (opts.keyPad && opts.keyPad.length !== k.shape[0] * k.shape[1]) {
-      throw new Error(`MultiHeadAttention: keyPad has ${opts.keyPad.length} entries, expected ${k.shape[0]}×${k.shape[1]} (batch × keys, cached ones included)`);
+    cache.k = k;
+    cache.v = v;
+    return this.attend(q, k, v, queryOffset, opts);
+  }
+
+  private attend(q: AttentionInput, k: AttentionInput, v: AttentionInput, queryOffset: number, opts: MultiHeadAttentionOptions): Tensor {
+    const [B, S] = (k instanceof Tensor ? k : k.t).shape;
+    if (opts.keyPad && opts.keyPad.length !== B * S) {
+      throw new Error(`MultiHeadAttention: keyPad has ${opts.keyPad.length} entries, expected ${B}×${S} (batch × keys, cached ones included)`);
     }
     const p = this.training ? this.dropout : 0;
     const { out, weights } = attention(q, k, v, {

@@ -10,4 +10,4 @@ export { relu, gelu, softmax } from "./ops/activation.js";
 export { embedding } from "./ops/embedding.js";
 export { dropout } from "./ops/dropout.js";
 export { crossEntropy, linearCrossEntropy, type CrossEntropyOptions } from "./ops/loss.js";
-export { attention, type AttentionOptions, type AttentionResult } from "./ops/attention.js";
+export { attention, type AttentionInput, type AttentionOptions, type AttentionResult } from "./ops/attention.js";

@@ -16,6 +16,28 @@ test("attention gradients: padding, causal, cache offset, dropout", () => {
   gradcheck("dropout", (a, b, c) => attention(a, b, c, { numHeads: 3, dropout: 0.2, rng: new Rng(3) }).out, [q(), kv(), kv()]);
 });
 
+test("attention over column bands of one fused tensor: self-attention (Q | K | V) and cross-attention (K | V)", () => {
+  const B = 2, T = 3, S = 4, d = 6, h = 2;
+  const keyPad = Uint8Array.from([0, 0, 0, 0, 0, 0, 1, 1]);
+  const bandOf = (t: Tensor, part: number) => ({ t, col: part * d, width: d });
+  // gradients flow into the right columns of the shared input (the bands overlap nothing, their grads add up)
+  gradcheck("self, bands of (B, T, 3d)", (x) => attention(bandOf(x, 0), bandOf(x, 1), bandOf(x, 2), { numHeads: h, causal: true }).out,
+    [randTensor(rng, [B, T, 3 * d])]);
+  gradcheck("cross, q and bands of (B, S, 2d)", (q, kv) => attention(q, bandOf(kv, 0), bandOf(kv, 1), { numHeads: h, keyPad }).out,
+    [randTensor(rng, [B, T, d]), randTensor(rng, [B, S, 2 * d])]);
+  // the same numbers as separate tensors
+  const x = randTensor(rng, [B, S, 3 * d]);
+  const part = (i: number) => {
+    const out = new Float32Array(B * S * d);
+    for (let r = 0; r < B * S; r++) out.set(x.data.subarray(r * 3 * d + i * d, r * 3 * d + (i + 1) * d), r * d);
+    return new Tensor(out, [B, S, d]);
+  };
+  const fused = attention(bandOf(x, 0), bandOf(x, 1), bandOf(x, 2), { numHeads: h, keyPad }).out;
+  const apart = attention(part(0), part(1), part(2), { numHeads: h, keyPad }).out;
+  assert.deepEqual(Array.from(fused.data), Array.from(apart.data));
+  assert.throws(() => attention({ t: x, col: 2 * d + 1, width: d }, part(1), part(2), { numHeads: h }), /outside/);
+});
+
 /** Naive attention for one head, written out with loops: the independent truth for the fused op. */
 function naive(q: number[][], k: number[][], v: number[][], allowed: (t: number, s: number) => boolean): number[][] {
   const dK = q[0].length;

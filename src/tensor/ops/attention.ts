@@ -19,8 +19,8 @@ export interface AttentionOptions {
   keepWeights?: boolean;
 }
 
-/** Element strides of one attention operand: between sentences (b) and between heads (i). */
-type Strides = [perSentence: number, perHead: number];
+/** Where one attention operand's elements are: its first, and the steps between sentences (b) and heads (i). */
+type Strides = [base: number, perSentence: number, perHead: number];
 
 /**
  * One product per (sentence b, head i), all of the same shape, as few batched GEMM calls as possible: one per head
@@ -32,14 +32,41 @@ function perSentenceAndHead(
   B: number, h: number, a: Strides, b: Strides, c: Strides,
 ): void {
   const be = backend();
-  const [outer, inner, o] = B >= h ? [h, B, 1] : [B, h, 0]; // o: which stride steps between calls
+  const [outer, inner, o] = B >= h ? [h, B, 2] : [B, h, 1]; // o: the stride that steps between calls
+  const i = 3 - o; // the one within a call
   for (let x = 0; x < outer; x++) {
     be.gemm({
-      ...args, aOffset: x * a[o], bOffset: x * b[o], cOffset: x * c[o],
-      batch: inner, strideA: a[1 - o], strideB: b[1 - o], strideC: c[1 - o],
+      ...args, aOffset: a[0] + x * a[o], bOffset: b[0] + x * b[o], cOffset: c[0] + x * c[o],
+      batch: inner, strideA: a[i], strideB: b[i], strideC: c[i],
     });
   }
 }
+
+/**
+ * An attention input: a tensor (B, L, d) itself, or the band of `width` columns from column `col` of a wider one
+ * (B, L, C) — Q, K and V of self-attention as parts of one fused projection (B, L, 3d), read in place.
+ */
+export type AttentionInput = Tensor | { t: Tensor; col: number; width: number };
+
+interface Band {
+  t: Tensor;
+  col: number;
+  /** Row stride (C). */
+  ld: number;
+}
+
+function band(x: AttentionInput, what: string): Band & { width: number } {
+  if (x instanceof Tensor) {
+    if (x.ndim !== 3) throw new Error(`attention: ${what} must be (B, L, d), got [${x.shape}]`);
+    return { t: x, col: 0, ld: x.shape[2], width: x.shape[2] };
+  }
+  const { t, col, width } = x;
+  if (t.ndim !== 3 || col < 0 || col + width > t.shape[2]) {
+    throw new Error(`attention: ${what} columns ${col}..${col + width - 1} are outside [${t.shape}]`);
+  }
+  return { t, col, ld: t.shape[2], width };
+}
+
 
 export interface AttentionResult {
   out: Tensor; // (B, T, d)
@@ -48,18 +75,21 @@ export interface AttentionResult {
 
 /**
  * Scaled dot-product attention over numHeads heads (paper §3.2.1–3.2.2):
- * head_i = softmax(Q_i K_iᵀ / √dK + mask) V_i, heads concatenated. q (B, T, d), k and v (B, S, d), with
- * head i in columns i·dK..(i+1)·dK-1, so heads are addressed by strides and never split or merged by copies.
- * One op with a hand-written backward: the scores and weights stay inside it instead of becoming graph nodes.
+ * head_i = softmax(Q_i K_iᵀ / √dK + mask) V_i, heads concatenated. q (B, T, d), k and v (B, S, d) — or bands of
+ * wider tensors (AttentionInput) — with head i in columns i·dK..(i+1)·dK-1, so heads are addressed by strides and
+ * never split or merged by copies. One op with a hand-written backward: the scores and weights stay inside it
+ * instead of becoming graph nodes.
  */
-export function attention(q: Tensor, k: Tensor, v: Tensor, opts: AttentionOptions): AttentionResult {
-  const [B, T, d] = q.shape;
-  const S = k.shape[1];
+export function attention(qIn: AttentionInput, kIn: AttentionInput, vIn: AttentionInput, opts: AttentionOptions): AttentionResult {
+  const q = band(qIn, "q"), k = band(kIn, "k"), v = band(vIn, "v");
+  const [B, T] = q.t.shape;
+  const S = k.t.shape[1];
+  const d = q.width;
   const h = opts.numHeads;
   const dK = d / h;
   if (!Number.isInteger(dK)) throw new Error(`attention: d_model ${d} is not divisible by ${h} heads`);
-  if (k.shape[0] !== B || v.shape[0] !== B || v.shape[1] !== S || k.shape[2] !== d || v.shape[2] !== d) {
-    throw new Error(`attention: q [${q.shape}], k [${k.shape}], v [${v.shape}] do not fit together`);
+  if (k.t.shape[0] !== B || v.t.shape[0] !== B || v.t.shape[1] !== S || k.width !== d || v.width !== d) {
+    throw new Error(`attention: q [${q.t.shape}], k [${k.t.shape}], v [${v.t.shape}] do not fit together`);
   }
   const mask: AttentionMask = {
     batch: B, heads: h, queries: T, keys: S,
@@ -69,8 +99,8 @@ export function attention(q: Tensor, k: Tensor, v: Tensor, opts: AttentionOption
   const be = backend();
   const probs = new Float32Array(B * h * T * S); // (B, h, T, S)
   // scores_b,i (T, S) = Q_b,i (T, dK) · K_b,iᵀ (dK, S)
-  perSentenceAndHead({ m: T, n: S, k: dK, a: q.data, b: k.data, c: probs, transB: true, lda: d, ldb: d },
-    B, h, [T * d, dK], [S * d, dK], [h * T * S, T * S]);
+  perSentenceAndHead({ m: T, n: S, k: dK, a: q.t.data, b: k.t.data, c: probs, transB: true, lda: q.ld, ldb: k.ld },
+    B, h, [q.col, T * q.ld, dK], [k.col, S * k.ld, dK], [0, h * T * S, T * S]);
   be.maskedSoftmax(probs, probs, mask, scale);
   const p = opts.dropout ?? 0;
   let dropped = probs;
@@ -83,32 +113,34 @@ export function attention(q: Tensor, k: Tensor, v: Tensor, opts: AttentionOption
   }
   const out = new Float32Array(B * T * d);
   // out_b,i (T, dK) = P_b,i (T, S) · V_b,i (S, dK), written into head i's columns
-  perSentenceAndHead({ m: T, n: dK, k: S, a: dropped, b: v.data, c: out, ldb: d, ldc: d },
-    B, h, [h * T * S, T * S], [S * d, dK], [T * d, dK]);
-  const result = record(out, [B, T, d], [q, k, v], (o) => {
+  perSentenceAndHead({ m: T, n: dK, k: S, a: dropped, b: v.t.data, c: out, ldb: v.ld, ldc: d },
+    B, h, [0, h * T * S, T * S], [v.col, S * v.ld, dK], [0, T * d, dK]);
+  const inputs = [...new Set([q.t, k.t, v.t])];
+  const result = record(out, [B, T, d], inputs, (o) => {
     const dOut = o.grad!; // (B, T, d)
     const dP = new Float32Array(probs.length); // (B, h, T, S)
-    const dV = new Float32Array(v.size);
     // dP_b,i (T, S) = dOut_b,i (T, dK) · V_b,iᵀ
-    perSentenceAndHead({ m: T, n: S, k: dK, a: dOut, b: v.data, c: dP, transB: true, lda: d, ldb: d },
-      B, h, [T * d, dK], [S * d, dK], [h * T * S, T * S]);
-    // dV_b,i (S, dK) = P_b,iᵀ (S, T) · dOut_b,i (T, dK)
-    perSentenceAndHead({ m: S, n: dK, k: T, a: dropped, b: dOut, c: dV, transA: true, lda: S, ldb: d, ldc: d },
-      B, h, [h * T * S, T * S], [T * d, dK], [S * d, dK]);
+    perSentenceAndHead({ m: T, n: S, k: dK, a: dOut, b: v.t.data, c: dP, transB: true, lda: d, ldb: v.ld },
+      B, h, [0, T * d, dK], [v.col, S * v.ld, dK], [0, h * T * S, T * S]);
+    // dV_b,i (S, dK) += P_b,iᵀ (S, T) · dOut_b,i (T, dK), into V's band of its input's gradient (zeroed when new,
+    // so every gradient below is added with beta 1: self-attention's Q, K and V share one buffer)
+    if (v.t.requiresGrad) {
+      perSentenceAndHead({ m: S, n: dK, k: T, a: dropped, b: dOut, c: v.t.gradBuffer(), transA: true, lda: S, ldb: d, ldc: v.ld, beta: 1 },
+        B, h, [0, h * T * S, T * S], [0, T * d, dK], [v.col, S * v.ld, dK]);
+    }
     if (keep) be.maskScale(dP, keep, 1 / (1 - p), dP, dP.length);
     // through softmax(scale · scores): dScores = scale · P ⊙ (dP − Σ dP ⊙ P); masked entries have P = 0
     be.softmaxBackward(probs, dP, dP, B * h * T, S, scale);
-    const dQ = new Float32Array(q.size);
-    const dK_ = new Float32Array(k.size);
-    // dQ_b,i (T, dK) = dScores_b,i (T, S) · K_b,i (S, dK)
-    perSentenceAndHead({ m: T, n: dK, k: S, a: dP, b: k.data, c: dQ, ldb: d, ldc: d },
-      B, h, [h * T * S, T * S], [S * d, dK], [T * d, dK]);
-    // dK_b,i (S, dK) = dScores_b,iᵀ (S, T) · Q_b,i (T, dK)
-    perSentenceAndHead({ m: S, n: dK, k: T, a: dP, b: q.data, c: dK_, transA: true, lda: S, ldb: d, ldc: d },
-      B, h, [h * T * S, T * S], [T * d, dK], [S * d, dK]);
-    if (q.requiresGrad) q.accumulateGrad(dQ, { owned: true });
-    if (k.requiresGrad) k.accumulateGrad(dK_, { owned: true });
-    if (v.requiresGrad) v.accumulateGrad(dV, { owned: true });
+    // dQ_b,i (T, dK) += dScores_b,i (T, S) · K_b,i (S, dK)
+    if (q.t.requiresGrad) {
+      perSentenceAndHead({ m: T, n: dK, k: S, a: dP, b: k.t.data, c: q.t.gradBuffer(), ldb: k.ld, ldc: q.ld, beta: 1 },
+        B, h, [0, h * T * S, T * S], [k.col, S * k.ld, dK], [q.col, T * q.ld, dK]);
+    }
+    // dK_b,i (S, dK) += dScores_b,iᵀ (S, T) · Q_b,i (T, dK)
+    if (k.t.requiresGrad) {
+      perSentenceAndHead({ m: S, n: dK, k: T, a: dP, b: q.t.data, c: k.t.gradBuffer(), transA: true, lda: S, ldb: q.ld, ldc: k.ld, beta: 1 },
+        B, h, [0, h * T * S, T * S], [q.col, T * q.ld, dK], [k.col, S * k.ld, dK]);
+    }
   });
   return { out: result, weights: opts.keepWeights ? probs : null };
 }
