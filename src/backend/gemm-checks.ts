@@ -18,11 +18,21 @@ export function footprint(offset: number, stride: number, batch: number, rows: n
   return [offset + Math.min(0, last), offset + Math.max(0, last) + extent];
 }
 
-/** Sizes, offsets and strides are integers (non-negative where they must be); leading dimensions cover a row. */
+const isCount = (x: number): boolean => Number.isInteger(x) && x >= 0;
+
+/**
+ * Sizes, offsets and strides are integers (non-negative where they must be); leading dimensions cover a row.
+ * Runs on every GEMM call (dozens per decoded token), so the passing path builds no strings and no closures.
+ */
 export function checkGemmShape(g: ResolvedGemm, label: string): void {
+  const ok = isCount(g.m) && isCount(g.n) && isCount(g.k) && isCount(g.batch) && isCount(g.lda) && isCount(g.ldb) &&
+    isCount(g.ldc) && isCount(g.aOffset) && isCount(g.bOffset) && isCount(g.cOffset) &&
+    Number.isInteger(g.strideA) && Number.isInteger(g.strideB) && Number.isInteger(g.strideC) &&
+    g.lda >= (g.transA ? g.m : g.k) && g.ldb >= (g.transB ? g.k : g.n) && g.ldc >= g.n;
+  if (ok) return;
   const check = checker(label);
   for (const key of ["m", "n", "k", "batch", "lda", "ldb", "ldc", "aOffset", "bOffset", "cOffset"] as const) {
-    check(Number.isInteger(g[key]) && g[key] >= 0, `${key} = ${g[key]} must be a non-negative integer`);
+    check(isCount(g[key]), `${key} = ${g[key]} must be a non-negative integer`);
   }
   for (const key of ["strideA", "strideB", "strideC"] as const) {
     check(Number.isInteger(g[key]), `${key} = ${g[key]} must be an integer`);
@@ -34,13 +44,15 @@ export function checkGemmShape(g: ResolvedGemm, label: string): void {
 
 /** Every element A, B and C touch lies inside its array; returns those [lo, hi) ranges. */
 export function checkGemmBounds(g: ResolvedGemm, label: string): { a: [number, number]; b: [number, number]; c: [number, number] } {
-  const check = checker(label);
   const { m, n, k, batch } = g;
   const [aLo, aHi] = k === 0 ? [0, 0] : footprint(g.aOffset, g.strideA, batch, g.transA ? k : m, g.transA ? m : k, g.lda);
   const [bLo, bHi] = k === 0 ? [0, 0] : footprint(g.bOffset, g.strideB, batch, g.transB ? n : k, g.transB ? k : n, g.ldb);
   const [cLo, cHi] = footprint(g.cOffset, g.strideC, batch, m, n, g.ldc);
-  check(aLo >= 0 && aHi <= g.a.length, `A needs elements ${aLo}..${aHi - 1} but has ${g.a.length}`);
-  check(bLo >= 0 && bHi <= g.b.length, `B needs elements ${bLo}..${bHi - 1} but has ${g.b.length}`);
-  check(cLo >= 0 && cHi <= g.c.length, `C needs elements ${cLo}..${cHi - 1} but has ${g.c.length}`);
+  const fail = (what: string) => {
+    throw new RangeError(`gemm (${label}): ${what}`);
+  };
+  if (!(aLo >= 0 && aHi <= g.a.length)) fail(`A needs elements ${aLo}..${aHi - 1} but has ${g.a.length}`);
+  if (!(bLo >= 0 && bHi <= g.b.length)) fail(`B needs elements ${bLo}..${bHi - 1} but has ${g.b.length}`);
+  if (!(cLo >= 0 && cHi <= g.c.length)) fail(`C needs elements ${cLo}..${cHi - 1} but has ${g.c.length}`);
   return { a: [aLo, aHi], b: [bLo, bHi], c: [cLo, cHi] };
 }

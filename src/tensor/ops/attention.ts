@@ -35,8 +35,11 @@ function perSentenceAndHead(
   const [outer, inner, o] = B >= h ? [h, B, 2] : [B, h, 1]; // o: the stride that steps between calls
   const i = 3 - o; // the one within a call
   for (let x = 0; x < outer; x++) {
+    // every key written out, in one order: one object shape for every call (decoding makes a dozen per token)
     be.gemm({
-      ...args, aOffset: a[0] + x * a[o], bOffset: b[0] + x * b[o], cOffset: c[0] + x * c[o],
+      transA: args.transA ?? false, transB: args.transB ?? false, m: args.m, n: args.n, k: args.k,
+      a: args.a, b: args.b, c: args.c, lda: args.lda, ldb: args.ldb, ldc: args.ldc, alpha: args.alpha ?? 1, beta: args.beta ?? 0,
+      aOffset: a[0] + x * a[o], bOffset: b[0] + x * b[o], cOffset: c[0] + x * c[o],
       batch: inner, strideA: a[i], strideB: b[i], strideC: c[i],
     });
   }
