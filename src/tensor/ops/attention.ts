@@ -51,14 +51,15 @@ function perSentenceAndHead(
  */
 export type AttentionInput = Tensor | { t: Tensor; col: number; width: number };
 
+/** An input's tensor, first column, width and row stride (ld = C). */
 interface Band {
   t: Tensor;
   col: number;
-  /** Row stride (C). */
+  width: number;
   ld: number;
 }
 
-function band(x: AttentionInput, what: string): Band & { width: number } {
+function band(x: AttentionInput, what: string): Band {
   if (x instanceof Tensor) {
     if (x.ndim !== 3) throw new Error(`attention: ${what} must be (B, L, d), got [${x.shape}]`);
     return { t: x, col: 0, ld: x.shape[2], width: x.shape[2] };
@@ -69,7 +70,6 @@ function band(x: AttentionInput, what: string): Band & { width: number } {
   }
   return { t, col, ld: t.shape[2], width };
 }
-
 
 export interface AttentionResult {
   out: Tensor; // (B, T, d)
