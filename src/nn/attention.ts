@@ -63,17 +63,20 @@ export class MultiHeadAttention extends Module {
       const kv = linear(memory, narrow(this.inProjWeight, 0, d, 2 * d), narrow(this.inProjBias, 0, d, 2 * d)); // (B, S, 2·dModel)
       return this.attend(this.project(x, 0), { t: kv, col: 0, width: d }, { t: kv, col: d, width: d }, 0, opts);
     }
-    const q = this.project(x, 0); // (B, T, dModel)
+    let q: AttentionInput;
     let k: Tensor;
     let v: Tensor;
     let queryOffset = 0;
     if (memory) {
       // cross-attention: the encoder output does not change while decoding, so its K and V are made once
+      q = this.project(x, 0); // (B, T, dModel)
       k = cache.k ?? this.project(memory, 1); // (B, S, dModel)
       v = cache.v ?? this.project(memory, 2);
     } else {
-      k = this.project(x, 1);
-      v = this.project(x, 2);
+      const qkv = linear(x, this.inProjWeight, this.inProjBias); // (B, T, 3·dModel): one GEMM
+      q = { t: qkv, col: 0, width: d };
+      k = narrow(qkv, 2, d, d); // the cache keeps K and V whole: views for one row, copies otherwise
+      v = narrow(qkv, 2, 2 * d, d);
       if (cache.k && cache.v) {
         queryOffset = cache.k.shape[1];
         k = concat([cache.k, k], 1); // (B, S_past + T, dModel)
