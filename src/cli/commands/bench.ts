@@ -9,18 +9,38 @@ import { benchGemm, benchNumpy, TRANSFORMER_SHAPES } from "../../../bench/gemm.j
 import { PRESETS } from "../../train/presets.js";
 import { integerOption } from "../options.js";
 
-/** `bench decode`: decoding speed on the small preset (bench/decode.ts). */
+/** `bench decode`: decoding speed on the small preset (bench/decode.ts), beside PyTorch's (bench/decode_torch.py). */
 export function registerBenchDecode(bench: Command): void {
   bench
     .command("decode")
-    .description("greedy tokens/s with and without the KV cache, and beam-4 tokens/s (small preset, random weights, 32 source tokens, 64 new tokens)")
+    .description("greedy tokens/s with and without the KV cache, and beam-4 tokens/s (small preset, random weights, 32 source tokens, 64 new tokens), beside PyTorch CPU")
     .option("--json", "print the results as JSON")
     .option("--repeats <n>", "timed runs of each search; the fastest is reported", integerOption, 1)
-    .action((opts: { json?: boolean; repeats: number }) => {
+    .option("--no-peer", "skip the PyTorch measurement")
+    .action((opts: { json?: boolean; repeats: number; peer: boolean }) => {
       const log = opts.json ? undefined : (line: string) => process.stdout.write(line + "\n");
-      const r = benchDecode({ repeats: Math.max(1, opts.repeats), log });
-      if (opts.json) process.stdout.write(JSON.stringify(r, null, 2) + "\n");
-      else process.stdout.write(`KV cache speed-up (greedy): ${r.cache_speedup}×\n`);
+      const repeats = Math.max(1, opts.repeats);
+      const ours = benchDecode({ repeats, log });
+      // nn.Transformer has no KV cache: PyTorch's greedy decoding re-runs the decoder over every token each step
+      const torch = opts.peer ? runPythonPeer("decode_torch.py", ["--threads", "2", "--repeats", String(repeats)]) : null;
+      const torchRate = torch ? (torch.greedy_uncached_tokens_per_s as number) : null;
+      const r = {
+        ...ours,
+        ...(torchRate ? {
+          torch_greedy_uncached_tokens_per_s: Math.round(torchRate * 100) / 100,
+          cached_vs_torch: Math.round((ours.greedy_cached_tokens_per_s / torchRate) * 100) / 100,
+          uncached_vs_torch: Math.round((ours.greedy_uncached_tokens_per_s / torchRate) * 100) / 100,
+        } : {}),
+      };
+      if (opts.json) {
+        process.stdout.write(JSON.stringify(r, null, 2) + "\n");
+        return;
+      }
+      process.stdout.write(`KV cache speed-up (greedy): ${r.cache_speedup}×\n`);
+      if (torch) {
+        process.stdout.write(`PyTorch ${torch.torch} nn.Transformer (2 threads, no cache): ${torchRate!.toFixed(1)} tokens/s; ` +
+          `our cached greedy is ${r.cached_vs_torch}× that, our uncached ${r.uncached_vs_torch}×\n`);
+      }
     });
 }
 
