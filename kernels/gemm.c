@@ -1,5 +1,6 @@
 /*
- * Single-precision GEMM, BLIS style: op(B) is packed into kc×NR column panels, op(A) into MR×kc row panels,
+ * Single-precision GEMM, BLIS style: op(B) is packed into kc×NR column panels (for a split into row chunks, once
+ * per call by all threads together: gemm_pack_b_shared), op(A) into MR×kc row panels,
  * and a register-blocked micro-kernel keeps an MR×NR tile of C in MR·NR/4 f32x4 accumulators. MR = 4, NR = 8:
  * 8 accumulators + 2 B vectors + 4 broadcast A values = 14 of the 15 xmm registers V8 allocates on x64. V8 loads
  * all of a step's operands up front, so a 6×8 tile (12 accumulators + 8 operands) spills and runs at half the
@@ -40,16 +41,43 @@ typedef struct {
   int strideA, strideB, strideC;
   float alpha, beta;
   int batch;
-  /* dynamic split (gemm_chunks): chunk c covers units [c·chunkSize, (c+1)·chunkSize) of batches (kind 0), row
+  /* dynamic split (gemm_chunks): chunk c covers units [starts[c], starts[c + 1]) of batches (kind 0), row
    * panels of MR (kind 1) or column panels of NR (kind 2); `next` is the next chunk nobody has taken yet */
-  int chunks, chunkKind, chunkSize, next;
+  int chunks, chunkKind;
+  int *starts;
+  int next;
   /* null, or one int per chunk, set to 1 (and notified) once the chunk is in C: the caller copies finished
    * chunks out of the memory while the other threads still compute */
   int *done;
   /* null, or one int per chunk, set to 1 by the caller once the chunk's operands are in memory (it copies them in
    * while the threads already compute the first chunks); a thread waits on it before it computes the chunk */
   int *ready;
+  /* null, or op(B) packed once for all row chunks (batch 1): ceil(k/KC) blocks of kc×nPad (nPad = n rounded up to
+   * NR), each ceil(n/NR) panels of kc×NR, so that the threads do not each re-pack all of B for every row chunk.
+   * The threads pack it together first (gemm_pack_b_shared): `packNext` is the next packing task nobody has
+   * taken yet, `packDone` counts the finished ones. */
+  float *packedB;
+  int packNext, packDone;
+  /* null, or one int per KC block of op(B), set to 1 by the caller once that block is in memory (it copies B in
+   * while the threads already pack the first blocks); a packing task waits on it */
+  int *bReady;
 } GemmParams;
+
+/* Sleeps until *p may have changed from `seen`. A function of its own that uses nothing after the wait: V8 11.3's
+ * baseline compiler (Liftoff, which runs a function until it is optimized) clobbers the function's locals across
+ * memory.atomic.wait32, so code after the wait in the same function read a wrong pointer or size (seen as a
+ * thread that never woke, or B packed from nothing); a call keeps the caller's locals safe. */
+__attribute__((noinline)) static void sleep_on(int *p, int seen) { __builtin_wasm_memory_atomic_wait32(p, seen, -1); }
+
+/* Waits until *p ≥ value (GemmParams.ready, bReady, packDone). Threads that may not block never get here with the
+ * condition unmet: the caller raises ready and bReady itself, and waits for packDone on its own side (gemm.ts). */
+static void wait_at_least(int *p, int value) {
+  for (int seen; (seen = __atomic_load_n(p, __ATOMIC_SEQ_CST)) < value;) sleep_on(p, seen);
+}
+
+/* Columns of B one shared packing task covers: small enough to spread over the threads, big enough that taking
+ * a task costs nothing next to it. */
+#define PACK_COLS 256
 
 /* mode: 0 → C = alpha·acc; 1 → C = alpha·acc + beta·C; 2 → C = alpha·acc + C */
 static void micro_kernel(int kc, const float *restrict pa, const float *restrict pb, float *restrict c, int ldc,
@@ -155,6 +183,25 @@ static void pack_b(const GemmParams *g, const float *b, int p0, int kc, int j0, 
   int ldb = g->ldb;
   for (int jr = 0; jr < nc; jr += NR) {
     int cols = imin(NR, nc - jr);
+    if (!g->transB && nc - jr >= 2 * NR) {
+      /* two panels at once: each row of B then gives them a whole 64-byte line instead of half of one, which the
+       * next panel would read again (rows ldb apart often fall in the same cache set, so it is gone by then) */
+      const float *src = b + p0 * ldb + j0 + jr;
+      float *out2 = out + kc * NR;
+      for (int p = 0; p < kc; p++) {
+        const float *s = src + p * ldb;
+#pragma clang loop unroll(full)
+        for (int v = 0; v < NV; v++) {
+          STORE(out + 4 * v, LOAD(s + 4 * v));
+          STORE(out2 + 4 * v, LOAD(s + NR + 4 * v));
+        }
+        out += NR;
+        out2 += NR;
+      }
+      out = out2; /* past both panels */
+      jr += NR;
+      continue;
+    }
     if (!g->transB) {
       /* B stored k×n: the NR values of one p are contiguous */
       const float *src = b + p0 * ldb + j0 + jr;
@@ -213,6 +260,7 @@ static void store_edge(const float *tmp, float *c, int ldc, int rows, int cols, 
 void EXPORT(gemm_run)(GemmParams *g, int b0, int b1, int i0, int i1, int j0, int j1, float *packA,
                       float *packB, float *tmp) {
   int k = g->k, ldc = g->ldc;
+  int nPad = (g->n + NR - 1) / NR * NR;
   float alpha = g->alpha, beta = g->beta;
   for (int bi = b0; bi < b1; bi++) {
     const float *a = g->a + bi * g->strideA;
@@ -228,13 +276,15 @@ void EXPORT(gemm_run)(GemmParams *g, int b0, int b1, int i0, int i1, int j0, int
       for (int pc = 0; pc < k; pc += KC) {
         int kc = imin(KC, k - pc);
         int mode = pc > 0 ? 2 : beta == 0.0f ? 0 : 1;
-        pack_b(g, b, pc, kc, jc, nc, packB);
+        /* the shared packing holds all of op(B) (batch 1 only): its block for pc, from column jc on */
+        const float *pbBlock = g->packedB ? g->packedB + pc * nPad + jc * kc : packB;
+        if (!g->packedB) pack_b(g, b, pc, kc, jc, nc, packB);
         for (int ic = i0; ic < i1; ic += MC) {
           int mc = imin(MC, i1 - ic);
           pack_a(g, a, ic, mc, pc, kc, packA);
           for (int jr = 0; jr < nc; jr += NR) {
             int cols = imin(NR, nc - jr);
-            const float *pb = packB + jr * kc;
+            const float *pb = pbBlock + jr * kc;
             for (int ir = 0; ir < mc; ir += MR) {
               int rows = imin(MR, mc - ir);
               float *cij = c + (ic + ir) * ldc + jc + jr;
@@ -252,12 +302,36 @@ void EXPORT(gemm_run)(GemmParams *g, int b0, int b1, int i0, int i1, int j0, int
   }
 }
 
+/* The number of shared packing tasks: PACK_COLS columns of one KC block each. */
+static int pack_tasks(const GemmParams *g) {
+  return (g->k + KC - 1) / KC * ((g->n + PACK_COLS - 1) / PACK_COLS);
+}
+
+/*
+ * Takes tasks of the shared packing of op(B) (GemmParams.packedB) until none is left, without waiting for the
+ * tasks other threads took: gemm_chunk waits for those. Every thread of a call runs this before its first chunk.
+ */
+void EXPORT(gemm_pack_b_shared)(GemmParams *g) {
+  if (!g->packedB) return;
+  int perBlock = (g->n + PACK_COLS - 1) / PACK_COLS, tasks = pack_tasks(g);
+  int nPad = (g->n + NR - 1) / NR * NR;
+  for (;;) {
+    int t = __atomic_fetch_add(&g->packNext, 1, __ATOMIC_SEQ_CST);
+    if (t >= tasks) return;
+    int pc = t / perBlock * KC, kc = imin(KC, g->k - pc);
+    int j0 = t % perBlock * PACK_COLS, nc = imin(PACK_COLS, g->n - j0);
+    if (g->bReady) wait_at_least(&g->bReady[t / perBlock], 1);
+    pack_b(g, g->b, pc, kc, j0, nc, g->packedB + pc * nPad + j0 * kc);
+    __atomic_fetch_add(&g->packDone, 1, __ATOMIC_SEQ_CST);
+    __builtin_wasm_memory_atomic_notify(&g->packDone, -1u);
+  }
+}
+
 /* Computes chunk c (see GemmParams), waiting first for its operands when the caller streams them in. */
 void EXPORT(gemm_chunk)(GemmParams *g, int c, float *packA, float *packB, float *tmp) {
-  if (g->ready) {
-    while (__atomic_load_n(&g->ready[c], __ATOMIC_SEQ_CST) == 0) __builtin_wasm_memory_atomic_wait32(&g->ready[c], 0, -1);
-  }
-  int lo = c * g->chunkSize, hi = lo + g->chunkSize;
+  if (g->packedB) wait_at_least(&g->packDone, pack_tasks(g));
+  if (g->ready) wait_at_least(&g->ready[c], 1);
+  int lo = g->starts[c], hi = g->starts[c + 1];
   if (g->chunkKind == 0) {
     gemm_run(g, lo, imin(hi, g->batch), 0, g->m, 0, g->n, packA, packB, tmp);
   } else if (g->chunkKind == 1) {
@@ -277,6 +351,7 @@ void EXPORT(gemm_chunk)(GemmParams *g, int c, float *packA, float *packB, float 
  * bits (header comment), so the result is the same whatever the timing.
  */
 void EXPORT(gemm_chunks)(GemmParams *g, float *packA, float *packB, float *tmp) {
+  gemm_pack_b_shared(g);
   for (;;) {
     int c = __atomic_fetch_add(&g->next, 1, __ATOMIC_SEQ_CST);
     if (c >= g->chunks) return;
@@ -284,9 +359,13 @@ void EXPORT(gemm_chunks)(GemmParams *g, float *packA, float *packB, float *tmp) 
   }
 }
 
+/* How many packing tasks gemm_pack_b_shared has for the call at g: the caller waits for them to be done. */
+int EXPORT(gemm_pack_b_tasks)(const GemmParams *g) { return g->packedB ? pack_tasks(g) : 0; }
+
 /* Sizes of the per-thread buffers, for the JavaScript side. */
 int EXPORT(gemm_pack_a_floats)(void) { return MC * KC; }
 int EXPORT(gemm_pack_b_floats)(void) { return KC * NC; }
 int EXPORT(gemm_tile_floats)(void) { return MR * NR; }
 int EXPORT(gemm_mr)(void) { return MR; }
 int EXPORT(gemm_nr)(void) { return NR; }
+int EXPORT(gemm_kc)(void) { return KC; }

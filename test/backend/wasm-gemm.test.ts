@@ -80,6 +80,10 @@ for (const v of variants) {
         { m: 210, n: 50, k: 100, ldc: 53, beta: 0.5, transA: true },
         { m: 520, n: 64, k: 128 }, // four row chunks for two threads
         { m: 8, n: 1100, k: 256, transA: true }, // four column chunks
+        // B packed once for all row chunks, in several tasks (columns past 256, k past KC), edge panels
+        { m: 260, n: 301, k: 520, transB: true, beta: 0.5 },
+        // B streamed in KC rows at a time while the threads pack it: gaps between its rows, an offset
+        { m: 260, n: 70, k: 600, ldb: 75, bOffset: 4, aOffset: 3, lda: 601 },
         // A and C streamed in row chunk by row chunk: offsets and leading dimensions past the shape
         { m: 200, n: 64, k: 100, lda: 110, ldc: 70, aOffset: 5, bOffset: 2, cOffset: 3, beta: 0.5, transB: true, ldb: 101 },
       ];
@@ -149,7 +153,8 @@ describe("wasm gemm: threads", () => {
       const [one, two] = variants.filter((v) => v.relaxed === relaxed).map((v) => v.backend!);
       const r = rng(600);
       for (const s of [{ m: 190, n: 170, k: 300 }, { m: 9, n: 500, k: 260, transB: true }, { m: 500, n: 9, k: 100 },
-        { m: 33, n: 40, k: 128, batch: 8 }, { m: 520, n: 64, k: 128 }, { m: 8, n: 1100, k: 256 }] as Shape[]) {
+        { m: 33, n: 40, k: 128, batch: 8 }, { m: 520, n: 64, k: 128 }, { m: 8, n: 1100, k: 256 },
+        { m: 260, n: 301, k: 520, transB: true, beta: 0.5 }] as Shape[]) {
         const { a, b, c } = buffers(s as GemmArgs, r);
         const c1 = c.slice(), c2 = c.slice();
         one.gemm({ ...s, a, b, c: c1 });

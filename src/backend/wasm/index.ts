@@ -69,6 +69,7 @@ export async function createWasmBackend(opts: WasmBackendOptions = {}): Promise<
   const tile = probe.gemm_tile_floats() * 4;
   const mr = probe.gemm_mr();
   const nr = probe.gemm_nr();
+  const kc = probe.gemm_kc();
 
   const perThread = packA + packB + tile + 3 * 64;
   const arena = new Arena(heapBase, heapBase + GEMM_PARAMS_BYTES + threads * perThread + (8 << 20));
@@ -81,7 +82,7 @@ export async function createWasmBackend(opts: WasmBackendOptions = {}): Promise<
   const pool = await ThreadPool.create(module, arena.memory, main, threads);
 
   const stats: GemmStats = { calls: 0, copyMs: 0, computeMs: 0 };
-  const ctx: GemmContext = { arena, pool, main, params, buffers, mr, nr, stats };
+  const ctx: GemmContext = { arena, pool, main, params, buffers, mr, nr, kc, stats };
   const kernels = makeKernels({ arena, pool, main });
 
   return {

@@ -71,10 +71,13 @@ export interface KernelExports {
     packA: number, packB: number, tmp: number): void;
   gemm_chunks(params: number, packA: number, packB: number, tmp: number): void;
   gemm_chunk(params: number, chunk: number, packA: number, packB: number, tmp: number): void;
+  gemm_pack_b_shared(params: number): void;
+  gemm_pack_b_tasks(params: number): number;
   gemm_pack_a_floats(): number;
   gemm_pack_b_floats(): number;
   gemm_tile_floats(): number;
   gemm_mr(): number;
   gemm_nr(): number;
+  gemm_kc(): number;
   [name: string]: unknown;
 }
