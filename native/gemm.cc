@@ -1,5 +1,5 @@
 // Native GEMM for the Node backend: packed panels, a 6x16 AVX2/FMA micro-kernel, cache blocking (KC/MC/NC) and a
-// small persistent thread pool with a fixed partition. Only the kernel functions are compiled for AVX2/FMA (by
+// small persistent thread pool with a fixed partition (tall products: the threads share one packed B). Only the kernel functions are compiled for AVX2/FMA (by
 // pragma), so the module's initialisation runs on any x86-64 and can refuse to load where the CPU lacks them.
 //
 // Every element of C gets the same arithmetic whatever the partition (the sum runs over k in KC blocks in the same
@@ -24,7 +24,11 @@
 
 namespace tn {
 
-static const int MR = 6, NR = 16, KC = 256, MC = 144, NC = 2048;
+// Blocking for Zen3-class cores (L1d 32 KiB, L2 512 KiB, shared L3): the MC x KC block of A (192 KiB) stays in L2,
+// the KC x NR micro-panel of B streams through L1, the KC x NC block of B (4 MiB) sits in L3. KC = 512 rather than
+// 256: C is read and written once per KC slice (and, with several threads, each slice costs two barriers), so k = 1024
+// takes 2 passes instead of 4; on one Zen3 thread KC 256..512 measured alike.
+static const int MR = 6, NR = 16, KC = 512, MC = 96, NC = 2048;
 
 // ------------------------------------------------------------------------------------------------ thread pool
 // Jobs are split into chunks that threads take in turn from a counter; a worker that wakes late (the machine is
@@ -124,6 +128,13 @@ struct Buffers {
   float* b = nullptr;
 };
 
+// Products with at most this many rows and B transposed (x·Wᵀ with W stored (out, in): every decoding step) are
+// dot products of contiguous rows: packing all of W for one row of A would cost more than the arithmetic.
+static const int SMALL_M = 4;
+
+// Chosen by shape alone, so every thread split gives the same bits.
+static bool dot_path(const Gemm& g) { return g.m <= SMALL_M && g.transB && !g.transA; }
+
 static Buffers get_buffers() {
   thread_local Buffers b;
   if (!b.a) {
@@ -153,7 +164,33 @@ static void pack_a(const Gemm& g, const float* A, int ic, int pc, int mc, int kc
       const float* src[MR];
       for (int r = 0; r < MR; r++) src[r] = A + int64_t(ic + ip + (r < rows ? r : 0)) * g.lda + pc;
       if (rows == MR) {
-        for (int p = 0; p < kc; p++) {
+        int p = 0;
+        // 8 values of p at a time: load 8 floats of each row, transpose, store the 8 columns of 6 one after another
+        // (each 8-wide store spills 2 floats that the next one overwrites; the last one stores exactly 6): a few %
+        // faster than the scalar gather where A is large next to the product (2048x256x1024).
+        for (; p + 8 <= kc; p += 8) {
+          __m256 r0 = _mm256_loadu_ps(src[0] + p), r1 = _mm256_loadu_ps(src[1] + p), r2 = _mm256_loadu_ps(src[2] + p),
+                 r3 = _mm256_loadu_ps(src[3] + p), r4 = _mm256_loadu_ps(src[4] + p), r5 = _mm256_loadu_ps(src[5] + p);
+          __m256 t0 = _mm256_unpacklo_ps(r0, r1), t1 = _mm256_unpackhi_ps(r0, r1);  // r0[q] r1[q] pairs
+          __m256 t2 = _mm256_unpacklo_ps(r2, r3), t3 = _mm256_unpackhi_ps(r2, r3);
+          __m256 t4 = _mm256_unpacklo_ps(r4, r5), t5 = _mm256_unpackhi_ps(r4, r5);
+          __m256 s0 = _mm256_shuffle_ps(t0, t2, 0x44), s1 = _mm256_shuffle_ps(t0, t2, 0xEE);  // rows 0-3 of q, q+4
+          __m256 s2 = _mm256_shuffle_ps(t1, t3, 0x44), s3 = _mm256_shuffle_ps(t1, t3, 0xEE);
+          __m256 s4 = _mm256_shuffle_ps(t4, t4, 0x44), s5 = _mm256_shuffle_ps(t4, t4, 0xEE);  // rows 4-5 (twice)
+          __m256 s6 = _mm256_shuffle_ps(t5, t5, 0x44), s7 = _mm256_shuffle_ps(t5, t5, 0xEE);
+          _mm256_storeu_ps(dst + 0, _mm256_permute2f128_ps(s0, s4, 0x20));
+          _mm256_storeu_ps(dst + 6, _mm256_permute2f128_ps(s1, s5, 0x20));
+          _mm256_storeu_ps(dst + 12, _mm256_permute2f128_ps(s2, s6, 0x20));
+          _mm256_storeu_ps(dst + 18, _mm256_permute2f128_ps(s3, s7, 0x20));
+          _mm256_storeu_ps(dst + 24, _mm256_permute2f128_ps(s0, s4, 0x31));
+          _mm256_storeu_ps(dst + 30, _mm256_permute2f128_ps(s1, s5, 0x31));
+          _mm256_storeu_ps(dst + 36, _mm256_permute2f128_ps(s2, s6, 0x31));
+          __m256 v7 = _mm256_permute2f128_ps(s3, s7, 0x31);
+          _mm_storeu_ps(dst + 42, _mm256_castps256_ps128(v7));
+          _mm_storel_pi(reinterpret_cast<__m64*>(dst + 46), _mm256_extractf128_ps(v7, 1));
+          dst += 8 * MR;
+        }
+        for (; p < kc; p++) {
           dst[0] = src[0][p]; dst[1] = src[1][p]; dst[2] = src[2][p];
           dst[3] = src[3][p]; dst[4] = src[4][p]; dst[5] = src[5][p];
           dst += MR;
@@ -211,6 +248,13 @@ static inline void kernel(int kc, const float* a, const float* b, float* c, int6
          c11 = _mm256_setzero_ps(), c20 = _mm256_setzero_ps(), c21 = _mm256_setzero_ps(),
          c30 = _mm256_setzero_ps(), c31 = _mm256_setzero_ps(), c40 = _mm256_setzero_ps(),
          c41 = _mm256_setzero_ps(), c50 = _mm256_setzero_ps(), c51 = _mm256_setzero_ps();
+  // Fetch the C tile now, so its miss overlaps the loop: with ldc a multiple of 1024 floats the rows of C that the
+  // kernels of one micro-panel touch share a cache set, so C is rarely in cache (worth ~20% on one thread).
+  for (int r = 0; r < mr; r++) {
+    _mm_prefetch(reinterpret_cast<const char*>(c + r * ldc), _MM_HINT_T0);
+    _mm_prefetch(reinterpret_cast<const char*>(c + r * ldc + NR - 1), _MM_HINT_T0);  // when the row crosses a line
+  }
+#pragma GCC unroll 4
   for (int p = 0; p < kc; p++) {
     __m256 b0 = _mm256_load_ps(b), b1 = _mm256_load_ps(b + 8);
     __m256 x;
@@ -336,21 +380,39 @@ static inline void dots8(const float* x, const float* y, int64_t ldy, int k, flo
   }
 }
 
-// Products with at most this many rows and B transposed (x·Wᵀ with W stored (out, in): every decoding step) are
-// dot products of contiguous rows: packing all of W for one row of A would cost more than the arithmetic.
-static const int SMALL_M = 4;
+// C[i0..i1, jc..jc+nc) += the kc-slice pc of the product, B already packed (packed_b): A packed here, MC rows at a
+// time; the first slice applies beta (later ones add with beta 1).
+static void rows_block(const Gemm& g, const float* A, const float* packed_b, float* C, int i0, int i1, int jc, int nc,
+                       int pc, int kc, float* buf_a) {
+  float beta = pc == 0 ? g.beta : 1.f;
+  for (int ic = i0; ic < i1; ic += MC) {
+    int mc = i1 - ic < MC ? i1 - ic : MC;
+    pack_a(g, A, ic, pc, mc, kc, buf_a);
+    for (int jr = 0; jr < nc; jr += NR) {
+      int nr = nc - jr < NR ? nc - jr : NR;
+      const float* bp = packed_b + int64_t(jr) * kc;
+      for (int ir = 0; ir < mc; ir += MR) {
+        int mr = mc - ir < MR ? mc - ir : MR;
+        kernel(kc, buf_a + int64_t(ir) * kc, bp, C + int64_t(ic + ir) * g.ldc + jc + jr, g.ldc, g.alpha, beta, mr,
+               nr);
+      }
+    }
+  }
+}
+
+// The k == 0 product: C = beta * C.
+static void scale_block(const Gemm& g, float* C, int i0, int i1, int j0, int j1) {
+  for (int i = i0; i < i1; i++) {
+    float* cr = C + int64_t(i) * g.ldc;
+    for (int j = j0; j < j1; j++) cr[j] = g.beta == 0.f ? 0.f : g.beta * cr[j];
+  }
+}
 
 // One matrix product restricted to rows [i0, i1) and columns [j0, j1) of C.
 static void gemm_block(const Gemm& g, const float* A, const float* B, float* C, int i0, int i1, int j0, int j1,
                        Buffers buf) {
-  if (g.k == 0) {
-    for (int i = i0; i < i1; i++) {
-      float* cr = C + int64_t(i) * g.ldc;
-      for (int j = j0; j < j1; j++) cr[j] = g.beta == 0.f ? 0.f : g.beta * cr[j];
-    }
-    return;
-  }
-  if (g.m <= SMALL_M && g.transB && !g.transA) {  // chosen by shape alone, so every thread split gives the same bits
+  if (g.k == 0) return scale_block(g, C, i0, i1, j0, j1);
+  if (dot_path(g)) {
     // eight columns at a time for every row: those eight rows of B are read from memory once, not once per row
     auto put = [&](float* c, float d) { *c = g.beta == 0.f ? g.alpha * d : g.alpha * d + g.beta * *c; };
     int j = j0;
@@ -371,21 +433,8 @@ static void gemm_block(const Gemm& g, const float* A, const float* B, float* C, 
     int nc = j1 - jc < NC ? j1 - jc : NC;
     for (int pc = 0; pc < g.k; pc += KC) {
       int kc = g.k - pc < KC ? g.k - pc : KC;
-      float beta = pc == 0 ? g.beta : 1.f;
       pack_b(g, B, pc, jc, kc, nc, buf.b);
-      for (int ic = i0; ic < i1; ic += MC) {
-        int mc = i1 - ic < MC ? i1 - ic : MC;
-        pack_a(g, A, ic, pc, mc, kc, buf.a);
-        for (int jr = 0; jr < nc; jr += NR) {
-          int nr = nc - jr < NR ? nc - jr : NR;
-          const float* bp = buf.b + int64_t(jr) * kc;
-          for (int ir = 0; ir < mc; ir += MR) {
-            int mr = mc - ir < MR ? mc - ir : MR;
-            kernel(kc, buf.a + int64_t(ir) * kc, bp, C + int64_t(ic + ir) * g.ldc + jc + jr, g.ldc, g.alpha, beta,
-                   mr, nr);
-          }
-        }
-      }
+      rows_block(g, A, buf.b, C, i0, i1, jc, nc, pc, kc, buf.a);
     }
   }
 }
@@ -398,7 +447,46 @@ bool cpu_supported() {
 #else
 bool cpu_supported() { return false; }
 static void gemm_block(const Gemm&, const float*, const float*, float*, int, int, int, int, Buffers) {}
+static void pack_b(const Gemm&, const float*, int, int, int, int, float*) {}
+static void rows_block(const Gemm&, const float*, const float*, float*, int, int, int, int, int, int, float*) {}
 #endif
+
+// Tall products on several threads share one packed B: per (matrix, NC columns, KC slice) the threads pack B's
+// panels together, then (run() returning is the barrier) take chunks of rows. Splitting the rows instead, each
+// thread packing all of B for itself, packs B once per chunk (4 times at 1024^3 on 2 threads),
+// which cost more than the two barriers a KC slice that sharing takes.
+// The row chunks are whole MR blocks of at most MC rows, a multiple of T of them so that the threads end together.
+// Each element of C still sums its KC slices in order, so the bits are those of the other paths.
+static bool shared_b_pays(const Gemm& g, int T, int mBlocks, int nBlocks) {
+  return g.k > 0 && !dot_path(g) && mBlocks >= nBlocks && mBlocks >= 4 * T &&
+         double(g.m) * g.n * std::min(g.k, KC) >= 4194304.0;  // two barriers a slice: not for small products
+}
+
+static void gemm_shared_b(const Gemm& g, float* a, float* b, float* c, int T, int mBlocks) {
+  static float* packed_b = static_cast<float*>(std::aligned_alloc(64, sizeof(float) * KC * NC));  // under pool_mutex
+  const int chunks = T * ((mBlocks + T * (MC / MR) - 1) / (T * (MC / MR)));
+  for (int bi = 0; bi < g.batch; bi++) {  // in order: batches that share C accumulate as they should
+    const float* A = a + g.aOffset + int64_t(bi) * g.strideA;
+    const float* B = b + g.bOffset + int64_t(bi) * g.strideB;
+    float* C = c + g.cOffset + int64_t(bi) * g.strideC;
+    for (int jc = 0; jc < g.n; jc += NC) {
+      const int nc = std::min(NC, g.n - jc), panels = (nc + NR - 1) / NR, packChunks = std::min(panels, 4 * T);
+      for (int pc = 0; pc < g.k; pc += KC) {
+        const int kc = std::min(KC, g.k - pc);
+        pool()->run(T, packChunks, [&](int ch) {  // panel p of the block lands at packed_b + p * NR * kc
+          int lo = int(int64_t(ch) * panels / packChunks) * NR;
+          int hi = std::min(nc, int(int64_t(ch + 1) * panels / packChunks) * NR);
+          pack_b(g, B, pc, jc + lo, kc, hi - lo, packed_b + int64_t(lo) * kc);
+        });
+        pool()->run(T, chunks, [&](int ch) {
+          int i0 = int(int64_t(ch) * mBlocks / chunks) * MR;
+          int i1 = std::min(g.m, int(int64_t(ch + 1) * mBlocks / chunks) * MR);
+          rows_block(g, A, packed_b, C, i0, i1, jc, nc, pc, kc, get_buffers().a);
+        });
+      }
+    }
+  }
+}
 
 void gemm(const Gemm& g, float* a, float* b, float* c, int threads) {
   if (g.m == 0 || g.n == 0 || g.batch == 0) return;
@@ -433,6 +521,8 @@ void gemm(const Gemm& g, float* a, float* b, float* c, int threads) {
         gemm_block(g, A, B, C, 0, g.m, 0, g.n, buf);
       }
     };
+  } else if (T > 1 && shared_b_pays(g, T, mBlocks, nBlocks)) {
+    return gemm_shared_b(g, a, b, c, T, mBlocks);
   } else {
     bool byRows = mBlocks >= nBlocks;
     int blocks = byRows ? mBlocks : nBlocks;

@@ -1,7 +1,7 @@
 /**
  * The native (N-API, AVX2/FMA) backend against the reference kernels: GEMM on odd shapes, all transposes,
  * alpha/beta (NaN in C with beta 0), batches with offsets, strides and leading dimensions, shapes that cross the
- * blocking (KC = 256, MC = 144, NC = 2048) and the thread split; bit-identical repeats and thread counts; the
+ * blocking (KC = 512, MC = 96, NC = 2048), the thread split and the shared packed B of tall products; bit-identical repeats and thread counts; the
  * PyTorch conformance cases with the native backend set.
  *
  * Tolerance as in wasm-gemm.test.ts: γ·(|α|·Σ_p |a_ip·b_pj| + |β·c_ij|) with γ = (k + 4)·u, u = 2^-24.
@@ -114,6 +114,9 @@ describe("native backend", { skip }, () => {
           { m: 200, n: 60, k: 100, ldc: 70 },
           { m: 210, n: 50, k: 100, ldc: 53, beta: 0.5, transA: true },
           { m: 301, n: 33, k: 600, lda: 601, ldb: 40 },
+          // tall enough for the threads to share one packed B (m·n·min(k, KC) >= 2^22), over 2 and 3 KC slices
+          { m: 300, n: 70, k: 1100, transA: true, beta: 0.5 },
+          { m: 130, n: 90, k: 600, transB: true, alpha: -2, batch: 2, strideC: 0, beta: 1 },
         ];
         shapes.forEach((s, i) => checkGemm(backends.get(t)!, s, 100 + i));
       });
@@ -171,7 +174,8 @@ describe("native backend", { skip }, () => {
   it("gives bit-identical results run to run, and across thread counts", () => {
     const r = rng(500);
     for (const s of [{ m: 200, n: 150, k: 333 }, { m: 190, n: 170, k: 300 }, { m: 9, n: 500, k: 260, transB: true },
-      { m: 500, n: 9, k: 100 }, { m: 33, n: 40, k: 128, batch: 8 }, { m: 20, n: 30, k: 200, batch: 6, strideC: 0, beta: 1 }] as Shape[]) {
+      { m: 500, n: 9, k: 100 }, { m: 33, n: 40, k: 128, batch: 8 }, { m: 20, n: 30, k: 200, batch: 6, strideC: 0, beta: 1 },
+      { m: 301, n: 97, k: 1100, transA: true }, { m: 130, n: 90, k: 600, batch: 2, strideC: 0, beta: 1 }] as Shape[]) {
       const { a, b, c } = buffers(s as GemmArgs, r);
       const outs = threadCounts.flatMap((t) => [0, 1].map(() => {
         const out = c.slice();
