@@ -23,8 +23,9 @@ export function selectMaskRows(mask: Uint8Array | null, width: number, index: Ar
 }
 
 /**
- * Keeps the cached keys/values of rows `index` (B, S, dModel) → (index.length, S, dModel), in place: beam
- * search gathers each surviving beam's parent row; finished sentences are dropped the same way.
+ * Keeps the cached keys/values of rows `index` (B, rows, dModel) → (index.length, rows, dModel), in place: beam
+ * search gathers each surviving beam's parent row; finished sentences are dropped the same way. (A self-attention
+ * cache's spare capacity comes along; its `length` stays.)
  */
 export function selectAttentionCache(cache: AttentionCache, index: ArrayLike<number>): void {
   if (cache.k) cache.k = selectRows(cache.k, index);

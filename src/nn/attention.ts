@@ -1,16 +1,54 @@
-import { type AttentionInput, Tensor, attention, concat, linear, narrow } from "../tensor/index.js";
+import { type AttentionInput, Tensor, attention, isGradEnabled, linear, narrow } from "../tensor/index.js";
 import type { Rng } from "../tensor/index.js";
 import { Linear } from "./linear.js";
 import { Module } from "./module.js";
 
 /**
  * What one attention layer remembers between decoding steps. Self-attention: the keys and values of every
- * token so far, one row more per step (B, S, dModel). Cross-attention: the encoder output's keys and values,
- * computed once per source sentence.
+ * token so far, one row more per step: k and v are (B, capacity, dModel) buffers whose first `length` rows are
+ * in use, grown by doubling, so a step writes its own row instead of copying the whole cache. Cross-attention:
+ * the encoder output's keys and values (B, S, dModel), computed once per source sentence (no `length`).
  */
 export interface AttentionCache {
   k?: Tensor;
   v?: Tensor;
+  /** Rows of k and v in use; all of them when absent. */
+  length?: number;
+}
+
+/** Rows in use of a cache's k and v. */
+export function cachedRows(cache: AttentionCache): number {
+  return cache.k ? (cache.length ?? cache.k.shape[1]) : 0;
+}
+
+/**
+ * Appends rows (B, T) of K and V — column bands [kCol, kCol + d) and [vCol, vCol + d) of src (B, T, C) — to a
+ * self-attention cache, growing its buffers (by doubling) when full.
+ */
+function appendToCache(cache: AttentionCache, src: Tensor, kCol: number, vCol: number, d: number): void {
+  const [B, T, C] = src.shape;
+  const past = cachedRows(cache);
+  let cap = cache.k ? cache.k.shape[1] : 0;
+  if (past + T > cap) {
+    const grown = Math.max(16, 2 * cap, past + T);
+    const move = (old: Tensor | undefined): Tensor => {
+      const buf = new Float32Array(B * grown * d);
+      if (old) for (let b = 0; b < B; b++) buf.set(old.data.subarray(b * cap * d, (b * cap + past) * d), b * grown * d);
+      return new Tensor(buf, [B, grown, d]);
+    };
+    cache.k = move(cache.k);
+    cache.v = move(cache.v);
+    cap = grown;
+  }
+  const k = cache.k!.data, v = cache.v!.data, x = src.data;
+  for (let b = 0; b < B; b++) {
+    for (let t = 0; t < T; t++) {
+      const row = (b * T + t) * C, at = (b * cap + past + t) * d;
+      k.set(x.subarray(row + kCol, row + kCol + d), at);
+      v.set(x.subarray(row + vCol, row + vCol + d), at);
+    }
+  }
+  cache.length = past + T;
 }
 
 export interface MultiHeadAttentionOptions {
@@ -63,33 +101,25 @@ export class MultiHeadAttention extends Module {
       const kv = linear(memory, narrow(this.inProjWeight, 0, d, 2 * d), narrow(this.inProjBias, 0, d, 2 * d)); // (B, S, 2·dModel)
       return this.attend(this.project(x, 0), { t: kv, col: 0, width: d }, { t: kv, col: d, width: d }, 0, opts);
     }
-    let q: AttentionInput;
-    let k: Tensor;
-    let v: Tensor;
-    let queryOffset = 0;
     if (memory) {
       // cross-attention: the encoder output does not change while decoding, so its K and V are made once
-      q = this.project(x, 0); // (B, T, dModel)
-      k = cache.k ?? this.project(memory, 1); // (B, S, dModel)
-      v = cache.v ?? this.project(memory, 2);
-    } else {
-      const qkv = linear(x, this.inProjWeight, this.inProjBias); // (B, T, 3·dModel): one GEMM
-      q = { t: qkv, col: 0, width: d };
-      k = narrow(qkv, 2, d, d); // the cache keeps K and V whole: views for one row, copies otherwise
-      v = narrow(qkv, 2, 2 * d, d);
-      if (cache.k && cache.v) {
-        queryOffset = cache.k.shape[1];
-        k = concat([cache.k, k], 1); // (B, S_past + T, dModel)
-        v = concat([cache.v, v], 1);
-      }
+      cache.k ??= this.project(memory, 1); // (B, S, dModel)
+      cache.v ??= this.project(memory, 2);
+      return this.attend(this.project(x, 0), cache.k, cache.v, 0, opts);
     }
-    cache.k = k;
-    cache.v = v;
-    return this.attend(q, k, v, queryOffset, opts);
+    // self-attention: this step's K and V join the cache, and the queries attend to every cached row
+    if (isGradEnabled()) throw new Error("MultiHeadAttention: a KV cache is for decoding (no gradients); run it under noGrad");
+    const qkv = linear(x, this.inProjWeight, this.inProjBias); // (B, T, 3·dModel): one GEMM
+    const queryOffset = cachedRows(cache);
+    appendToCache(cache, qkv, d, 2 * d, d);
+    const rows = cache.length!;
+    return this.attend({ t: qkv, col: 0, width: d }, { t: cache.k!, col: 0, width: d, rows }, { t: cache.v!, col: 0, width: d, rows },
+      queryOffset, opts);
   }
 
   private attend(q: AttentionInput, k: AttentionInput, v: AttentionInput, queryOffset: number, opts: MultiHeadAttentionOptions): Tensor {
-    const [B, S] = (k instanceof Tensor ? k : k.t).shape;
+    const B = (k instanceof Tensor ? k : k.t).shape[0];
+    const S = k instanceof Tensor ? k.shape[1] : (k.rows ?? k.t.shape[1]);
     if (opts.keyPad && opts.keyPad.length !== B * S) {
       throw new Error(`MultiHeadAttention: keyPad has ${opts.keyPad.length} entries, expected ${B}×${S} (batch × keys, cached ones included)`);
     }

@@ -47,28 +47,34 @@ function perSentenceAndHead(
 
 /**
  * An attention input: a tensor (B, L, d) itself, or the band of `width` columns from column `col` of a wider one
- * (B, L, C) — Q, K and V of self-attention as parts of one fused projection (B, L, 3d), read in place.
+ * (B, L, C) — Q, K and V of self-attention as parts of one fused projection (B, L, 3d), read in place — and of
+ * its first `rows` rows only when given (a KV cache (B, capacity, d) that holds fewer keys than it has room for).
  */
-export type AttentionInput = Tensor | { t: Tensor; col: number; width: number };
+export type AttentionInput = Tensor | { t: Tensor; col: number; width: number; rows?: number };
 
-/** An input's tensor, first column, width and row stride (ld = C). */
+/** An input's tensor, first column, width, row stride (ld = C), rows used (L) and batch stride. */
 interface Band {
   t: Tensor;
   col: number;
   width: number;
   ld: number;
+  rows: number;
+  perSentence: number;
 }
 
 function band(x: AttentionInput, what: string): Band {
   if (x instanceof Tensor) {
     if (x.ndim !== 3) throw new Error(`attention: ${what} must be (B, L, d), got [${x.shape}]`);
-    return { t: x, col: 0, ld: x.shape[2], width: x.shape[2] };
+    const [, L, d] = x.shape;
+    return { t: x, col: 0, ld: d, width: d, rows: L, perSentence: L * d };
   }
   const { t, col, width } = x;
   if (t.ndim !== 3 || col < 0 || col + width > t.shape[2]) {
     throw new Error(`attention: ${what} columns ${col}..${col + width - 1} are outside [${t.shape}]`);
   }
-  return { t, col, ld: t.shape[2], width };
+  const rows = x.rows ?? t.shape[1];
+  if (!Number.isInteger(rows) || rows < 0 || rows > t.shape[1]) throw new Error(`attention: ${what} uses ${rows} rows of [${t.shape}]`);
+  return { t, col, ld: t.shape[2], width, rows, perSentence: t.shape[1] * t.shape[2] };
 }
 
 export interface AttentionResult {
@@ -85,13 +91,14 @@ export interface AttentionResult {
  */
 export function attention(qIn: AttentionInput, kIn: AttentionInput, vIn: AttentionInput, opts: AttentionOptions): AttentionResult {
   const q = band(qIn, "q"), k = band(kIn, "k"), v = band(vIn, "v");
-  const [B, T] = q.t.shape;
-  const S = k.t.shape[1];
+  const B = q.t.shape[0];
+  const T = q.rows;
+  const S = k.rows;
   const d = q.width;
   const h = opts.numHeads;
   const dK = d / h;
   if (!Number.isInteger(dK)) throw new Error(`attention: d_model ${d} is not divisible by ${h} heads`);
-  if (k.t.shape[0] !== B || v.t.shape[0] !== B || v.t.shape[1] !== S || k.width !== d || v.width !== d) {
+  if (k.t.shape[0] !== B || v.t.shape[0] !== B || v.rows !== S || k.width !== d || v.width !== d) {
     throw new Error(`attention: q [${q.t.shape}], k [${k.t.shape}], v [${v.t.shape}] do not fit together`);
   }
   const mask: AttentionMask = {
@@ -103,7 +110,7 @@ export function attention(qIn: AttentionInput, kIn: AttentionInput, vIn: Attenti
   const probs = new Float32Array(B * h * T * S); // (B, h, T, S)
   // scores_b,i (T, S) = Q_b,i (T, dK) · K_b,iᵀ (dK, S)
   perSentenceAndHead({ m: T, n: S, k: dK, a: q.t.data, b: k.t.data, c: probs, transB: true, lda: q.ld, ldb: k.ld },
-    B, h, [q.col, T * q.ld, dK], [k.col, S * k.ld, dK], [0, h * T * S, T * S]);
+    B, h, [q.col, q.perSentence, dK], [k.col, k.perSentence, dK], [0, h * T * S, T * S]);
   be.maskedSoftmax(probs, probs, mask, scale);
   const p = opts.dropout ?? 0;
   let dropped = probs;
@@ -117,19 +124,19 @@ export function attention(qIn: AttentionInput, kIn: AttentionInput, vIn: Attenti
   const out = new Float32Array(B * T * d);
   // out_b,i (T, dK) = P_b,i (T, S) · V_b,i (S, dK), written into head i's columns
   perSentenceAndHead({ m: T, n: dK, k: S, a: dropped, b: v.t.data, c: out, ldb: v.ld, ldc: d },
-    B, h, [0, h * T * S, T * S], [v.col, S * v.ld, dK], [0, T * d, dK]);
+    B, h, [0, h * T * S, T * S], [v.col, v.perSentence, dK], [0, T * d, dK]);
   const inputs = [...new Set([q.t, k.t, v.t])];
   const result = record(out, [B, T, d], inputs, (o) => {
     const dOut = o.grad!; // (B, T, d)
     const dP = new Float32Array(probs.length); // (B, h, T, S)
     // dP_b,i (T, S) = dOut_b,i (T, dK) · V_b,iᵀ
     perSentenceAndHead({ m: T, n: S, k: dK, a: dOut, b: v.t.data, c: dP, transB: true, lda: d, ldb: v.ld },
-      B, h, [0, T * d, dK], [v.col, S * v.ld, dK], [0, h * T * S, T * S]);
+      B, h, [0, T * d, dK], [v.col, v.perSentence, dK], [0, h * T * S, T * S]);
     // dV_b,i (S, dK) += P_b,iᵀ (S, T) · dOut_b,i (T, dK), into V's band of its input's gradient (zeroed when new,
     // so every gradient below is added with beta 1: self-attention's Q, K and V share one buffer)
     if (v.t.requiresGrad) {
       perSentenceAndHead({ m: S, n: dK, k: T, a: dropped, b: dOut, c: v.t.gradBuffer(), transA: true, lda: S, ldb: d, ldc: v.ld, beta: 1 },
-        B, h, [0, h * T * S, T * S], [0, T * d, dK], [v.col, S * v.ld, dK]);
+        B, h, [0, h * T * S, T * S], [0, T * d, dK], [v.col, v.perSentence, dK]);
     }
     if (keep) be.maskScale(dP, keep, 1 / (1 - p), dP, dP.length);
     // through softmax(scale · scores): dScores = scale · P ⊙ (dP − Σ dP ⊙ P); masked entries have P = 0
@@ -137,12 +144,12 @@ export function attention(qIn: AttentionInput, kIn: AttentionInput, vIn: Attenti
     // dQ_b,i (T, dK) += dScores_b,i (T, S) · K_b,i (S, dK)
     if (q.t.requiresGrad) {
       perSentenceAndHead({ m: T, n: dK, k: S, a: dP, b: k.t.data, c: q.t.gradBuffer(), ldb: k.ld, ldc: q.ld, beta: 1 },
-        B, h, [0, h * T * S, T * S], [k.col, S * k.ld, dK], [q.col, T * q.ld, dK]);
+        B, h, [0, h * T * S, T * S], [k.col, k.perSentence, dK], [q.col, q.perSentence, dK]);
     }
     // dK_b,i (S, dK) += dScores_b,iᵀ (S, T) · Q_b,i (T, dK)
     if (k.t.requiresGrad) {
       perSentenceAndHead({ m: S, n: dK, k: T, a: dP, b: q.t.data, c: k.t.gradBuffer(), transA: true, lda: S, ldb: q.ld, ldc: k.ld, beta: 1 },
-        B, h, [0, h * T * S, T * S], [q.col, T * q.ld, dK], [k.col, S * k.ld, dK]);
+        B, h, [0, h * T * S, T * S], [q.col, q.perSentence, dK], [k.col, k.perSentence, dK]);
     }
   });
   return { out: result, weights: opts.keepWeights ? probs : null };
