@@ -18,6 +18,8 @@ import { makeNativeKernels, type NativeKernelAddon } from "./kernels.js";
 
 interface Addon extends NativeKernelAddon {
   gemm(a: Float32Array, b: Float32Array, c: Float32Array, params: Float64Array): void;
+  /** glibc keeps freed memory for reuse (native/addon.cc); false elsewhere. */
+  tuneMalloc(): boolean;
 }
 
 export interface NativeBackendOptions {
@@ -115,6 +117,9 @@ function cApart(g: ResolvedGemm): boolean {
 export async function createNativeBackend(opts: NativeBackendOptions = {}): Promise<NativeBackend> {
   const addon = loadAddon();
   const threads = opts.threads !== undefined ? parseThreads(opts.threads, "createNativeBackend") : await defaultThreads();
+  // tensors come and go by the hundred MB a training step: reuse freed memory instead of faulting in fresh pages
+  // (TRANSFORMER_MALLOC=default leaves glibc's settings alone)
+  if (process.env.TRANSFORMER_MALLOC !== "default") addon.tuneMalloc();
   const params = new Float64Array(19);
 
   function gemm(args: GemmArgs): void {
