@@ -338,6 +338,24 @@ static napi_value AddColumnSums(napi_env env, napi_callback_info info) {
   return nullptr;
 }
 
+// crossEntropyWithGrad(logits, targets, rows, cols, ignoreIndex, smoothing, rowLoss, lse, scale, dLogits, threads)
+static napi_value CrossEntropyWithGrad(napi_env env, napi_callback_info info) {
+  Args a(env, info, 11);
+  float *logits = a.f(0), *rowLoss = a.f(6), *lse = a.f(7), *dLogits = a.f(9);
+  int* targets = a.i32(1);
+  double rows = a.num(2), cols = a.num(3);
+  int ignoreIndex = a.integer(4), threads = a.integer(10);
+  float smoothing = float(a.num(5)), scale = float(a.num(8));
+  if (!a.ok) return nullptr;
+  if (!logits || !targets || !rowLoss || !lse || !dLogits) {
+    a.fail("crossEntropyWithGrad: missing array");
+    return nullptr;
+  }
+  tn::cross_entropy_with_grad(logits, targets, int64_t(rows), int64_t(cols), ignoreIndex, smoothing, scale, rowLoss,
+                              lse, dLogits, threads);
+  return nullptr;
+}
+
 // tuneMalloc(): has glibc keep freed memory for reuse. A training step allocates and frees hundreds of MB of
 // tensors; by default glibc hands every block over 128 KiB (a threshold that adapts up to 32 MiB) straight back to
 // the kernel, so each new tensor starts on fresh pages that fault in and are zeroed one by one. Blocks up to
@@ -375,7 +393,8 @@ NAPI_MODULE_INIT() {
       {"dropout", nullptr, Dropout, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"maskScale", nullptr, MaskScale, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"addColumnSums", nullptr, AddColumnSums, nullptr, nullptr, nullptr, napi_default, nullptr},
-      {"tuneMalloc", nullptr, TuneMalloc, nullptr, nullptr, nullptr, napi_default, nullptr}};
+      {"tuneMalloc", nullptr, TuneMalloc, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"crossEntropyWithGrad", nullptr, CrossEntropyWithGrad, nullptr, nullptr, nullptr, napi_default, nullptr}};
   if (napi_define_properties(env, exports, sizeof(props) / sizeof(props[0]), props) != napi_ok) return nullptr;
   return exports;
 }

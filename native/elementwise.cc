@@ -5,6 +5,8 @@
 #include "elementwise.h"
 
 #include <algorithm>
+#include <cmath>
+#include <immintrin.h>
 #include <vector>
 
 #include "gemm.h"
@@ -64,6 +66,89 @@ void add_column_sums(const float* x, int64_t rows, int64_t cols, float* out, int
   int T = rows * cols >= (1 << 16) ? std::max(1, std::min<int>(threads, int((cols + 63) / 64))) : 1;
   parallel_for(T, T, [&](int t) {
     column_sums(x, rows, cols, out, cols * t / T, cols * (t + 1) / T);
+  });
+}
+
+// exp(x) for x ≤ 0, 8 lanes: Cephes expf's range reduction and degree-7 polynomial (kernels/vmath.h's vexp, in
+// AVX2), about 1 ulp; below −87.3 (float32 turns subnormal) it gives 0.
+static inline __m256 exp_nonpositive(__m256 x) {
+  const __m256 lo = _mm256_set1_ps(-87.33654f), magic = _mm256_set1_ps(12582912.0f);
+  __m256 under = _mm256_cmp_ps(x, lo, _CMP_LT_OQ);
+  x = _mm256_max_ps(x, lo);
+  __m256 t = _mm256_fmadd_ps(x, _mm256_set1_ps(1.44269504088896341f), magic);
+  __m256 n = _mm256_sub_ps(t, magic);
+  __m256 r = _mm256_fmadd_ps(n, _mm256_set1_ps(-0.693359375f), x);
+  r = _mm256_fmadd_ps(n, _mm256_set1_ps(2.12194440e-4f), r);
+  __m256 p = _mm256_set1_ps(1.9875691500e-4f);
+  p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.3981999507e-3f));
+  p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(8.3334519073e-3f));
+  p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(4.1665795894e-2f));
+  p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.6666665459e-1f));
+  p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(5.0000001201e-1f));
+  p = _mm256_fmadd_ps(p, _mm256_mul_ps(r, r), _mm256_add_ps(r, _mm256_set1_ps(1.0f)));
+  __m256i e = _mm256_add_epi32(_mm256_slli_epi32(_mm256_castps_si256(t), 23), _mm256_set1_epi32(127 << 23));
+  return _mm256_andnot_ps(under, _mm256_mul_ps(p, _mm256_castsi256_ps(e)));
+}
+
+static inline float hsum(__m256 v) {
+  __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+  s = _mm_add_ps(s, _mm_movehl_ps(s, s));
+  return _mm_cvtss_f32(_mm_add_ss(s, _mm_movehdup_ps(s)));
+}
+
+static void cross_entropy_row(const float* x, int t, int64_t cols, int ignoreIndex, float eps, float scale,
+                              float* loss, float* lse, float* d) {
+  __m256 vmax = _mm256_set1_ps(-INFINITY);
+  int64_t j = 0;
+  for (; j + 8 <= cols; j += 8) vmax = _mm256_max_ps(vmax, _mm256_loadu_ps(x + j));
+  __m128 m4 = _mm_max_ps(_mm256_castps256_ps128(vmax), _mm256_extractf128_ps(vmax, 1));
+  m4 = _mm_max_ps(m4, _mm_movehl_ps(m4, m4));
+  float max = std::max(_mm_cvtss_f32(m4), _mm_cvtss_f32(_mm_movehdup_ps(m4)));
+  for (; j < cols; j++) max = std::max(max, x[j]);
+  const bool ignored = t == ignoreIndex;
+  const float xt = ignored ? 0.f : x[t];  // read before d (which may be x) is written
+  // Σ exp(x − max) and Σ x; with d, exp(x − max) is kept in d for the gradient
+  const __m256 vm = _mm256_set1_ps(max);
+  __m256 se = _mm256_setzero_ps(), sx = _mm256_setzero_ps();
+  for (j = 0; j + 8 <= cols; j += 8) {
+    __m256 v = _mm256_loadu_ps(x + j);
+    __m256 e = exp_nonpositive(_mm256_sub_ps(v, vm));
+    if (d) _mm256_storeu_ps(d + j, e);
+    se = _mm256_add_ps(se, e);
+    sx = _mm256_add_ps(sx, v);
+  }
+  float sumE = hsum(se), sumX = hsum(sx);
+  for (; j < cols; j++) {
+    float e = std::exp(x[j] - max);
+    sumX += x[j];
+    if (d) d[j] = e;
+    sumE += e;
+  }
+  const double l = double(max) + std::log(double(sumE));
+  *lse = float(l);
+  if (ignored) {
+    *loss = 0.f;
+    if (d) std::fill(d, d + cols, 0.f);
+    return;
+  }
+  const double nll = l - xt, smooth = l - double(sumX) / double(cols);
+  *loss = float((1.0 - eps) * nll + eps * smooth);
+  if (!d) return;
+  // d = scale · (softmax − ε/C), and scale · (1 − ε) off the target
+  const __m256 vs = _mm256_set1_ps(scale / sumE), vu = _mm256_set1_ps(scale * eps / float(cols));
+  for (j = 0; j + 8 <= cols; j += 8) _mm256_storeu_ps(d + j, _mm256_fmsub_ps(_mm256_loadu_ps(d + j), vs, vu));
+  for (; j < cols; j++) d[j] = d[j] * (scale / sumE) - scale * eps / float(cols);
+  d[t] -= scale * (1.f - eps);
+}
+
+void cross_entropy_with_grad(const float* logits, const int* targets, int64_t rows, int64_t cols, int ignoreIndex,
+                             float smoothing, float scale, float* rowLoss, float* lse, float* dLogits, int threads) {
+  int T = rows * cols >= (1 << 15) ? std::max(1, std::min<int>(threads, int(rows))) : 1;
+  parallel_for(T, T, [&](int c) {
+    for (int64_t r = rows * c / T; r < rows * (c + 1) / T; r++) {
+      cross_entropy_row(logits + r * cols, targets[r], cols, ignoreIndex, smoothing, scale, rowLoss + r, lse + r,
+                        dLogits ? dLogits + r * cols : nullptr);
+    }
   });
 }
 

@@ -15,3 +15,10 @@ namespace tn {
 // Backend.addColumnSums: out[j] += Σ_r x[r·cols + j], each sum in double over the rows in order, rounded once.
 void add_column_sums(const float* x, int64_t rows, int64_t cols, float* out, int threads);
 }  // namespace tn
+
+namespace tn {
+// Backend.crossEntropyWithGrad for rows [r0, r1): one exp per logit (8 lanes), the gradient written in place of
+// exp(x − max) when dLogits is given. Returns nothing; rowLoss and lse get each row's values.
+void cross_entropy_with_grad(const float* logits, const int* targets, int64_t rows, int64_t cols, int ignoreIndex,
+                             float smoothing, float scale, float* rowLoss, float* lse, float* dLogits, int threads);
+}  // namespace tn

@@ -173,6 +173,15 @@ export interface Backend {
   ): void;
 
   /**
+   * crossEntropy and then crossEntropyBackward with `scale`, in one call: returns the rows not ignored, writes
+   * rowLoss, logSumExp and dLogits (which may alias logits). Backends may fuse the two passes over the logits.
+   */
+  crossEntropyWithGrad(
+    logits: Float32Array, targets: Int32Array, rows: number, cols: number, ignoreIndex: number,
+    labelSmoothing: number, rowLoss: Float32Array, logSumExp: Float32Array, scale: number, dLogits: Float32Array,
+  ): number;
+
+  /**
    * One Adam/AdamW step in place, exactly as torch.optim.Adam/AdamW (non-amsgrad, non-fused):
    * m ← β1·m + (1−β1)·g; v ← β2·v + (1−β2)·g²; p ← p − (lr / (1−β1^t)) · m / (sqrt(v)/sqrt(1−β2^t) + eps).
    */

@@ -226,6 +226,19 @@ for (const v of variants) {
             const z = logits[i] - e.lse[row];
             return scale * (Math.exp(z) * (2 * Math.abs(z) + 8) * U32 + 4 * U32);
           }, `crossEntropyBackward ${rows}×${cols}`);
+
+          // both in one call, the gradient in place of the logits
+          const f = { loss: new Float32Array(rows), lse: new Float32Array(rows), d: logits.slice() };
+          const cf = v.backend!.crossEntropyWithGrad(f.d, targets, rows, cols, -100, smoothing, f.loss, f.lse, scale, f.d);
+          assert.equal(cf, ce, "crossEntropyWithGrad: count of rows not ignored");
+          assertClose(f.lse, e.lse, relAbs(U32, t), `crossEntropyWithGrad logSumExp ${rows}×${cols}`);
+          assertClose(f.loss, e.loss, relAbs(U32, t), `crossEntropyWithGrad loss ${rows}×${cols}`);
+          // softmax as exp(x − max) / Σ: the sum's cols·u on top of the exp's error
+          assertClose(f.d, de, (i) => {
+            const row = Math.floor(i / cols);
+            const z = logits[i] - e.lse[row];
+            return scale * (Math.exp(z) * (2 * Math.abs(z) + cols + 16) * U32 + 4 * U32);
+          }, `crossEntropyWithGrad gradient ${rows}×${cols}`);
         }
       }
     });

@@ -1,3 +1,5 @@
+import type { Backend } from "../backend.js";
+
 function checkTarget(t: number, r: number, cols: number): void {
   if (!Number.isInteger(t) || t < 0 || t >= cols) {
     throw new RangeError(`cross-entropy: target ${t} in row ${r} is outside the ${cols} classes`);
@@ -52,4 +54,13 @@ export function crossEntropyBackward(
     for (let j = 0; j < cols; j++) dLogits[off + j] = scale * (Math.exp(logits[off + j] - lse) - uniform);
     dLogits[off + t] -= scale * (1 - labelSmoothing);
   }
+}
+
+/** Backend.crossEntropyWithGrad from a backend's two cross-entropy kernels, one after the other. */
+export function crossEntropyWithGradOf(be: Pick<Backend, "crossEntropy" | "crossEntropyBackward">): Backend["crossEntropyWithGrad"] {
+  return (logits, targets, rows, cols, ignoreIndex, labelSmoothing, rowLoss, logSumExp, scale, dLogits) => {
+    const count = be.crossEntropy(logits, targets, rows, cols, ignoreIndex, labelSmoothing, rowLoss, logSumExp);
+    be.crossEntropyBackward(logits, targets, logSumExp, rows, cols, ignoreIndex, labelSmoothing, scale, dLogits);
+    return count;
+  };
 }

@@ -1,7 +1,7 @@
 import type { Backend } from "../backend.js";
 import { adam } from "./adam.js";
 import { addColumnSums } from "./column-sums.js";
-import { crossEntropy, crossEntropyBackward } from "./cross-entropy.js";
+import { crossEntropy, crossEntropyBackward, crossEntropyWithGradOf } from "./cross-entropy.js";
 import { dropout, maskScale } from "./dropout.js";
 import { embedding, embeddingBackward } from "./embedding.js";
 import { gelu, geluBackward, relu, reluBackward } from "./activations.js";
@@ -29,5 +29,6 @@ export const jsBackend: Backend = {
   embeddingBackward,
   crossEntropy,
   crossEntropyBackward,
+  crossEntropyWithGrad: crossEntropyWithGradOf({ crossEntropy, crossEntropyBackward }),
   adam,
 };

@@ -40,6 +40,10 @@ export interface NativeKernelAddon {
   dropout(x: Float32Array, out: Float32Array, keep: Uint8Array, n: number, p: number, state: Uint32Array): void;
   maskScale(x: Float32Array, keep: Uint8Array, scale: number, out: Float32Array, n: number): void;
   addColumnSums(x: Float32Array, rows: number, cols: number, out: Float32Array, threads: number): void;
+  crossEntropyWithGrad(
+    logits: Float32Array, targets: Int32Array, rows: number, cols: number, ignoreIndex: number, smoothing: number,
+    rowLoss: Float32Array, lse: Float32Array, scale: number, dLogits: Float32Array, threads: number,
+  ): void;
 }
 
 const INT32 = 2 ** 31 - 1;
@@ -167,6 +171,18 @@ export function makeNativeKernels(addon: NativeKernelAddon, threads: number): El
       need("crossEntropyBackward", "logSumExp", logSumExp, rows);
       checkTargets("native", targets, rows, cols, ignoreIndex);
       addon.crossEntropyBackwardRows(logits, targets, logSumExp, rows, cols, ignoreIndex, labelSmoothing, scale, dLogits, threads);
+    },
+
+    crossEntropyWithGrad(logits, targets, rows, cols, ignoreIndex, labelSmoothing, rowLoss, logSumExp, scale, dLogits) {
+      need("crossEntropyWithGrad", "logits", logits, rows * cols);
+      need("crossEntropyWithGrad", "dLogits", dLogits, rows * cols);
+      need("crossEntropyWithGrad", "rowLoss", rowLoss, rows);
+      need("crossEntropyWithGrad", "logSumExp", logSumExp, rows);
+      checkTargets("native", targets, rows, cols, ignoreIndex);
+      addon.crossEntropyWithGrad(logits, targets, rows, cols, ignoreIndex, labelSmoothing, rowLoss, logSumExp, scale, dLogits, threads);
+      let count = 0;
+      for (let r = 0; r < rows; r++) if (targets[r] !== ignoreIndex) count++;
+      return count;
     },
 
     adam(param, grad, m, v, n, a) {

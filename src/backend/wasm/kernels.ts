@@ -8,6 +8,7 @@
 import type { AdamArgs, AttentionMask, Backend } from "../backend.js";
 import { adamScalars, checkTargets as checkTargetsFor, finishCrossEntropy, need as needFor } from "../kernel-args.js";
 import { addColumnSums } from "../js/column-sums.js";
+import { crossEntropyWithGradOf } from "../js/cross-entropy.js";
 import { dropout, maskScale } from "../js/dropout.js";
 import { embedding, embeddingBackward } from "../js/embedding.js";
 import type { Arena } from "./arena.js";
@@ -58,7 +59,7 @@ export function makeKernels(ctx: KernelContext): ElementKernels {
 
   const f = 4; // bytes per float
 
-  return {
+  const kernels: Omit<ElementKernels, "crossEntropyWithGrad"> = {
     softmax(x, out, nRows, cols, scale) {
       const n = nRows * cols;
       need("softmax", "x", x, n);
@@ -269,4 +270,5 @@ export function makeKernels(ctx: KernelContext): ElementKernels {
       arena.copyOut(vAt, v, 0, n);
     },
   };
+  return { ...kernels, crossEntropyWithGrad: crossEntropyWithGradOf(kernels) };
 }

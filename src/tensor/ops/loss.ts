@@ -78,9 +78,11 @@ export function linearCrossEntropy(x: Tensor, weight: Tensor, bias: Tensor | nul
     const l = lse.subarray(r0, r0 + n);
     if (bias) for (let r = 0; r < n; r++) logits.set(bias.data, r * V); // the GEMM adds onto the bias
     be.gemm({ m: n, n: V, k: D, a: x.data, aOffset: r0 * D, b: weight.data, c: logits, transB: true, beta: bias ? 1 : 0 });
-    be.crossEntropy(logits, t, n, V, ignore, eps, rowLoss.subarray(r0, r0 + n), l);
-    if (!dx || !dw) continue;
-    be.crossEntropyBackward(logits, t, l, n, V, ignore, eps, 1 / count, logits); // in place: now dLogits
+    if (!dx || !dw) {
+      be.crossEntropy(logits, t, n, V, ignore, eps, rowLoss.subarray(r0, r0 + n), l);
+      continue;
+    }
+    be.crossEntropyWithGrad(logits, t, n, V, ignore, eps, rowLoss.subarray(r0, r0 + n), l, 1 / count, logits); // in place: now dLogits
     // dx rows (n, D) = dLogits (n, V) · W (V, D);  dW (V, D) += dLogitsᵀ (V, n) · x rows (n, D);  db += Σ dLogits
     be.gemm({ m: n, n: D, k: V, a: logits, b: weight.data, c: dx, cOffset: r0 * D });
     be.gemm({ m: V, n: D, k: n, a: logits, b: x.data, bOffset: r0 * D, c: dw, transA: true, beta: r0 === 0 ? 0 : 1 });
