@@ -292,19 +292,20 @@ static napi_value Adam(napi_env env, napi_callback_info info) {
   return nullptr;
 }
 
-// dropout(x, out, keep, n, p, state): state is the Rng's Uint32Array(4), advanced in place
+// dropout(x, out, keep, n, p, key, threads): key is two 32-bit words (Uint32Array)
 static napi_value Dropout(napi_env env, napi_callback_info info) {
-  Args a(env, info, 6);
+  Args a(env, info, 7);
   float *x = a.f(0), *out = a.f(1);
   uint8_t* keep = a.u8(2);
   double n = a.num(3), p = a.num(4);
-  uint32_t* state = a.array<uint32_t>(5, napi_uint32_array);
+  uint32_t* key = a.array<uint32_t>(5, napi_uint32_array);
+  int threads = a.integer(6);
   if (!a.ok) return nullptr;
-  if (!x || !out || !keep || !state) {
+  if (!x || !out || !keep || !key) {
     a.fail("dropout: missing array");
     return nullptr;
   }
-  tn::dropout(x, out, keep, int64_t(n), p, state);
+  tn::dropout(x, out, keep, int64_t(n), p, key, threads);
   return nullptr;
 }
 

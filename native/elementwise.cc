@@ -1,11 +1,11 @@
 // The native backend's own element-wise kernels, those not compiled from kernels/*.c: dropout's mask and scaling,
-// and column sums. Dropout's generator is xoshiro128** exactly as src/tensor/random.ts (and
-// src/backend/js/dropout.ts) step it, so a seed gives the same masks on every backend; the arithmetic is done in
-// double and rounded once to float, as the TypeScript does.
+// column sums, and the fused cross-entropy. Dropout's mask is src/backend/js/dropout.ts's counter-based hash, so a
+// key gives the same mask on every backend; its arithmetic is done in double and rounded once, as there.
 #include "elementwise.h"
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <immintrin.h>
 #include <vector>
 
@@ -17,29 +17,67 @@
 
 namespace tn {
 
-static inline uint32_t rotl(uint32_t x, int k) { return (x << k) | (x >> (32 - k)); }
+// src/backend/js/dropout.ts's dropoutHash, for one element and for eight at once
+static inline uint32_t lowbias32(uint32_t x) {
+  x = (x ^ (x >> 16)) * 0x7feb352du;
+  x = (x ^ (x >> 15)) * 0x846ca68bu;
+  return x ^ (x >> 16);
+}
+static inline uint32_t dropout_hash(uint32_t k0, uint32_t k1, uint32_t i) { return lowbias32(lowbias32(i + k0) ^ k1); }
+static inline __m256i lowbias32x8(__m256i x) {
+  x = _mm256_mullo_epi32(_mm256_xor_si256(x, _mm256_srli_epi32(x, 16)), _mm256_set1_epi32(0x7feb352d));
+  x = _mm256_mullo_epi32(_mm256_xor_si256(x, _mm256_srli_epi32(x, 15)), _mm256_set1_epi32(int(0x846ca68bu)));
+  return _mm256_xor_si256(x, _mm256_srli_epi32(x, 16));
+}
 
-void dropout(const float* x, float* out, uint8_t* keep, int64_t n, double p, uint32_t* state) {
+// Elements [i0, i1): the mask from the hash (compared as doubles, as the TypeScript does: exact), then the scaling.
+static void dropout_range(const float* x, float* out, uint8_t* keep, int64_t i0, int64_t i1, double p,
+                          uint32_t k0, uint32_t k1) {
   const double threshold = p * 4294967296.0;
   const double inv = 1.0 / (1.0 - p);
-  uint32_t s0 = state[0], s1 = state[1], s2 = state[2], s3 = state[3];
-  for (int64_t i = 0; i < n; i++) {
-    uint32_t u = rotl(s1 * 5u, 7) * 9u;
-    uint32_t t = s1 << 9;
-    s2 ^= s0;
-    s3 ^= s1;
-    s1 ^= s2;
-    s0 ^= s3;
-    s2 ^= t;
-    s3 = rotl(s3, 11);
-    uint8_t k = double(u) >= threshold ? 1 : 0;
+  // u ≥ threshold ⇔ u ≥ ceil(threshold) for integers u; past 2³² − 1 nothing is kept
+  const double ceilT = std::ceil(threshold);
+  const bool none = ceilT > 4294967295.0;
+  const uint32_t t = none ? 0u : uint32_t(ceilT);
+  int64_t i = i0;
+  if (!none) {
+    const __m256i lanes = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7), flip = _mm256_set1_epi32(int(0x80000000u));
+    const __m256i tv = _mm256_set1_epi32(int(t ^ 0x80000000u));  // unsigned compare via the sign flip
+    const __m256d vinv = _mm256_set1_pd(inv);
+    for (; i + 8 <= i1; i += 8) {
+      __m256i idx = _mm256_add_epi32(_mm256_set1_epi32(int(uint32_t(i) + k0)), lanes);
+      __m256i u = lowbias32x8(_mm256_xor_si256(lowbias32x8(idx), _mm256_set1_epi32(int(k1))));
+      // keep where u ≥ t: not (t > u), signed after flipping the top bit
+      __m256i dropm = _mm256_cmpgt_epi32(tv, _mm256_xor_si256(u, flip));
+      __m256i k = _mm256_andnot_si256(dropm, _mm256_set1_epi32(1));
+      uint8_t kb[8];
+      __m128i k16 = _mm_packs_epi32(_mm256_castsi256_si128(k), _mm256_extracti128_si256(k, 1));
+      _mm_storel_epi64(reinterpret_cast<__m128i*>(kb), _mm_packus_epi16(k16, k16));
+      std::memcpy(keep + i, kb, 8);
+      // out = float(double(x) · inv · k), in two halves of four doubles
+      __m256 xv = _mm256_loadu_ps(x + i);
+      __m256 kf = _mm256_cvtepi32_ps(k);
+      __m256d lo = _mm256_mul_pd(_mm256_mul_pd(_mm256_cvtps_pd(_mm256_castps256_ps128(xv)), vinv),
+                                 _mm256_cvtps_pd(_mm256_castps256_ps128(kf)));
+      __m256d hi = _mm256_mul_pd(_mm256_mul_pd(_mm256_cvtps_pd(_mm256_extractf128_ps(xv, 1)), vinv),
+                                 _mm256_cvtps_pd(_mm256_extractf128_ps(kf, 1)));
+      _mm256_storeu_ps(out + i, _mm256_set_m128(_mm256_cvtpd_ps(hi), _mm256_cvtpd_ps(lo)));
+    }
+  }
+  for (; i < i1; i++) {
+    uint8_t k = double(dropout_hash(k0, k1, uint32_t(i))) >= threshold ? 1 : 0;
     keep[i] = k;
     out[i] = float(double(x[i]) * inv * double(k));
   }
-  state[0] = s0;
-  state[1] = s1;
-  state[2] = s2;
-  state[3] = s3;
+}
+
+void dropout(const float* x, float* out, uint8_t* keep, int64_t n, double p, const uint32_t* key, int threads) {
+  int T = n >= (1 << 16) ? std::max(1, threads) : 1;
+  parallel_for(T, T, [&](int c) {
+    // ranges on multiples of 8, so a split never changes which elements take the vector path (same bits anyway)
+    int64_t i0 = (n * c / T) & ~int64_t(7), i1 = c == T - 1 ? n : (n * (c + 1) / T) & ~int64_t(7);
+    dropout_range(x, out, keep, i0, i1, p, key[0], key[1]);
+  });
 }
 
 void mask_scale(const float* x, const uint8_t* keep, double scale, float* out, int64_t n) {

@@ -3,9 +3,9 @@
 
 namespace tn {
 
-// Backend.dropout: xoshiro128** draws from state (advanced in place), keep[i] = u >= p·2³²,
-// out[i] = float(double(x[i]) · inv · keep[i]) with inv = 1/(1−p): the same bits as src/backend/js/dropout.ts.
-void dropout(const float* x, float* out, uint8_t* keep, int64_t n, double p, uint32_t* state);
+// Backend.dropout: keep[i] = hash(key, i) >= p·2³², out[i] = float(double(x[i]) · inv · keep[i]) with
+// inv = 1/(1−p): the same bits as src/backend/js/dropout.ts, for any number of threads.
+void dropout(const float* x, float* out, uint8_t* keep, int64_t n, double p, const uint32_t* key, int threads);
 // Backend.maskScale: out[i] = float(double(x[i]) · scale · keep[i]); out may alias x.
 void mask_scale(const float* x, const uint8_t* keep, double scale, float* out, int64_t n);
 

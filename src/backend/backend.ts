@@ -136,11 +136,11 @@ export interface Backend {
   geluBackward(x: Float32Array, dy: Float32Array, dx: Float32Array, n: number): void;
 
   /**
-   * Inverted dropout's forward: keep[i] = 1 where the i-th draw u of xoshiro128** (state: 4 words, advanced in
-   * place past n draws, as src/tensor/random.ts's Rng) has u / 2³² ≥ p, else 0; out[i] = x[i] · (1/(1−p)) · keep[i]
-   * rounded once from float64. Every backend draws the same stream, so the masks are bit-identical.
+   * Inverted dropout's forward: keep[i] = 1 where hash(key, i) / 2³² ≥ p, else 0 (src/backend/js/dropout.ts's
+   * counter-based hash of the two words of `key`), and out[i] = x[i] · (1/(1−p)) · keep[i], rounded once from
+   * float64. Every backend computes the same bits.
    */
-  dropout(x: Float32Array, out: Float32Array, keep: Uint8Array, n: number, p: number, state: Uint32Array): void;
+  dropout(x: Float32Array, out: Float32Array, keep: Uint8Array, n: number, p: number, key: Uint32Array): void;
   /** out[i] = x[i] · scale · keep[i], rounded once from float64 (dropout's backward). out may alias x. */
   maskScale(x: Float32Array, keep: Uint8Array, scale: number, out: Float32Array, n: number): void;
 

@@ -1,5 +1,3 @@
-import { keepMask } from "../backend/js/dropout.js";
-
 /**
  * A small seeded PRNG (xoshiro128**, seeded through splitmix32) so that initialisation, dropout and sampling
  * repeat exactly for a seed, in Node and in browsers alike. Its state can be saved and restored for resume.
@@ -39,17 +37,9 @@ export class Rng {
     return this.nextUint32() / 4294967296;
   }
 
-  /**
-   * keep[i] = 1 where uniform() ≥ p, else 0, for every i: the same draws, in the same order, as calling uniform()
-   * keep.length times. Returns how many were kept.
-   */
-  fillKeepMask(keep: Uint8Array, p: number): number {
-    return keepMask(keep, keep.length, p, this.s);
-  }
-
-  /** The live generator state (4 words), for kernels that draw from it in place (Backend.dropout). */
-  get liveState(): Uint32Array {
-    return this.s;
+  /** Two fresh 32-bit words: the key of one dropout mask (Backend.dropout). */
+  dropoutKey(): Uint32Array {
+    return Uint32Array.of(this.nextUint32(), this.nextUint32());
   }
 
   /** Standard normal (Box–Muller). */

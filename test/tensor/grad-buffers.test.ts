@@ -2,37 +2,46 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { Rng, Tensor, add, crossEntropy, dropout, linear, linearCrossEntropy, reshape, scale, sum } from "../../src/tensor/index.js";
 import { gradcheck, randTensor } from "../helpers/gradcheck.js";
+import { dropoutHash } from "../../src/backend/js/dropout.js";
 
-test("Rng.fillKeepMask draws exactly what uniform() >= p would, and leaves the same state", () => {
-  for (const p of [0.1, 0.5, 0.0001, 0.9999, 1 / 3]) {
-    const a = new Rng(42);
-    const b = new Rng(42);
-    const keep = new Uint8Array(10007);
-    const kept = a.fillKeepMask(keep, p);
-    let count = 0;
-    for (let i = 0; i < keep.length; i++) {
-      const k = b.uniform() >= p ? 1 : 0;
-      assert.equal(keep[i], k, `p=${p} element ${i}`);
-      count += k;
-    }
-    assert.equal(kept, count);
-    assert.deepEqual(a.getState(), b.getState());
-    assert.equal(a.nextUint32(), b.nextUint32());
-  }
-});
-
-test("dropout keeps the values the plain rule keeps and scales them", () => {
+test("dropout keeps exactly the elements whose hash of (key, index) clears p, scales them, and draws one key from the Rng", () => {
   const x = Tensor.from(Array.from({ length: 1000 }, (_, i) => i / 100 - 5), [10, 100], true);
-  const y = dropout(x, 0.3, new Rng(5));
+  const rng = new Rng(5);
+  const y = dropout(x, 0.3, rng);
   const ref = new Rng(5);
+  const [k0, k1] = [ref.nextUint32(), ref.nextUint32()];
+  assert.deepEqual(rng.getState(), ref.getState(), "a mask costs the Rng two draws");
   const kept: boolean[] = [];
   for (let i = 0; i < x.size; i++) {
-    kept.push(ref.uniform() >= 0.3);
+    kept.push(dropoutHash(k0 | 0, k1 | 0, i) / 2 ** 32 >= 0.3);
     const want = kept[i] ? Math.fround(x.data[i] * (1 / 0.7)) : 0;
     assert.ok(y.data[i] === want, `y[${i}] = ${y.data[i]}, want ${want}`); // -0 for a dropped negative is fine
   }
   sum(y).backward();
   for (let i = 0; i < x.size; i++) assert.ok(x.grad![i] === (kept[i] ? Math.fround(1 / 0.7) : 0), `dx[${i}]`);
+});
+
+test("the dropout hash behaves like uniform draws: kept fraction, neighbours, and another key", () => {
+  const n = 200_000;
+  for (const p of [0.1, 0.5, 0.9]) {
+    let kept = 0, both = 0;
+    let prev = false;
+    for (let i = 0; i < n; i++) {
+      const k = dropoutHash(12345, -987654, i) / 2 ** 32 >= p;
+      if (k) kept++;
+      if (k && prev) both++;
+      prev = k;
+    }
+    // binomial: 4.5 standard deviations at most
+    const sd = Math.sqrt(n * p * (1 - p));
+    assert.ok(Math.abs(kept - n * (1 - p)) < 4.5 * sd, `p ${p}: kept ${kept} of ${n}`);
+    // consecutive elements independent: P(both kept) = (1 − p)²
+    const q = (1 - p) ** 2;
+    assert.ok(Math.abs(both - n * q) < 4.5 * Math.sqrt(n * q * (1 - q)), `p ${p}: ${both} neighbouring pairs kept`);
+  }
+  let same = 0;
+  for (let i = 0; i < 10_000; i++) if ((dropoutHash(1, 2, i) >= 2 ** 31) === (dropoutHash(1, 3, i) >= 2 ** 31)) same++;
+  assert.ok(Math.abs(same - 5000) < 4.5 * 50, `keys (1, 2) and (1, 3) agree on ${same} of 10000 halves`);
 });
 
 test("accumulateGrad: owned buffers are adopted, others copied, then added", () => {

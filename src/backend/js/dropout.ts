@@ -1,30 +1,31 @@
 /**
- * keep[i] = 1 where uniform() ≥ p for n successive draws of xoshiro128** from `state` (advanced in place), else 0:
- * u/2³² ≥ p exactly when u ≥ p·2³², both sides exact in doubles. The generator's state lives in locals for speed.
- * Returns how many were kept.
+ * Dropout masks from a counter-based generator: element i of a call is kept when hash(key, i) / 2³² ≥ p, with
+ * `key` two 32-bit words the caller draws from its Rng (so the Rng advances by two draws per call, whatever n).
+ * Unlike a sequential generator, any element can be computed on its own: a native backend fills the mask eight
+ * lanes at a time and over threads, and every backend gets the same bits. The hash is two rounds of Wellons'
+ * lowbias32 (a 32-bit integer mixer with low bias), the second keyed again.
  */
-export function keepMask(keep: Uint8Array, n: number, p: number, state: Uint32Array): number {
+export function dropoutHash(k0: number, k1: number, i: number): number {
+  let x = (i + k0) | 0;
+  x = Math.imul(x ^ (x >>> 16), 0x7feb352d);
+  x = Math.imul(x ^ (x >>> 15), 0x846ca68b);
+  x ^= x >>> 16;
+  x ^= k1;
+  x = Math.imul(x ^ (x >>> 16), 0x7feb352d);
+  x = Math.imul(x ^ (x >>> 15), 0x846ca68b);
+  return (x ^ (x >>> 16)) >>> 0;
+}
+
+/** keep[i] = 1 where hash(key, i) ≥ p·2³² (both sides exact in doubles), else 0; returns how many were kept. */
+export function keepMask(keep: Uint8Array, n: number, p: number, key: Uint32Array): number {
   const threshold = p * 4294967296;
-  let s0 = state[0] | 0, s1 = state[1] | 0, s2 = state[2] | 0, s3 = state[3] | 0;
+  const k0 = key[0] | 0, k1 = key[1] | 0;
   let kept = 0;
   for (let i = 0; i < n; i++) {
-    const r = Math.imul(s1, 5);
-    const u = Math.imul((r << 7) | (r >>> 25), 9) >>> 0;
-    const t = s1 << 9;
-    s2 ^= s0;
-    s3 ^= s1;
-    s1 ^= s2;
-    s0 ^= s3;
-    s2 ^= t;
-    s3 = (s3 << 11) | (s3 >>> 21);
-    const k = u >= threshold ? 1 : 0;
+    const k = dropoutHash(k0, k1, i) >= threshold ? 1 : 0;
     keep[i] = k;
     kept += k;
   }
-  state[0] = s0;
-  state[1] = s1;
-  state[2] = s2;
-  state[3] = s3;
   return kept;
 }
 
@@ -33,7 +34,7 @@ export function maskScale(x: Float32Array, keep: Uint8Array, scale: number, out:
   for (let i = 0; i < n; i++) out[i] = x[i] * scale * keep[i];
 }
 
-export function dropout(x: Float32Array, out: Float32Array, keep: Uint8Array, n: number, p: number, state: Uint32Array): void {
-  keepMask(keep, n, p, state);
+export function dropout(x: Float32Array, out: Float32Array, keep: Uint8Array, n: number, p: number, key: Uint32Array): void {
+  keepMask(keep, n, p, key);
   maskScale(x, keep, 1 / (1 - p), out, n);
 }

@@ -37,7 +37,7 @@ export interface NativeKernelAddon {
     smoothing: number, scale: number, dLogits: Float32Array, threads: number,
   ): void;
   adam(param: Float32Array, grad: Float32Array, m: Float32Array, v: Float32Array, n: number, ...scalarsThenThreads: number[]): void;
-  dropout(x: Float32Array, out: Float32Array, keep: Uint8Array, n: number, p: number, state: Uint32Array): void;
+  dropout(x: Float32Array, out: Float32Array, keep: Uint8Array, n: number, p: number, key: Uint32Array, threads: number): void;
   maskScale(x: Float32Array, keep: Uint8Array, scale: number, out: Float32Array, n: number): void;
   addColumnSums(x: Float32Array, rows: number, cols: number, out: Float32Array, threads: number): void;
   crossEntropyWithGrad(
@@ -129,13 +129,13 @@ export function makeNativeKernels(addon: NativeKernelAddon, threads: number): El
       addon.activationBackward(1, x, dy, dx, n, threads);
     },
 
-    dropout(x, out, keep, n, p, state) {
+    dropout(x, out, keep, n, p, key) {
       need("dropout", "x", x, n);
       need("dropout", "out", out, n);
       need("dropout", "keep", keep, n);
-      if (state.length !== 4) throw new RangeError(`dropout (native): state has ${state.length} words, needs 4`);
+      if (key.length !== 2) throw new RangeError(`dropout (native): the key has ${key.length} words, needs 2`);
       if (!(p >= 0 && p < 1)) throw new RangeError(`dropout (native): p must be in [0, 1), got ${p}`);
-      addon.dropout(x, out, keep, n, p, state);
+      addon.dropout(x, out, keep, n, p, key, threads);
     },
 
     maskScale(x, keep, scale, out, n) {

@@ -119,7 +119,7 @@ export function attention(qIn: AttentionInput, kIn: AttentionInput, vIn: Attenti
     if (!opts.rng) throw new Error("attention: dropout needs an rng");
     keep = new Uint8Array(probs.length);
     dropped = new Float32Array(probs.length);
-    be.dropout(probs, dropped, keep, probs.length, p, opts.rng.liveState); // draws as opts.rng.uniform() >= p
+    be.dropout(probs, dropped, keep, probs.length, p, opts.rng.dropoutKey());
   }
   const out = new Float32Array(B * T * d);
   // out_b,i (T, dK) = P_b,i (T, S) · V_b,i (S, dK), written into head i's columns

@@ -9,7 +9,7 @@ export function dropout(x: Tensor, p: number, rng: Rng): Tensor {
   if (p >= 1) throw new Error(`dropout: p must be below 1, got ${p}`);
   const keep = new Uint8Array(x.size);
   const out = new Float32Array(x.size);
-  backend().dropout(x.data, out, keep, x.size, p, rng.liveState); // the draws of rng.uniform() >= p, in order
+  backend().dropout(x.data, out, keep, x.size, p, rng.dropoutKey()); // one key (two draws) per mask
   const inv = 1 / (1 - p);
   return record(out, x.shape, [x], (o) => {
     const dx = new Float32Array(x.size);
