@@ -13,6 +13,35 @@ export function need(label: string, kernel: string, name: string, arr: ArrayLike
   }
 }
 
+/** Backend.layerNorm's arrays are long enough. */
+export function checkLayerNorm(
+  label: string, x: Float32Array, gamma: Float32Array, beta: Float32Array, out: Float32Array, mean: Float32Array,
+  rstd: Float32Array, rows: number, cols: number,
+): void {
+  need(label, "layerNorm", "x", x, rows * cols);
+  need(label, "layerNorm", "out", out, rows * cols);
+  need(label, "layerNorm", "gamma", gamma, cols);
+  need(label, "layerNorm", "beta", beta, cols);
+  need(label, "layerNorm", "mean", mean, rows);
+  need(label, "layerNorm", "rstd", rstd, rows);
+}
+
+/** Backend.layerNormBackward's arrays are long enough. */
+export function checkLayerNormBackward(
+  label: string, dy: Float32Array, x: Float32Array, gamma: Float32Array, mean: Float32Array, rstd: Float32Array,
+  dx: Float32Array, dGamma: Float32Array, dBeta: Float32Array, rows: number, cols: number,
+): void {
+  const n = rows * cols;
+  need(label, "layerNormBackward", "dy", dy, n);
+  need(label, "layerNormBackward", "x", x, n);
+  need(label, "layerNormBackward", "dx", dx, n);
+  need(label, "layerNormBackward", "gamma", gamma, cols);
+  need(label, "layerNormBackward", "dGamma", dGamma, cols);
+  need(label, "layerNormBackward", "dBeta", dBeta, cols);
+  need(label, "layerNormBackward", "mean", mean, rows);
+  need(label, "layerNormBackward", "rstd", rstd, rows);
+}
+
 /** Every target is a class in 0..cols-1 or ignoreIndex; the RangeError names the row. */
 export function checkTargets(label: string, targets: Int32Array, rows: number, cols: number, ignoreIndex: number): void {
   need(label, "crossEntropy", "targets", targets, rows);

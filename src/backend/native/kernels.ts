@@ -6,7 +6,7 @@
  */
 import type { AttentionMask } from "../backend.js";
 import { embedding, embeddingBackward } from "../js/embedding.js";
-import { adamScalars, checkTargets, finishCrossEntropy, need as needFor } from "../kernel-args.js";
+import { adamScalars, checkLayerNorm, checkLayerNormBackward, checkTargets, finishCrossEntropy, need as needFor } from "../kernel-args.js";
 import type { ElementKernels } from "../wasm/kernels.js";
 
 /** The addon's element-kernel functions (native/addon.cc); every count and index is checked here first. */
@@ -81,25 +81,12 @@ export function makeNativeKernels(addon: NativeKernelAddon, threads: number): El
     },
 
     layerNorm(x, gamma, beta, out, mean, rstd, rows, cols, eps) {
-      need("layerNorm", "x", x, rows * cols);
-      need("layerNorm", "out", out, rows * cols);
-      need("layerNorm", "gamma", gamma, cols);
-      need("layerNorm", "beta", beta, cols);
-      need("layerNorm", "mean", mean, rows);
-      need("layerNorm", "rstd", rstd, rows);
+      checkLayerNorm("native", x, gamma, beta, out, mean, rstd, rows, cols);
       addon.layerNormRows(x, gamma, beta, out, mean, rstd, rows, cols, eps, threads);
     },
 
     layerNormBackward(dy, x, gamma, mean, rstd, dx, dGamma, dBeta, rows, cols) {
-      const n = rows * cols;
-      need("layerNormBackward", "dy", dy, n);
-      need("layerNormBackward", "x", x, n);
-      need("layerNormBackward", "dx", dx, n);
-      need("layerNormBackward", "gamma", gamma, cols);
-      need("layerNormBackward", "dGamma", dGamma, cols);
-      need("layerNormBackward", "dBeta", dBeta, cols);
-      need("layerNormBackward", "mean", mean, rows);
-      need("layerNormBackward", "rstd", rstd, rows);
+      checkLayerNormBackward("native", dy, x, gamma, mean, rstd, dx, dGamma, dBeta, rows, cols);
       addon.layerNormBackwardRows(dy, x, gamma, mean, rstd, dx, dGamma, dBeta, rows, cols, threads);
     },
 

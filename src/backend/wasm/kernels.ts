@@ -6,7 +6,9 @@
  * only slow down.
  */
 import type { AdamArgs, AttentionMask, Backend } from "../backend.js";
-import { adamScalars, checkTargets as checkTargetsFor, finishCrossEntropy, need as needFor } from "../kernel-args.js";
+import {
+  adamScalars, checkLayerNorm, checkLayerNormBackward, checkTargets as checkTargetsFor, finishCrossEntropy, need as needFor,
+} from "../kernel-args.js";
 import { addColumnSums } from "../js/column-sums.js";
 import { crossEntropyWithGradOf } from "../js/cross-entropy.js";
 import { dropout, maskScale } from "../js/dropout.js";
@@ -104,12 +106,7 @@ export function makeKernels(ctx: KernelContext): ElementKernels {
 
     layerNorm(x, gamma, beta, out, mean, rstd, nRows, cols, eps) {
       const n = nRows * cols;
-      need("layerNorm", "x", x, n);
-      need("layerNorm", "out", out, n);
-      need("layerNorm", "gamma", gamma, cols);
-      need("layerNorm", "beta", beta, cols);
-      need("layerNorm", "mean", mean, nRows);
-      need("layerNorm", "rstd", rstd, nRows);
+      checkLayerNorm("wasm", x, gamma, beta, out, mean, rstd, nRows, cols);
       arena.reset();
       const xAt = arena.copyIn(x, 0, n);
       const gAt = arena.copyIn(gamma, 0, cols);
@@ -124,14 +121,7 @@ export function makeKernels(ctx: KernelContext): ElementKernels {
 
     layerNormBackward(dy, x, gamma, mean, rstd, dx, dGamma, dBeta, nRows, cols) {
       const n = nRows * cols;
-      need("layerNormBackward", "dy", dy, n);
-      need("layerNormBackward", "x", x, n);
-      need("layerNormBackward", "dx", dx, n);
-      need("layerNormBackward", "gamma", gamma, cols);
-      need("layerNormBackward", "dGamma", dGamma, cols);
-      need("layerNormBackward", "dBeta", dBeta, cols);
-      need("layerNormBackward", "mean", mean, nRows);
-      need("layerNormBackward", "rstd", rstd, nRows);
+      checkLayerNormBackward("wasm", dy, x, gamma, mean, rstd, dx, dGamma, dBeta, nRows, cols);
       arena.reset();
       const dyAt = arena.copyIn(dy, 0, n);
       const xAt = arena.copyIn(x, 0, n);
