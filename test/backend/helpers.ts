@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { after, before } from "node:test";
-import type { Backend } from "../../src/backend/backend.js";
+import { type Backend, type GemmArgs, resolveGemm } from "../../src/backend/backend.js";
+import { jsBackend } from "../../src/backend/js/index.js";
 import { createNativeBackend, loadAddon } from "../../src/backend/native/index.js";
 import { createWasmBackend, type WasmBackend } from "../../src/backend/wasm/index.js";
 
@@ -119,4 +120,45 @@ export function kernelVariants(): KernelVariant[] {
     for (const v of native) await v.backend?.dispose();
   });
   return [...variants, ...native];
+}
+
+/** Buffers big enough for every batch of a GEMM (with its offsets, strides and leading dimensions). */
+export function gemmBuffers(g: GemmArgs, r: () => number): { a: Float32Array; b: Float32Array; c: Float32Array } {
+  const x = resolveGemm({ ...g, a: new Float32Array(0), b: new Float32Array(0), c: new Float32Array(0) });
+  const span = (off: number, stride: number, rows: number, ld: number): number =>
+    off + Math.max(0, (x.batch - 1) * stride) + rows * ld + 1;
+  return {
+    a: uniform(r, span(x.aOffset, x.strideA, x.transA ? x.k : x.m, x.lda)),
+    b: uniform(r, span(x.bOffset, x.strideB, x.transB ? x.n : x.k, x.ldb)),
+    c: uniform(r, span(x.cOffset, x.strideC, x.m, x.ldc)),
+  };
+}
+
+/** A GEMM's sizes, flags, offsets and strides, without its arrays. */
+export type GemmShape = Omit<GemmArgs, "a" | "b" | "c">;
+
+/**
+ * Runs the GEMM on a fast backend and on the reference from the same C, and checks every element against
+ * γ·(|α|·Σ_p |a_ip·b_pj| + |β·c_ij|) with γ = (k + 4)·u (wasm-gemm.test.ts explains the bound); elements the call
+ * must not touch have to come back unchanged. Returns the backend's C.
+ */
+export function checkGemm(be: Backend & { threads: number }, shape: GemmShape, seed: number, fillC?: number): Float32Array {
+  const r = rng(seed);
+  const { a, b, c } = gemmBuffers(shape as GemmArgs, r);
+  if (fillC !== undefined) c.fill(fillC);
+  const expected = c.slice();
+  jsBackend.gemm({ ...shape, a, b, c: expected });
+  const actual = c.slice();
+  be.gemm({ ...shape, a, b, c: actual });
+  // Σ|a||b| per element via the reference on absolute values; −1 marks elements the GEMM must leave alone
+  const bound = new Float32Array(c.length).fill(-1);
+  const alpha = Math.abs(shape.alpha ?? 1);
+  const beta = shape.beta ?? 0;
+  jsBackend.gemm({ ...shape, a: a.map(Math.abs), b: b.map(Math.abs), c: bound, alpha, beta: 0 });
+  const gamma = (shape.k + 4) * U32;
+  const cAbs = beta === 0 ? null : c.map(Math.abs);
+  assertClose(actual, expected,
+    (i) => (bound[i] < 0 ? 0 : gamma * (bound[i] + (cAbs ? Math.abs(beta) * cAbs[i] : 0))),
+    `${be.name}/${be.threads} gemm ${JSON.stringify(shape)}`);
+  return actual;
 }

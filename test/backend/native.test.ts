@@ -16,22 +16,12 @@ import * as path from "node:path";
 import { fileURLToPath } from "node:url";
 import { after, before, describe, it } from "node:test";
 import type { GemmArgs } from "../../src/backend/backend.js";
-import { resolveGemm } from "../../src/backend/backend.js";
-import { backend as currentBackend, jsBackend, setBackend } from "../../src/backend/index.js";
-import { createNativeBackend, loadAddon, type NativeBackend } from "../../src/backend/native/index.js";
+import { backend as currentBackend, setBackend } from "../../src/backend/index.js";
+import { createNativeBackend, type NativeBackend } from "../../src/backend/native/index.js";
 import { runCase, formatResult } from "../../src/conformance/run-case.js";
-import { assertBitIdentical, assertClose, rng, U32, uniform } from "./helpers.js";
+import { assertBitIdentical, checkGemm, gemmBuffers, type GemmShape, nativeUnavailable, rng } from "./helpers.js";
 
-function whyUnavailable(): string | undefined {
-  try {
-    loadAddon();
-    return undefined;
-  } catch (e) {
-    return (e as Error).message;
-  }
-}
-
-const reason = whyUnavailable();
+const reason = nativeUnavailable();
 const hasCompiler = spawnSync("g++", ["--version"]).status === 0;
 const mustHave = Boolean(process.env.CI) && hasCompiler;
 const skip = reason !== undefined && !mustHave ? `native backend unavailable: ${reason}` : false;
@@ -53,40 +43,6 @@ describe("native backend", { skip }, () => {
     for (const be of backends.values()) await be.dispose();
   });
 
-  /** Buffers big enough for every batch of a GEMM (with its offsets, strides and leading dimensions). */
-  function buffers(g: GemmArgs, r: () => number): { a: Float32Array; b: Float32Array; c: Float32Array } {
-    const x = resolveGemm({ ...g, a: new Float32Array(0), b: new Float32Array(0), c: new Float32Array(0) });
-    const span = (off: number, stride: number, rows: number, ld: number): number =>
-      off + Math.max(0, (x.batch - 1) * stride) + rows * ld + 1;
-    return {
-      a: uniform(r, span(x.aOffset, x.strideA, x.transA ? x.k : x.m, x.lda)),
-      b: uniform(r, span(x.bOffset, x.strideB, x.transB ? x.n : x.k, x.ldb)),
-      c: uniform(r, span(x.cOffset, x.strideC, x.m, x.ldc)),
-    };
-  }
-
-  type Shape = Omit<GemmArgs, "a" | "b" | "c">;
-
-  function checkGemm(be: NativeBackend, shape: Shape, seed: number, fillC?: number): Float32Array {
-    const r = rng(seed);
-    const { a, b, c } = buffers(shape as GemmArgs, r);
-    if (fillC !== undefined) c.fill(fillC);
-    const expected = c.slice();
-    jsBackend.gemm({ ...shape, a, b, c: expected });
-    const actual = c.slice();
-    be.gemm({ ...shape, a, b, c: actual });
-    const bound = new Float32Array(c.length).fill(-1);
-    const alpha = Math.abs(shape.alpha ?? 1);
-    const beta = shape.beta ?? 0;
-    jsBackend.gemm({ ...shape, a: a.map(Math.abs), b: b.map(Math.abs), c: bound, alpha, beta: 0 });
-    const gamma = (shape.k + 4) * U32;
-    const cAbs = beta === 0 ? null : c.map(Math.abs);
-    assertClose(actual, expected,
-      (i) => (bound[i] < 0 ? 0 : gamma * (bound[i] + (cAbs ? Math.abs(beta) * cAbs[i] : 0))),
-      `native/${be.threads} gemm ${JSON.stringify(shape)}`);
-    return actual;
-  }
-
   const odd = [1, 3, 17, 65, 257];
 
   for (const t of threadCounts) {
@@ -103,7 +59,7 @@ describe("native backend", { skip }, () => {
       });
 
       it("matches on shapes that cross the blocking and the thread split", () => {
-        const shapes: Shape[] = [
+        const shapes: GemmShape[] = [
           { m: 130, n: 75, k: 300 },
           { m: 7, n: 300, k: 200, transB: true },
           { m: 300, n: 9, k: 200, transA: true },
@@ -122,7 +78,7 @@ describe("native backend", { skip }, () => {
       });
 
       it("handles batches with offsets, leading dimensions and strides", () => {
-        const shapes: Shape[] = [
+        const shapes: GemmShape[] = [
           { m: 5, n: 7, k: 9, batch: 3, aOffset: 13, bOffset: 17, cOffset: 19, lda: 12, ldb: 9, ldc: 12,
             strideA: 5 * 12 + 11, strideB: 9 * 9 + 3, strideC: 5 * 12 + 7, alpha: 0.75, beta: 0.5 },
           { m: 6, n: 10, k: 4, batch: 4, transA: true, transB: true, lda: 8, ldb: 5, ldc: 11,
@@ -175,8 +131,8 @@ describe("native backend", { skip }, () => {
     const r = rng(500);
     for (const s of [{ m: 200, n: 150, k: 333 }, { m: 190, n: 170, k: 300 }, { m: 9, n: 500, k: 260, transB: true },
       { m: 500, n: 9, k: 100 }, { m: 33, n: 40, k: 128, batch: 8 }, { m: 20, n: 30, k: 200, batch: 6, strideC: 0, beta: 1 },
-      { m: 301, n: 97, k: 1100, transA: true }, { m: 130, n: 90, k: 600, batch: 2, strideC: 0, beta: 1 }] as Shape[]) {
-      const { a, b, c } = buffers(s as GemmArgs, r);
+      { m: 301, n: 97, k: 1100, transA: true }, { m: 130, n: 90, k: 600, batch: 2, strideC: 0, beta: 1 }] as GemmShape[]) {
+      const { a, b, c } = gemmBuffers(s as GemmArgs, r);
       const outs = threadCounts.flatMap((t) => [0, 1].map(() => {
         const out = c.slice();
         backends.get(t)!.gemm({ ...s, a, b, c: out });

@@ -10,48 +10,10 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import type { GemmArgs } from "../../src/backend/backend.js";
-import { resolveGemm } from "../../src/backend/backend.js";
-import { jsBackend } from "../../src/backend/js/index.js";
-import { createWasmBackend, type WasmBackend } from "../../src/backend/wasm/index.js";
-import { assertBitIdentical, assertClose, rng, U32, uniform, wasmVariants } from "./helpers.js";
+import { createWasmBackend } from "../../src/backend/wasm/index.js";
+import { assertBitIdentical, checkGemm, gemmBuffers, type GemmShape, rng, uniform, wasmVariants } from "./helpers.js";
 
 const variants = wasmVariants();
-
-/** Buffers big enough for every batch of a GEMM (with its offsets, strides and leading dimensions). */
-function buffers(g: GemmArgs, r: () => number): { a: Float32Array; b: Float32Array; c: Float32Array } {
-  const x = resolveGemm({ ...g, a: new Float32Array(0), b: new Float32Array(0), c: new Float32Array(0) });
-  const span = (off: number, stride: number, rows: number, ld: number): number =>
-    off + Math.max(0, (x.batch - 1) * stride) + rows * ld + 1;
-  return {
-    a: uniform(r, span(x.aOffset, x.strideA, x.transA ? x.k : x.m, x.lda)),
-    b: uniform(r, span(x.bOffset, x.strideB, x.transB ? x.n : x.k, x.ldb)),
-    c: uniform(r, span(x.cOffset, x.strideC, x.m, x.ldc)),
-  };
-}
-
-type Shape = Omit<GemmArgs, "a" | "b" | "c">;
-
-/** Runs the GEMM on the backend and on the reference from the same C, and checks the bound above. */
-function checkGemm(be: WasmBackend, shape: Shape, seed: number, fillC?: number): Float32Array {
-  const r = rng(seed);
-  const { a, b, c } = buffers(shape as GemmArgs, r);
-  if (fillC !== undefined) c.fill(fillC);
-  const expected = c.slice();
-  jsBackend.gemm({ ...shape, a, b, c: expected });
-  const actual = c.slice();
-  be.gemm({ ...shape, a, b, c: actual });
-  // Σ|a||b| per element via the reference on absolute values; −1 marks elements the GEMM must leave alone
-  const bound = new Float32Array(c.length).fill(-1);
-  const alpha = Math.abs(shape.alpha ?? 1);
-  const beta = shape.beta ?? 0;
-  jsBackend.gemm({ ...shape, a: a.map(Math.abs), b: b.map(Math.abs), c: bound, alpha, beta: 0 });
-  const gamma = (shape.k + 4) * U32;
-  const cAbs = beta === 0 ? null : c.map(Math.abs);
-  assertClose(actual, expected,
-    (i) => (bound[i] < 0 ? 0 : gamma * (bound[i] + (cAbs ? Math.abs(beta) * cAbs[i] : 0))),
-    `${be.name}/${be.threads} gemm ${JSON.stringify(shape)}`);
-  return actual;
-}
 
 const odd = [1, 3, 17, 65];
 
@@ -68,7 +30,7 @@ for (const v of variants) {
     });
 
     it("matches on shapes that cross the blocking (KC = 256, MC = 144, NC = 2048) and are split over threads", () => {
-      const shapes: Shape[] = [
+      const shapes: GemmShape[] = [
         { m: 130, n: 75, k: 300 },
         { m: 7, n: 300, k: 200, transB: true }, // split by columns
         { m: 300, n: 9, k: 200, transA: true }, // split by rows
@@ -91,7 +53,7 @@ for (const v of variants) {
     });
 
     it("handles batches with offsets, leading dimensions and strides", () => {
-      const shapes: Shape[] = [
+      const shapes: GemmShape[] = [
         { m: 5, n: 7, k: 9, batch: 3, aOffset: 13, bOffset: 17, cOffset: 19, lda: 12, ldb: 9, ldc: 12,
           strideA: 5 * 12 + 11, strideB: 9 * 9 + 3, strideC: 5 * 12 + 7, alpha: 0.75, beta: 0.5 },
         { m: 6, n: 10, k: 4, batch: 4, transA: true, transB: true, lda: 8, ldb: 5, ldc: 11,
@@ -154,8 +116,8 @@ describe("wasm gemm: threads", () => {
       const r = rng(600);
       for (const s of [{ m: 190, n: 170, k: 300 }, { m: 9, n: 500, k: 260, transB: true }, { m: 500, n: 9, k: 100 },
         { m: 33, n: 40, k: 128, batch: 8 }, { m: 520, n: 64, k: 128 }, { m: 8, n: 1100, k: 256 },
-        { m: 260, n: 301, k: 520, transB: true, beta: 0.5 }] as Shape[]) {
-        const { a, b, c } = buffers(s as GemmArgs, r);
+        { m: 260, n: 301, k: 520, transB: true, beta: 0.5 }] as GemmShape[]) {
+        const { a, b, c } = gemmBuffers(s as GemmArgs, r);
         const c1 = c.slice(), c2 = c.slice();
         one.gemm({ ...s, a, b, c: c1 });
         two.gemm({ ...s, a, b, c: c2 });
