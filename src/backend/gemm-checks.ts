@@ -3,6 +3,7 @@ import type { ResolvedGemm } from "./backend.js";
 /**
  * Argument checks shared by the fast GEMMs (wasm, native), which read memory by offsets and strides and must
  * refuse a call that would read or write outside its arrays. Each failure is a RangeError prefixed `gemm (label)`.
+ * Also how C's batches lie (cLayout), which decides whether they may run on different threads.
  */
 function checker(label: string): (ok: boolean, what: string) => void {
   return (ok, what) => {
@@ -55,4 +56,14 @@ export function checkGemmBounds(g: ResolvedGemm, label: string): { a: [number, n
   if (!(bLo >= 0 && bHi <= g.b.length)) fail(`B needs elements ${bLo}..${bHi - 1} but has ${g.b.length}`);
   if (!(cLo >= 0 && cHi <= g.c.length)) fail(`C needs elements ${cLo}..${cHi - 1} but has ${g.c.length}`);
   return { a: [aLo, aHi], b: [bLo, bHi], c: [cLo, cHi] };
+}
+
+/** How C's batches sit in memory: apart, one and the same (stride 0: products accumulate), or overlapping. */
+export function cLayout(g: ResolvedGemm): "apart" | "same" | "overlap" {
+  if (g.batch <= 1) return "apart";
+  if (g.strideC === 0) return "same";
+  const s = Math.abs(g.strideC);
+  if (s >= (g.m - 1) * g.ldc + g.n) return "apart"; // one block after another
+  if (s >= g.n && (g.batch - 1) * s + g.n <= g.ldc) return "apart"; // side by side within each row
+  return "overlap";
 }

@@ -12,7 +12,7 @@ import { existsSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { resolveGemm, type Backend, type GemmArgs, type ResolvedGemm } from "../backend.js";
-import { checkGemmBounds, checkGemmShape } from "../gemm-checks.js";
+import { cLayout, checkGemmBounds, checkGemmShape } from "../gemm-checks.js";
 import { OptionError } from "../../errors.js";
 import { makeNativeKernels, type NativeKernelAddon } from "./kernels.js";
 
@@ -105,15 +105,6 @@ function validate(g: ResolvedGemm): void {
   checkGemmBounds(g, "native");
 }
 
-/** Whether C's batches never overlap (one block after another, or side by side within each row). */
-function cApart(g: ResolvedGemm): boolean {
-  if (g.batch <= 1) return true;
-  if (g.strideC === 0) return false;
-  const s = Math.abs(g.strideC);
-  if (s >= (g.m - 1) * g.ldc + g.n) return true;
-  return s >= g.n && (g.batch - 1) * s + g.n <= g.ldc;
-}
-
 export async function createNativeBackend(opts: NativeBackendOptions = {}): Promise<NativeBackend> {
   const addon = loadAddon();
   const threads = opts.threads !== undefined ? parseThreads(opts.threads, "createNativeBackend") : await defaultThreads();
@@ -144,7 +135,7 @@ export async function createNativeBackend(opts: NativeBackendOptions = {}): Prom
     params[15] = g.alpha;
     params[16] = g.beta;
     params[17] = threads;
-    params[18] = cApart(g) ? 1 : 0;
+    params[18] = cLayout(g) === "apart" ? 1 : 0; // batches of C may run on different threads
     addon.gemm(g.a, g.b, g.c, params);
   }
 

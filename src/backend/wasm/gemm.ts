@@ -4,7 +4,7 @@
  * chunk where it can so that the copying overlaps the computing.
  */
 import { resolveGemm, type GemmArgs, type ResolvedGemm } from "../backend.js";
-import { checkGemmBounds, checkGemmShape } from "../gemm-checks.js";
+import { cLayout, checkGemmBounds, checkGemmShape } from "../gemm-checks.js";
 import type { Arena } from "./arena.js";
 import type { KernelExports } from "./loader.js";
 import type { ThreadPool, Task } from "./pool.js";
@@ -58,16 +58,6 @@ export interface GemmStats {
   calls: number;
   copyMs: number;
   computeMs: number;
-}
-
-/** How C's batches sit in memory: apart, one and the same (stride 0: products accumulate), or overlapping. */
-function cLayout(g: ResolvedGemm): "apart" | "same" | "overlap" {
-  if (g.batch <= 1) return "apart";
-  if (g.strideC === 0) return "same";
-  const s = Math.abs(g.strideC);
-  if (s >= (g.m - 1) * g.ldc + g.n) return "apart"; // one block after another
-  if (s >= g.n && (g.batch - 1) * s + g.n <= g.ldc) return "apart"; // side by side within each row
-  return "overlap";
 }
 
 export function gemmWasm(ctx: GemmContext, args: GemmArgs): void {
