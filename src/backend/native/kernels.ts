@@ -55,6 +55,20 @@ function need(kernel: string, name: string, arr: ArrayLike<number>, count: numbe
 }
 
 export function makeNativeKernels(addon: NativeKernelAddon, threads: number): ElementKernels {
+  /** kind 0 = relu, 1 = gelu (native/addon.cc) */
+  function activation(kernel: string, kind: number, x: Float32Array, out: Float32Array, n: number): void {
+    need(kernel, "x", x, n);
+    need(kernel, "out", out, n);
+    addon.activation(kind, x, out, n, threads);
+  }
+
+  function activationBackward(kernel: string, kind: number, x: Float32Array, dy: Float32Array, dx: Float32Array, n: number): void {
+    need(kernel, "x", x, n);
+    need(kernel, "dy", dy, n);
+    need(kernel, "dx", dx, n);
+    addon.activationBackward(kind, x, dy, dx, n, threads);
+  }
+
   return {
     softmax(x, out, rows, cols, scale) {
       need("softmax", "x", x, rows * cols);
@@ -90,31 +104,10 @@ export function makeNativeKernels(addon: NativeKernelAddon, threads: number): El
       addon.layerNormBackwardRows(dy, x, gamma, mean, rstd, dx, dGamma, dBeta, rows, cols, threads);
     },
 
-    relu(x, out, n) {
-      need("relu", "x", x, n);
-      need("relu", "out", out, n);
-      addon.activation(0, x, out, n, threads);
-    },
-
-    reluBackward(x, dy, dx, n) {
-      need("reluBackward", "x", x, n);
-      need("reluBackward", "dy", dy, n);
-      need("reluBackward", "dx", dx, n);
-      addon.activationBackward(0, x, dy, dx, n, threads);
-    },
-
-    gelu(x, out, n) {
-      need("gelu", "x", x, n);
-      need("gelu", "out", out, n);
-      addon.activation(1, x, out, n, threads);
-    },
-
-    geluBackward(x, dy, dx, n) {
-      need("geluBackward", "x", x, n);
-      need("geluBackward", "dy", dy, n);
-      need("geluBackward", "dx", dx, n);
-      addon.activationBackward(1, x, dy, dx, n, threads);
-    },
+    relu: (x, out, n) => activation("relu", 0, x, out, n),
+    reluBackward: (x, dy, dx, n) => activationBackward("reluBackward", 0, x, dy, dx, n),
+    gelu: (x, out, n) => activation("gelu", 1, x, out, n),
+    geluBackward: (x, dy, dx, n) => activationBackward("geluBackward", 1, x, dy, dx, n),
 
     dropout(x, out, keep, n, p, key) {
       need("dropout", "x", x, n);

@@ -61,6 +61,28 @@ export function makeKernels(ctx: KernelContext): ElementKernels {
 
   const f = 4; // bytes per float
 
+  /** out = act(x), elementwise, x copied in and the result out (in place in wasm memory). */
+  function activation(kernel: string, fn: TaskName, x: Float32Array, out: Float32Array, n: number): void {
+    need(kernel, "x", x, n);
+    need(kernel, "out", out, n);
+    arena.reset();
+    const at = arena.copyIn(x, 0, n);
+    elements(fn, n, (o, len) => [at + o * f, at + o * f, len]);
+    arena.copyOut(at, out, 0, n);
+  }
+
+  /** dx = dy · act'(x), elementwise, computed over dy's copy in wasm memory. */
+  function activationBackward(kernel: string, fn: TaskName, x: Float32Array, dy: Float32Array, dx: Float32Array, n: number): void {
+    need(kernel, "x", x, n);
+    need(kernel, "dy", dy, n);
+    need(kernel, "dx", dx, n);
+    arena.reset();
+    const xAt = arena.copyIn(x, 0, n);
+    const dyAt = arena.copyIn(dy, 0, n);
+    elements(fn, n, (o, len) => [xAt + o * f, dyAt + o * f, dyAt + o * f, len]);
+    arena.copyOut(dyAt, dx, 0, n);
+  }
+
   const kernels: Omit<ElementKernels, "crossEntropyWithGrad"> = {
     softmax(x, out, nRows, cols, scale) {
       const n = nRows * cols;
@@ -162,45 +184,10 @@ export function makeKernels(ctx: KernelContext): ElementKernels {
       }
     },
 
-    relu(x, out, n) {
-      need("relu", "x", x, n);
-      need("relu", "out", out, n);
-      arena.reset();
-      const at = arena.copyIn(x, 0, n);
-      elements("relu", n, (o, len) => [at + o * f, at + o * f, len]);
-      arena.copyOut(at, out, 0, n);
-    },
-
-    reluBackward(x, dy, dx, n) {
-      need("reluBackward", "x", x, n);
-      need("reluBackward", "dy", dy, n);
-      need("reluBackward", "dx", dx, n);
-      arena.reset();
-      const xAt = arena.copyIn(x, 0, n);
-      const dyAt = arena.copyIn(dy, 0, n);
-      elements("relu_backward", n, (o, len) => [xAt + o * f, dyAt + o * f, dyAt + o * f, len]);
-      arena.copyOut(dyAt, dx, 0, n);
-    },
-
-    gelu(x, out, n) {
-      need("gelu", "x", x, n);
-      need("gelu", "out", out, n);
-      arena.reset();
-      const at = arena.copyIn(x, 0, n);
-      elements("gelu", n, (o, len) => [at + o * f, at + o * f, len]);
-      arena.copyOut(at, out, 0, n);
-    },
-
-    geluBackward(x, dy, dx, n) {
-      need("geluBackward", "x", x, n);
-      need("geluBackward", "dy", dy, n);
-      need("geluBackward", "dx", dx, n);
-      arena.reset();
-      const xAt = arena.copyIn(x, 0, n);
-      const dyAt = arena.copyIn(dy, 0, n);
-      elements("gelu_backward", n, (o, len) => [xAt + o * f, dyAt + o * f, dyAt + o * f, len]);
-      arena.copyOut(dyAt, dx, 0, n);
-    },
+    relu: (x, out, n) => activation("relu", "relu", x, out, n),
+    reluBackward: (x, dy, dx, n) => activationBackward("reluBackward", "relu_backward", x, dy, dx, n),
+    gelu: (x, out, n) => activation("gelu", "gelu", x, out, n),
+    geluBackward: (x, dy, dx, n) => activationBackward("geluBackward", "gelu_backward", x, dy, dx, n),
 
     // dropout's draws are sequential (one generator) and the rest is one multiply: copying into wasm memory and
     // back would cost more than the work
