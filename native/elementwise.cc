@@ -145,13 +145,13 @@ static void cross_entropy_row(const float* x, int t, int64_t cols, int ignoreInd
   for (; j < cols; j++) max = std::max(max, x[j]);
   const bool ignored = t == ignoreIndex;
   const float xt = ignored ? 0.f : x[t];  // read before d (which may be x) is written
-  // Σ exp(x − max) and Σ x; with d, exp(x − max) is kept in d for the gradient
+  // Σ exp(x − max) and Σ x, exp(x − max) kept in d for the gradient
   const __m256 vm = _mm256_set1_ps(max);
   __m256 se = _mm256_setzero_ps(), sx = _mm256_setzero_ps();
   for (j = 0; j + 8 <= cols; j += 8) {
     __m256 v = _mm256_loadu_ps(x + j);
     __m256 e = exp_nonpositive(_mm256_sub_ps(v, vm));
-    if (d) _mm256_storeu_ps(d + j, e);
+    _mm256_storeu_ps(d + j, e);
     se = _mm256_add_ps(se, e);
     sx = _mm256_add_ps(sx, v);
   }
@@ -159,19 +159,18 @@ static void cross_entropy_row(const float* x, int t, int64_t cols, int ignoreInd
   for (; j < cols; j++) {
     float e = std::exp(x[j] - max);
     sumX += x[j];
-    if (d) d[j] = e;
+    d[j] = e;
     sumE += e;
   }
   const double l = double(max) + std::log(double(sumE));
   *lse = float(l);
   if (ignored) {
     *loss = 0.f;
-    if (d) std::fill(d, d + cols, 0.f);
+    std::fill(d, d + cols, 0.f);
     return;
   }
   const double nll = l - xt, smooth = l - double(sumX) / double(cols);
   *loss = float((1.0 - eps) * nll + eps * smooth);
-  if (!d) return;
   // d = scale · (softmax − ε/C), and scale · (1 − ε) off the target
   const __m256 vs = _mm256_set1_ps(scale / sumE), vu = _mm256_set1_ps(scale * eps / float(cols));
   for (j = 0; j + 8 <= cols; j += 8) _mm256_storeu_ps(d + j, _mm256_fmsub_ps(_mm256_loadu_ps(d + j), vs, vu));
@@ -185,7 +184,7 @@ void cross_entropy_with_grad(const float* logits, const int* targets, int64_t ro
   parallel_for(T, T, [&](int c) {
     for (int64_t r = rows * c / T; r < rows * (c + 1) / T; r++) {
       cross_entropy_row(logits + r * cols, targets[r], cols, ignoreIndex, smoothing, scale, rowLoss + r, lse + r,
-                        dLogits ? dLogits + r * cols : nullptr);
+                        dLogits + r * cols);
     }
   });
 }

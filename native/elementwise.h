@@ -9,16 +9,13 @@ void dropout(const float* x, float* out, uint8_t* keep, int64_t n, double p, con
 // Backend.maskScale: out[i] = float(double(x[i]) · scale · keep[i]); out may alias x.
 void mask_scale(const float* x, const uint8_t* keep, double scale, float* out, int64_t n);
 
-}  // namespace tn
-
-namespace tn {
 // Backend.addColumnSums: out[j] += Σ_r x[r·cols + j], each sum in double over the rows in order, rounded once.
 void add_column_sums(const float* x, int64_t rows, int64_t cols, float* out, int threads);
-}  // namespace tn
 
-namespace tn {
-// Backend.crossEntropyWithGrad for rows [r0, r1): one exp per logit (8 lanes), the gradient written in place of
-// exp(x − max) when dLogits is given. Returns nothing; rowLoss and lse get each row's values.
+// Backend.crossEntropyWithGrad over rows × cols logits, rows split over the threads: one exp per logit (8 lanes),
+// exp(x − max) kept in dLogits (which may be logits) and turned into the gradient there; rowLoss and lse get each
+// row's values.
 void cross_entropy_with_grad(const float* logits, const int* targets, int64_t rows, int64_t cols, int ignoreIndex,
                              float smoothing, float scale, float* rowLoss, float* lse, float* dLogits, int threads);
+
 }  // namespace tn

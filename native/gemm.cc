@@ -497,7 +497,9 @@ void gemm(const Gemm& g, float* a, float* b, float* c, int threads) {
   };
   double work = double(g.m) * g.n * (g.k > 0 ? g.k : 1) * g.batch;
   int T = threads < 1 ? 1 : threads;
-  if (work < (dot_path(g) ? 32768.0 : 1048576.0)) T = 1;  // about 0.05 ms on one core: waking a thread costs more
+  // below about 0.05 ms of arithmetic, waking a thread costs more; one-row products (decoding) are bound by reading
+  // the weights from memory, which two cores do faster, so they split from far less work
+  if (work < (dot_path(g) ? 32768.0 : 1048576.0)) T = 1;
   std::unique_lock<std::mutex> lk(pool_mutex, std::defer_lock);
   if (T > 1 && !lk.try_lock()) T = 1;
   if (T > 1) {
