@@ -8,7 +8,7 @@ export { stream, IncrementalDetokenizer, type Detokenizer, type StreamPiece, typ
 export { type FinishReason, type Hypothesis, type TokenEvent, type SearchSetup, tokenSearch } from "./search.js";
 export { beamSearch, lengthPenalty } from "./beam.js";
 export {
-  type LogitsProcessor, repetitionPenalty, temperature, topK, topP, buildProcessors, softmax, logSoftmaxInPlace, logProbOf,
+  type LogitsProcessor, repetitionPenalty, temperature, topK, topP, buildProcessors, softmax, rowLogSumExp,
 } from "./logits-processors.js";
 export { argmax, sampleIndex } from "./samplers.js";
 export { type StepDecoder, Seq2SeqStepDecoder, DecoderOnlyStepDecoder } from "./step-decoder.js";

@@ -95,22 +95,3 @@ export function rowLogSumExp(scores: Float32Array, rows: number, V: number): Flo
   backend().crossEntropy(scores, ignored, rows, V, -1, 0, new Float32Array(rows), lse);
   return lse;
 }
-
-/** log softmax(scores)[i] for every i, in place (float32 storage, float64 arithmetic). */
-export function logSoftmaxInPlace(scores: Float32Array): void {
-  let max = -Infinity;
-  for (let i = 0; i < scores.length; i++) if (scores[i] > max) max = scores[i];
-  let sum = 0;
-  for (let i = 0; i < scores.length; i++) sum += Math.exp(scores[i] - max);
-  const logZ = max + Math.log(sum);
-  for (let i = 0; i < scores.length; i++) scores[i] -= logZ;
-}
-
-/** log softmax(scores)[id] without touching scores. */
-export function logProbOf(scores: ArrayLike<number>, id: number): number {
-  let max = -Infinity;
-  for (let i = 0; i < scores.length; i++) if (scores[i] > max) max = scores[i];
-  let sum = 0;
-  for (let i = 0; i < scores.length; i++) sum += Math.exp(scores[i] - max);
-  return scores[id] - max - Math.log(sum);
-}
