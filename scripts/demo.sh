@@ -11,7 +11,7 @@ DATA=data/bible
 
 echo "== 1/3 train: tiny preset (d_model 64, 4 heads, d_ff 256, 2+2 layers) on verses of at most 40 tokens, ${MINUTES} minutes"
 $T train --arch seq2seq --data "$DATA/web-sparv.train.tsv.gz" --valid "$DATA/web-sparv.valid.tsv.gz" --out "$OUT" \
-  --preset tiny --minutes "$MINUTES" --vocab-size 2000 --max-len 40 --batch-tokens 8192 --warmup 200 \
+  --preset tiny --minutes "$MINUTES" --vocab-size 2000 --max-len 40 --batch-tokens 4096 --warmup 200 \
   --eval-every 100 --save-every 100 --valid-batches 10 --log-every 10 --seed 1
 echo "   loss curve: $OUT/loss.svg   metrics: $OUT/metrics.jsonl"
 echo "   to use it in the page: cp $OUT/{config.json,model.safetensors,tokenizer.json} web/public/demo/ && npm run web"

@@ -1,7 +1,9 @@
 /**
  * Batching by a token budget (paper §5.1: "each training batch contained a set of sentence pairs containing
  * approximately 25000 source tokens and 25000 target tokens"): examples sorted by length so that similar lengths
- * share a batch, batches cut so that their padded size stays within the budget, batch order shuffled.
+ * share a batch, batches cut so that their padded size stays within the budget, batch order shuffled. The budget
+ * is per side, as the paper's and fairseq's --max-tokens: a batch of pairs holds up to maxTokens padded source
+ * tokens and up to maxTokens padded target tokens (batchSize × max(longest source, longest target) ≤ maxTokens).
  */
 import { OptionError } from "../errors.js";
 import { Rng } from "./rng.js";
@@ -11,8 +13,8 @@ export type ExampleLengths = readonly number[] | readonly (readonly [number, num
 
 export interface BatchOptions {
   /**
-   * Most padded tokens in a batch: batchSize × longest row, summed over both sides for pairs
-   * (B·S + B·T ≤ maxTokens).
+   * Most padded tokens in a batch on each side: batchSize × longest row, the longer side for pairs
+   * (B·max(S, T) ≤ maxTokens).
    */
   maxTokens: number;
   /** Shuffle ties in length and the order of the batches. */
@@ -54,7 +56,7 @@ export function batchByTokens(lengths: ExampleLengths, opts: BatchOptions): numb
   let maxS = 0;
   let maxT = 0;
   for (const i of order) {
-    const alone = src[i] + tgt[i];
+    const alone = Math.max(src[i], tgt[i]);
     if (alone > maxTokens) {
       throw new OptionError(
         `batchByTokens: example ${i} alone takes ${alone} padded tokens, more than maxTokens ${maxTokens} (filter long examples first or raise maxTokens)`,
@@ -62,7 +64,7 @@ export function batchByTokens(lengths: ExampleLengths, opts: BatchOptions): numb
     }
     const s = Math.max(maxS, src[i]);
     const t = Math.max(maxT, tgt[i]);
-    if (batch.length > 0 && ((batch.length + 1) * (s + t) > maxTokens || batch.length + 1 > maxExamples)) {
+    if (batch.length > 0 && ((batch.length + 1) * Math.max(s, t) > maxTokens || batch.length + 1 > maxExamples)) {
       batches.push(batch);
       batch = [i];
       maxS = src[i];
@@ -78,7 +80,7 @@ export function batchByTokens(lengths: ExampleLengths, opts: BatchOptions): numb
   return batches;
 }
 
-/** The padded size of a batch as batchByTokens counts it. */
+/** The padded size of a batch as batchByTokens counts it: batchSize × the longest row on its longer side. */
 export function paddedTokens(lengths: ExampleLengths, batch: readonly number[]): number {
   let s = 0;
   let t = 0;
@@ -90,5 +92,5 @@ export function paddedTokens(lengths: ExampleLengths, batch: readonly number[]):
       t = Math.max(t, l[1]);
     }
   }
-  return batch.length * (s + t);
+  return batch.length * Math.max(s, t);
 }

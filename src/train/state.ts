@@ -23,6 +23,11 @@ export interface TrainingState {
   tokensSeen: number;
   /** The options the run was started with (data files, schedule, seed, ...). */
   options: Record<string, unknown>;
+  /**
+   * How batchTokens counts: "per-side" (each side of a pair within the budget). Runs saved before this field
+   * existed counted source and target together; their batches cannot be rebuilt, so they are not resumed.
+   */
+  batching?: "per-side";
 }
 
 /** Adam's moments as m.NAME / v.NAME tensors, its step count in the metadata. */
@@ -70,5 +75,11 @@ export function loadState(dir: string): TrainingState {
     if (!Number.isInteger(s[k]) || s[k] < 0) throw new CheckpointError(`${file}: "${k}" must be a non-negative integer`);
   }
   if (!Array.isArray(s.rng) || s.rng.length !== 4) throw new CheckpointError(`${file}: "rng" must be 4 numbers`);
+  if (s.batching !== "per-side") {
+    throw new CheckpointError(
+      `${file}: saved by an older version whose --batch-tokens counted source and target tokens together (now: each side); ` +
+        "its batches cannot be rebuilt, so it cannot be resumed exactly. Its weights still load for translate/eval; start a new run to train on",
+    );
+  }
   return s;
 }

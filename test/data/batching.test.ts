@@ -17,7 +17,7 @@ function assertPartition(batches: number[][], n: number): void {
   assert.deepEqual(seen, Array.from({ length: n }, (_, i) => i), "every example exactly once");
 }
 
-test("batchByTokens keeps every example once and respects the budget (both sides of pairs)", () => {
+test("batchByTokens keeps every example once and respects the budget on each side of pairs", () => {
   const lengths = somePairs();
   for (const maxTokens of [130, 1000, 4096]) {
     const batches = batchByTokens(lengths, { maxTokens, shuffle: true, seed: 3 });
@@ -26,8 +26,8 @@ test("batchByTokens keeps every example once and respects the budget (both sides
       assert.ok(b.length > 0);
       const s = Math.max(...b.map((i) => lengths[i][0]));
       const t = Math.max(...b.map((i) => lengths[i][1]));
-      assert.ok(b.length * (s + t) <= maxTokens, `batch of ${b.length} × (${s} + ${t}) > ${maxTokens}`);
-      assert.equal(paddedTokens(lengths, b), b.length * (s + t));
+      assert.ok(b.length * s <= maxTokens && b.length * t <= maxTokens, `batch of ${b.length} × max(${s}, ${t}) > ${maxTokens}`);
+      assert.equal(paddedTokens(lengths, b), b.length * Math.max(s, t));
     }
   }
 });
@@ -58,8 +58,11 @@ test("batchByTokens is deterministic for a seed and varies with it", () => {
 test("batchByTokens honours maxExamples and rejects impossible budgets", () => {
   const batches = batchByTokens(new Array(10).fill(1), { maxTokens: 1000, shuffle: false, maxExamples: 4 });
   assert.deepEqual(batches.map((b) => b.length), [4, 4, 2]);
-  assert.throws(() => batchByTokens([[3, 4], [90, 20]], { maxTokens: 100, shuffle: false }),
+  assert.throws(() => batchByTokens([[3, 4], [20, 110]], { maxTokens: 100, shuffle: false }),
     (e: Error) => e instanceof OptionError && /example 1 alone takes 110 padded tokens, more than maxTokens 100/.test(e.message));
+  // per side: pairs of 60 + 60 tokens fit a budget of 60 one at a time, and the longer side decides
+  assert.deepEqual(batchByTokens([[60, 60], [60, 60]], { maxTokens: 60, shuffle: false }), [[0], [1]]);
+  assert.deepEqual(batchByTokens([[10, 30], [10, 30], [10, 30]], { maxTokens: 60, shuffle: false }), [[0, 1], [2]]);
   assert.throws(() => batchByTokens([1], { maxTokens: 0, shuffle: false }), OptionError);
   assert.throws(() => batchByTokens([1], { maxTokens: 10, shuffle: false, maxExamples: 0 }), OptionError);
   assert.deepEqual(batchByTokens([], { maxTokens: 10, shuffle: true }), []);

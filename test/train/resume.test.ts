@@ -46,3 +46,20 @@ test("a resumed run refuses a changed model option", async () => {
     /--preset small differs from the resumed run's tiny/,
   );
 });
+
+test("a run saved when --batch-tokens counted both sides together is not resumed, and says why", async () => {
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "resume-"));
+  const data = smallCorpus(20, tmp);
+  const out = path.join(tmp, "run");
+  await trainModel(tinyOptions(data, out, 1));
+  const file = path.join(out, "training_state.json");
+  const state = JSON.parse(fs.readFileSync(file, "utf8"));
+  assert.equal(state.batching, "per-side");
+  delete state.batching; // what an older version wrote
+  fs.writeFileSync(file, JSON.stringify(state));
+  const before = fs.readFileSync(path.join(out, "model.safetensors"));
+  await assert.rejects(trainModel({ ...tinyOptions(data, out, 2), resume: out }),
+    /training_state\.json: saved by an older version whose --batch-tokens counted source and target tokens together/);
+  assert.ok(fs.readFileSync(path.join(out, "model.safetensors")).equals(before), "nothing saved is touched");
+  loadCheckpoint(out); // its weights still load
+});
