@@ -11,7 +11,7 @@ import { Tokenizer } from "../tokenizer/index.js";
 import { loadTokenizer, saveTokenizer } from "../tokenizer/file.js";
 import { clipGradNorm } from "./clip.js";
 import { type Dataset, type TextColumns, loadDataset, readTexts, unigramBaseline } from "./dataset.js";
-import { forwardLoss } from "./loss.js";
+import { type TrainBatch, forwardLoss } from "./loss.js";
 import { lossCurveSvg } from "./loss-curve.js";
 import { Adam } from "./optimizer.js";
 import { presetConfig } from "./presets.js";
@@ -39,7 +39,7 @@ export interface TrainOptions extends TextColumns {
   vocabSize: number;
   sharedVocab: boolean;
   maxLen: number;
-  /** Padded tokens per batch, source and target together. */
+  /** Padded tokens per batch on each side (batchSize × the longer of source and target ≤ batchTokens). */
   batchTokens: number;
   /** Batches whose gradients are summed into one optimizer step. */
   accum: number;
@@ -63,7 +63,7 @@ export interface TrainOptions extends TextColumns {
 }
 
 export interface LogEvent { step: number; totalSteps: number | null; loss: number; lr: number; tokensPerSecond: number; elapsedSeconds: number; etaSeconds: number | null }
-export interface EvalEvent { step: number; validLoss: number; perplexity: number; accuracy?: number; best: boolean }
+export interface EvalEvent { step: number; validLoss: number; perplexity: number; accuracy?: number; shuffledSourceLoss?: number; best: boolean }
 
 export interface TrainEvents {
   info?(message: string): void;
@@ -110,11 +110,34 @@ function kebab(s: string): string {
   return s.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
 }
 
-/** Mean cross-entropy per target token (no label smoothing) and, for classifiers, accuracy over a dataset. */
-export function evaluate(model: Model, data: Dataset, batchTokens: number, maxBatches: number): { loss: number; accuracy?: number } {
+/** What evaluate measures. */
+export interface EvalResult {
+  /** Mean cross-entropy per target token, without label smoothing. */
+  loss: number;
+  /** encoder_only: the share of examples classified right. */
+  accuracy?: number;
+  /**
+   * seq2seq: the same loss with each batch's sources rotated by one row, so that every target is scored against
+   * another sentence's source (batches hold similar lengths, so the padding barely changes). About `loss` while
+   * the model ignores its source and acts as a target-side language model; clearly above it once it translates.
+   */
+  shuffledSourceLoss?: number;
+}
+
+/** The seq2seq batch with its sources rotated by one row (row b gets source b + 1); single rows stay as they are. */
+function rotateSources(batch: Extract<TrainBatch, { kind: "seq2seq" }>): TrainBatch {
+  const { ids, batch: B, length: S } = batch.src;
+  const rotated = new Int32Array(ids.length);
+  for (let b = 0; b < B; b++) rotated.set(ids.subarray(((b + 1) % B) * S, ((b + 1) % B + 1) * S), b * S);
+  return { ...batch, src: { ...batch.src, ids: rotated } };
+}
+
+/** Validation over a dataset: see EvalResult. */
+export function evaluate(model: Model, data: Dataset, batchTokens: number, maxBatches: number): EvalResult {
   const batches = batchByTokens(data.lengths, { maxTokens: batchTokens, shuffle: false });
   const use = maxBatches > 0 ? batches.slice(0, maxBatches) : batches;
   let nats = 0;
+  let shuffledNats = 0;
   let count = 0;
   let correct = 0;
   inference(model, () => {
@@ -135,10 +158,15 @@ export function evaluate(model: Model, data: Dataset, batchTokens: number, maxBa
         n = targets.reduce((s, t) => s + (t === model.config.pad_id ? 0 : 1), 0);
       }
       nats += loss.item() * n;
+      if (batch.kind === "seq2seq") shuffledNats += forwardLoss(model, rotateSources(batch), 0).loss.item() * n;
       count += n;
     }
   });
-  return { loss: nats / count, accuracy: data.arch === "encoder_only" ? correct / count : undefined };
+  return {
+    loss: nats / count,
+    accuracy: data.arch === "encoder_only" ? correct / count : undefined,
+    shuffledSourceLoss: data.arch === "seq2seq" ? shuffledNats / count : undefined,
+  };
 }
 
 /** Everything that goes in a checkpoint folder besides the training state. */
@@ -214,7 +242,7 @@ export async function trainModel(given: TrainOptions & { resume?: string; explic
     const model = buildModel(config, new Rng(o.seed));
     initParameters(model, o.seed);
     parts = { model, srcTokenizer, tgtTokenizer, separateTarget: srcTokenizer !== tgtTokenizer };
-    state = { step: 0, epoch: 0, batchInEpoch: 0, rng: new Rng(o.seed + 1).getState(), bestValidLoss: null, elapsedSeconds: 0, tokensSeen: 0, options: { ...o } as Record<string, unknown> };
+    state = { step: 0, epoch: 0, batchInEpoch: 0, rng: new Rng(o.seed + 1).getState(), bestValidLoss: null, elapsedSeconds: 0, tokensSeen: 0, options: { ...o } as Record<string, unknown>, batching: "per-side" };
   }
   const { model } = parts;
   model.rng.setState(state.rng);
@@ -274,8 +302,12 @@ export async function trainModel(given: TrainOptions & { resume?: string; explic
     const best = state.bestValidLoss === null || r.loss < state.bestValidLoss;
     if (best) state.bestValidLoss = r.loss;
     lastValid = r.loss;
-    appendMetric({ type: "valid", step: state.step, loss: r.loss, ppl: Math.exp(r.loss), ...(r.accuracy !== undefined ? { accuracy: r.accuracy } : {}) });
-    events.eval?.({ step: state.step, validLoss: r.loss, perplexity: Math.exp(r.loss), accuracy: r.accuracy, best });
+    appendMetric({
+      type: "valid", step: state.step, loss: r.loss, ppl: Math.exp(r.loss),
+      ...(r.accuracy !== undefined ? { accuracy: r.accuracy } : {}),
+      ...(r.shuffledSourceLoss !== undefined ? { loss_shuffled_src: r.shuffledSourceLoss } : {}),
+    });
+    events.eval?.({ step: state.step, validLoss: r.loss, perplexity: Math.exp(r.loss), accuracy: r.accuracy, shuffledSourceLoss: r.shuffledSourceLoss, best });
     return best;
   };
   let savedStep = -1;

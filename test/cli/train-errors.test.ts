@@ -56,3 +56,16 @@ test("missing column lists the columns found", () => {
   fs.writeFileSync(f, "en\tes\nhello\thola\n");
   oneLineError(train("--data", f, "--out", out, "--steps", "1"), /cols\.tsv.*english.*(en|found)/);
 });
+
+test("validation reports the loss with shuffled sources beside the real one (seq2seq)", () => {
+  const f = path.join(tmp, "pairs.tsv");
+  const rows = Array.from({ length: 30 }, (_, i) => `the house number ${i}\tla casa número ${i}`);
+  fs.writeFileSync(f, ["english\tspanish", ...rows].join("\n") + "\n");
+  const run = path.join(tmp, "shuffled");
+  const r = train("--data", f, "--valid", f, "--out", run, "--steps", "2", "--eval-every", "2", "--vocab-size", "300", "--preset", "tiny");
+  assert.equal(r.status, 0, r.stderr);
+  // an untrained model cannot use its source yet, and the line says so
+  assert.match(r.stdout + r.stderr, /validation loss \d+\.\d+ \(perplexity [\d.]+; with shuffled sources \d+\.\d+, [+-]\d+\.\d+: the model does not use its source yet\)/);
+  const valid = fs.readFileSync(path.join(run, "metrics.jsonl"), "utf8").trim().split("\n").map((l) => JSON.parse(l)).filter((m) => m.type === "valid");
+  assert.ok(valid.length > 0 && valid.every((m) => Number.isFinite(m.loss_shuffled_src)), JSON.stringify(valid));
+});

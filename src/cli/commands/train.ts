@@ -1,10 +1,22 @@
 import { type Command, Option } from "commander";
 import { OptionError } from "../../errors.js";
 import { ARCHITECTURES } from "../../models/index.js";
-import { type TrainOptions, trainModel } from "../../train/trainer.js";
+import { type EvalEvent, type TrainOptions, trainModel } from "../../train/trainer.js";
 import { PRESETS } from "../../train/presets.js";
 import { TrainingProgress } from "../progress.js";
 import { numberOption, integerOption } from "../options.js";
+
+/**
+ * For seq2seq: the validation loss with sources shuffled, and how much worse it is. A model that has not learned to
+ * read its source yet scores the same either way (a target-side language model): said outright, since a falling
+ * loss alone does not show it.
+ */
+function sourceUse(e: EvalEvent): string {
+  if (e.shuffledSourceLoss === undefined) return "";
+  const gain = e.shuffledSourceLoss - e.validLoss;
+  const verdict = gain < 0.05 ? ": the model does not use its source yet" : "";
+  return `; with shuffled sources ${e.shuffledSourceLoss.toFixed(3)}, ${gain >= 0 ? "+" : ""}${gain.toFixed(3)}${verdict}`;
+}
 
 export function registerTrain(program: Command): void {
   program
@@ -27,7 +39,7 @@ export function registerTrain(program: Command): void {
     .option("--vocab-size <n>", "BPE vocabulary size (4 specials + 256 bytes + merges)", integerOption, 8000)
     .option("--separate-vocab", "separate source and target vocabularies (seq2seq); default shared")
     .option("--max-len <n>", "model max_len; longer examples are dropped (and counted)", integerOption, 128)
-    .option("--batch-tokens <n>", "padded tokens per batch, source and target together", integerOption, 4096)
+    .option("--batch-tokens <n>", "padded tokens per batch on each side (source, target), as the paper and fairseq count", integerOption, 4096)
     .option("--accum <n>", "batches per optimizer step (gradient accumulation)", integerOption, 1)
     .option("--dropout <p>", "dropout probability", numberOption, 0.1)
     .option("--label-smoothing <eps>", "label smoothing", numberOption, 0.1)
@@ -59,7 +71,7 @@ export function registerTrain(program: Command): void {
         const r = await trainModel(opts, {
           info: (m) => progress.note(m),
           log: (e) => progress.update(e),
-          eval: (e) => progress.note(`step ${e.step}: validation loss ${e.validLoss.toFixed(3)} (perplexity ${e.perplexity.toFixed(1)}${e.accuracy !== undefined ? `, accuracy ${(100 * e.accuracy).toFixed(1)}%` : ""})${e.best ? " best so far" : ""}`),
+          eval: (e) => progress.note(`step ${e.step}: validation loss ${e.validLoss.toFixed(3)} (perplexity ${e.perplexity.toFixed(1)}${e.accuracy !== undefined ? `, accuracy ${(100 * e.accuracy).toFixed(1)}%` : ""}${sourceUse(e)})${e.best ? " best so far" : ""}`),
           save: (dir, step) => progress.note(`step ${step}: saved ${dir}`),
         }, signal);
         progress.stop();
