@@ -56,6 +56,26 @@ export interface DatasetOptions extends TextColumns {
   labels?: string[];
 }
 
+/** A seq2seq Dataset over encoded pairs already filtered to the model's max_len (loadDataset's, or a test's). */
+export function pairsDataset(pairs: readonly PairExample[], special: SpecialIds, dropped: Dataset["dropped"] = { tooLong: 0, empty: 0, badRows: 0 }): Dataset {
+  return {
+    arch: "seq2seq", size: pairs.length, lengths: seq2seqLengths(pairs), dropped,
+    targetIds: () => pairs.map((p) => [...Array.from(p.tgt), special.eos]),
+    batch(indices) {
+      const c = collateSeq2Seq(indices.map((i) => pairs[i]), special);
+      const batch: TrainBatch = {
+        kind: "seq2seq",
+        src: { ids: c.src, batch: c.batchSize, length: c.srcLen },
+        tgtIn: { ids: c.tgtIn, batch: c.batchSize, length: c.tgtLen },
+        tgtOut: c.tgtOut,
+      };
+      let srcTokens = 0;
+      for (const n of c.srcLengths) srcTokens += n;
+      return { batch, tokens: srcTokens + c.numTargetTokens };
+    },
+  };
+}
+
 /** Reads, tokenizes and filters a data file for one architecture. */
 export function loadDataset(o: DatasetOptions): Dataset & { labels: string[] } {
   const texts = readTexts(o.arch, o.file, o);
@@ -66,24 +86,7 @@ export function loadDataset(o: DatasetOptions): Dataset & { labels: string[] } {
     // the decoder sees n + 1 positions (bos y1..yn, or y1..yn eos)
     const f = filterPairsByLength(pairs, { maxSrcLen: o.maxLen, maxTgtLen: o.maxLen - 1 });
     if (f.kept.length === 0) throw new DataError(`${o.file}: every pair is longer than max_len ${o.maxLen} or empty`);
-    const kept = f.kept;
-    return {
-      arch: o.arch, size: kept.length, lengths: seq2seqLengths(kept), labels: [],
-      dropped: { tooLong: f.droppedTooLong, empty: f.droppedEmpty, badRows: texts.badRows },
-      targetIds: () => kept.map((p) => [...Array.from(p.tgt), special.eos]),
-      batch(indices) {
-        const c = collateSeq2Seq(indices.map((i) => kept[i]), special);
-        const batch: TrainBatch = {
-          kind: "seq2seq",
-          src: { ids: c.src, batch: c.batchSize, length: c.srcLen },
-          tgtIn: { ids: c.tgtIn, batch: c.batchSize, length: c.tgtLen },
-          tgtOut: c.tgtOut,
-        };
-        let srcTokens = 0;
-        for (const n of c.srcLengths) srcTokens += n;
-        return { batch, tokens: srcTokens + c.numTargetTokens };
-      },
-    };
+    return { ...pairsDataset(f.kept, special, { tooLong: f.droppedTooLong, empty: f.droppedEmpty, badRows: texts.badRows }), labels: [] };
   }
   if (o.arch === "encoder_only") {
     const labels = o.labels ?? buildLabelMap(texts.labels).labels;

@@ -2,31 +2,15 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import * as path from "node:path";
 import { fileURLToPath } from "node:url";
-import { collateSeq2Seq, seq2seqLengths, Rng, type PairExample } from "../../src/data/index.js";
+import { Rng, type PairExample } from "../../src/data/index.js";
 import { loadCheckpoint } from "../../src/models/checkpoint.js";
-import type { Dataset } from "../../src/train/dataset.js";
-import type { TrainBatch } from "../../src/train/loss.js";
+import { pairsDataset } from "../../src/train/dataset.js";
 import { evaluate } from "../../src/train/trainer.js";
 
 const REF = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../../test/fixtures/reference/seq2seq_greedy");
 /** The reference seq2seq checkpoint, trained by PyTorch to reverse its input (source ids 3..10; pad 0, bos 1, eos 2). */
 const reverser = loadCheckpoint(REF).model;
-
-function pairsDataset(pairs: PairExample[]): Dataset {
-  const special = { pad: 0, bos: 1, eos: 2 };
-  return {
-    arch: "seq2seq", size: pairs.length, lengths: seq2seqLengths(pairs), dropped: { tooLong: 0, empty: 0, badRows: 0 },
-    targetIds: () => pairs.map((p) => p.tgt),
-    batch(indices) {
-      const c = collateSeq2Seq(indices.map((i) => pairs[i]), special);
-      const batch: TrainBatch = {
-        kind: "seq2seq", src: { ids: c.src, batch: c.batchSize, length: c.srcLen },
-        tgtIn: { ids: c.tgtIn, batch: c.batchSize, length: c.tgtLen }, tgtOut: c.tgtOut,
-      };
-      return { batch, tokens: c.numTargetTokens };
-    },
-  };
-}
+const SPECIAL = { pad: 0, bos: 1, eos: 2 };
 
 function reversals(n: number, seed: number): PairExample[] {
   const rng = new Rng(seed);
@@ -37,7 +21,7 @@ function reversals(n: number, seed: number): PairExample[] {
 }
 
 test("evaluate: a model that reads its source loses much more with shuffled sources", () => {
-  const r = evaluate(reverser, pairsDataset(reversals(24, 1)), 60, 0);
+  const r = evaluate(reverser, pairsDataset(reversals(24, 1), SPECIAL), 60, 0);
   assert.ok(r.shuffledSourceLoss !== undefined);
   // reversing needs the source: the right one makes the targets easy, another sentence's makes them unlikely
   assert.ok(r.loss < 0.5, `loss ${r.loss}`);
@@ -47,7 +31,7 @@ test("evaluate: a model that reads its source loses much more with shuffled sour
 test("evaluate: with one source for every target, shuffling sources changes nothing", () => {
   // every pair shares one source, so rotating sources within a batch is the identity: the two losses must agree
   const same = reversals(24, 2).map((p) => ({ src: [4, 5, 6, 7, 8], tgt: p.tgt }));
-  const r = evaluate(reverser, pairsDataset(same), 60, 0);
+  const r = evaluate(reverser, pairsDataset(same, SPECIAL), 60, 0);
   assert.ok(Math.abs(r.shuffledSourceLoss! - r.loss) < 1e-6, `${r.shuffledSourceLoss} vs ${r.loss}`);
   assert.ok(r.loss > 1, "the targets are not the reversed source, so the loss is high");
 });
