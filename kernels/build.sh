@@ -11,7 +11,7 @@ CC=${CC:-clang-19}
 OBJDUMP=${OBJDUMP:-llvm-objdump-19}
 mkdir -p "$out"
 cd "$here" # relative source paths only, so nothing of this machine ends up in the output
-SOURCES="gemm.c softmax.c layer_norm.c activations.c cross_entropy.c adam.c"
+SOURCES="gemm.c softmax.c attention.c layer_norm.c activations.c cross_entropy.c adam.c"
 EXTRA=${EXTRA:-}
 for variant in relaxed simd; do
   if [ $variant = relaxed ]; then flags="-mrelaxed-simd -DRELAXED=1"; else flags="-DRELAXED=0"; fi

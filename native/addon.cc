@@ -176,6 +176,31 @@ static napi_value MaskedSoftmaxRows(napi_env env, napi_callback_info info) {
   return nullptr;
 }
 
+// attendOne(q, k, v, out, weights, keyPad | null, params), params a Float64Array [batch, heads, dK, keys, limit,
+// qOffset, qStride, kOffset, kStride, kLd, vOffset, vStride, vLd, scale, threads]: one call a layer and decoding
+// step, so its numbers come in one array (15 separate arguments cost a microsecond)
+static napi_value AttendOne(napi_env env, napi_callback_info info) {
+  Args a(env, info, 7);
+  float *q = a.f(0), *k = a.f(1), *v = a.f(2), *out = a.f(3), *w = a.f(4);
+  unsigned char* pad = a.u8(5);
+  double* p = a.array<double>(6, napi_float64_array);
+  if (!a.ok) return nullptr;
+  if (!p) {
+    napi_throw_type_error(env, nullptr, "native attendOne: params must be a Float64Array");
+    return nullptr;
+  }
+  int batch = int(p[0]), heads = int(p[1]), dK = int(p[2]), keys = int(p[3]), limit = int(p[4]);
+  int64_t qOffset = int64_t(p[5]), kOffset = int64_t(p[7]), vOffset = int64_t(p[10]);
+  int qStride = int(p[6]), kStride = int(p[8]), kLd = int(p[9]), vStride = int(p[11]), vLd = int(p[12]);
+  float scale = float(p[13]);
+  int threads = int(p[14]), rows = batch * heads;
+  by_rows(threads, rows, int64_t(rows) * limit * dK, [&](int r0, int r1) {
+    attend_one_rows(q + qOffset, k + kOffset, v + vOffset, out, w, r0, r1, heads, dK, keys, limit, qStride, kStride, kLd,
+                    vStride, vLd, pad, scale);
+  });
+  return nullptr;
+}
+
 // softmaxBackwardRows(y, dy, dx, rows, cols, scale, threads)
 static napi_value SoftmaxBackwardRows(napi_env env, napi_callback_info info) {
   Args a(env, info, 7);
@@ -382,6 +407,7 @@ NAPI_MODULE_INIT() {
       {"gemm", nullptr, Gemm, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"softmaxRows", nullptr, SoftmaxRows, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"maskedSoftmaxRows", nullptr, MaskedSoftmaxRows, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"attendOne", nullptr, AttendOne, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"softmaxBackwardRows", nullptr, SoftmaxBackwardRows, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"layerNormRows", nullptr, LayerNormRows, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"layerNormBackwardRows", nullptr, LayerNormBackwardRows, nullptr, nullptr, nullptr, napi_default, nullptr},

@@ -5,6 +5,9 @@ extern "C" {
 void softmax_rows(const float* x, float* out, int r0, int r1, int cols, float scale);
 void masked_softmax_rows(const float* x, float* out, int r0, int r1, int heads, int queries, int keys,
                          const unsigned char* pad, int causal, int queryOffset, float scale);
+void attend_one_rows(const float* q, const float* k, const float* v, float* out, float* w, int r0, int r1, int heads,
+                     int dK, int keys, int limit, int qStride, int kStride, int kLd, int vStride, int vLd,
+                     const unsigned char* pad, float scale);
 void softmax_backward_rows(const float* y, const float* dy, float* dx, int r0, int r1, int cols, float scale);
 void layer_norm_rows(const float* x, const float* gamma, const float* beta, float* out, float* mean, float* rstd,
                      int r0, int r1, int cols, float eps);

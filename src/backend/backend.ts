@@ -83,6 +83,36 @@ export interface AttentionMask {
   queryOffset?: number;
 }
 
+/**
+ * One query per sentence attending over `keys` keys (decoding over a KV cache), every head at once: for sentence b
+ * and head i, weights[b, i, :] = softmax(scale · q_b,i · k_b,i,sᵀ) over the keys s < limit that keyPad does not
+ * mark (0 elsewhere; all 0 when no key is left) and out[b, i·dK..(i+1)·dK) = Σ_s weights[b, i, s] · v_b,i,s.
+ * The operands are read in place by strides: sentence b's query starts at q[qOffset + b·qStride]; its key s at
+ * k[kOffset + b·kStride + s·kLd], its value s at v[vOffset + b·vStride + s·vLd]; head i adds i·dK to each.
+ */
+export interface AttendOneArgs {
+  batch: number; // B
+  heads: number; // h
+  dK: number;
+  keys: number; // S: the length of keyPad's and weights' rows
+  limit: number; // keys 0..limit-1 may be attended (a causal cut), limit ≤ keys
+  q: Float32Array;
+  qOffset: number;
+  qStride: number;
+  k: Float32Array;
+  kOffset: number;
+  kStride: number;
+  kLd: number;
+  v: Float32Array;
+  vOffset: number;
+  vStride: number;
+  vLd: number;
+  keyPad: Uint8Array | null; // (B, keys), 1 = padding
+  scale: number;
+  out: Float32Array; // (B, h·dK), overwritten
+  weights: Float32Array; // (B, h, keys), overwritten
+}
+
 export interface AdamArgs {
   lr: number;
   beta1: number;
@@ -108,6 +138,9 @@ export interface Backend {
    * (masked entries are exactly 0). out may alias scores.
    */
   maskedSoftmax(scores: Float32Array, out: Float32Array, mask: AttentionMask, scale: number): void;
+
+  /** Attention of one query per sentence over cached keys and values (AttendOneArgs). */
+  attendOne(args: AttendOneArgs): void;
 
   /** dx[r, :] = scale · y ⊙ (dy − Σ dy⊙y) for softmax output y; overwrites dx (may alias dy). */
   softmaxBackward(y: Float32Array, dy: Float32Array, dx: Float32Array, rows: number, cols: number, scale: number): void;

@@ -1,4 +1,4 @@
-import type { AdamArgs } from "./backend.js";
+import type { AdamArgs, AttendOneArgs } from "./backend.js";
 
 /**
  * What the fast element kernels (wasm, native) share around their vector code: argument checks — they read memory
@@ -86,4 +86,28 @@ export function adamScalars(a: AdamArgs): number[] {
   const decay = a.decoupled ? 1 - a.lr * a.weightDecay : 1;
   const l2 = a.decoupled ? 0 : a.weightDecay;
   return [a.beta1, a.beta2, a.lr / bc1, 1 / bc2Sqrt, a.eps, decay, l2];
+}
+
+/**
+ * Backend.attendOne's sizes are whole numbers and every element it reads or writes is inside its array (the
+ * vector kernels read by pointer).
+ */
+export function checkAttendOne(label: string, a: AttendOneArgs): void {
+  // one call a layer and decoding step: plain checks, no temporary objects
+  const whole = (name: string, value: number): void => {
+    if (!Number.isInteger(value) || value < 0) throw new RangeError(`attendOne (${label}): ${name} must be a whole number, got ${value}`);
+  };
+  whole("batch", a.batch); whole("heads", a.heads); whole("dK", a.dK); whole("keys", a.keys); whole("limit", a.limit);
+  whole("qOffset", a.qOffset); whole("qStride", a.qStride); whole("kOffset", a.kOffset); whole("kStride", a.kStride);
+  whole("kLd", a.kLd); whole("vOffset", a.vOffset); whole("vStride", a.vStride); whole("vLd", a.vLd);
+  const { batch: B, heads: h, dK, keys: S, limit } = a;
+  if (limit > S) throw new RangeError(`attendOne (${label}): limit ${limit} is past the ${S} keys`);
+  need(label, "attendOne", "out", a.out, B * h * dK);
+  need(label, "attendOne", "weights", a.weights, B * h * S);
+  if (a.keyPad) need(label, "attendOne", "keyPad", a.keyPad, B * S);
+  if (B === 0) return;
+  need(label, "attendOne", "q", a.q, a.qOffset + (B - 1) * a.qStride + h * dK);
+  if (limit === 0) return;
+  need(label, "attendOne", "k", a.k, a.kOffset + (B - 1) * a.kStride + (limit - 1) * a.kLd + h * dK);
+  need(label, "attendOne", "v", a.v, a.vOffset + (B - 1) * a.vStride + (limit - 1) * a.vLd + h * dK);
 }

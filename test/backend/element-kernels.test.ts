@@ -1,5 +1,5 @@
 /**
- * The fast softmax, attention softmax, layer norm, activations, cross-entropy and Adam kernels against the
+ * The fast softmax, attention softmax, one-query attention, layer norm, activations, cross-entropy and Adam kernels against the
  * reference kernels (src/backend/js): wasm with relaxed and plain SIMD, and native (the same C sources compiled
  * into the addon) where it loads, each on 1 and 2 threads.
  *
@@ -46,6 +46,54 @@ for (const v of variants) {
           assertBitIdentical(x, out, "softmax in place");
         }
       }
+    });
+
+    it("attendOne: heads, strides and bands, padding, a causal cut, fully masked sentences, two threads", () => {
+      // [batch, heads, dK, keys, limit]: dK with every remainder mod 4 and 16 and 32; the last has
+      // batch·heads·limit·dK ≥ 2^15, so native splits it over two threads
+      const shapes: Array<[number, number, number, number, number]> = [
+        [1, 1, 1, 1, 1], [2, 3, 5, 7, 7], [3, 2, 4, 9, 6], [1, 8, 32, 64, 64], [2, 2, 36, 13, 13], [2, 4, 19, 5, 0],
+        [1, 2, 48, 3, 2], [4, 8, 32, 40, 40],
+      ];
+      let seed = 40;
+      for (const [B, h, dK, S, limit] of shapes) {
+        const r = rng(seed++);
+        const d = h * dK;
+        // q: one row of a (B, 1, 3d) fused projection, starting at column d; k and v: (B, capacity, d) caches
+        // with more room than keys, or bands of one (B, S, 2d) tensor
+        const q = uniform(r, 5 + B * 3 * d, -2, 2);
+        const banded = seed % 2 === 0;
+        const cap = S + 3;
+        const kv = uniform(r, 7 + B * cap * 2 * d, -2, 2);
+        const keyPad = new Uint8Array(B * S);
+        for (let s = 0; s < S; s++) keyPad[s] = s % 3 === 1 ? 1 : 0;
+        if (B > 1) keyPad.fill(1, S, 2 * S); // sentence 1: every key is padding (zero weights and output)
+        for (const pad of [null, keyPad]) {
+          const args = {
+            batch: B, heads: h, dK, keys: S, limit, scale: 0.6, keyPad: pad,
+            q, qOffset: 5 + d, qStride: 3 * d,
+            k: kv, kOffset: 7, kStride: cap * 2 * d, kLd: banded ? 2 * d : d,
+            v: kv, vOffset: banded ? 7 + d : 7 + cap * d, vStride: cap * 2 * d, vLd: banded ? 2 * d : d,
+          };
+          const expected = { out: new Float32Array(B * d), weights: new Float32Array(B * h * S) };
+          ref.attendOne({ ...args, ...expected });
+          const got = { out: new Float32Array(B * d).fill(NaN), weights: new Float32Array(B * h * S).fill(NaN) };
+          v.backend!.attendOne({ ...args, ...got });
+          const what = `attendOne ${[B, h, dK, S, limit]} ${banded ? "bands" : "caches"} ${pad ? "padded" : ""}`;
+          // scores: dK products (|q·k| ≤ 4·dK) then exp: the weights are off by about scale·dK·4·dK·u relatively
+          assertClose(got.weights, expected.weights, relAbs((S + 32 + 2.4 * dK * dK) * U32, 0), `${what} weights`);
+          // out: a sum of S terms |w·v| ≤ 2·w, plus the weights' own error
+          assertClose(got.out, expected.out, relAbs(0, (S + 32 + 2.4 * dK * dK) * 4 * U32), `${what} out`);
+        }
+      }
+      const args = {
+        batch: 1, heads: 2, dK: 4, keys: 3, limit: 3, scale: 1, keyPad: null, q: new Float32Array(8), qOffset: 0, qStride: 8,
+        k: new Float32Array(24), kOffset: 0, kStride: 24, kLd: 8, v: new Float32Array(23), vOffset: 0, vStride: 24, vLd: 8,
+        out: new Float32Array(8), weights: new Float32Array(6),
+      };
+      assert.throws(() => v.backend!.attendOne(args), /attendOne.*v has 23 elements, needs 24/);
+      assert.throws(() => v.backend!.attendOne({ ...args, v: args.k, limit: 4 }), /limit 4 is past the 3 keys/);
+      assert.throws(() => v.backend!.attendOne({ ...args, v: args.k, kLd: 7.5 }), /kLd must be a whole number/);
     });
 
     it("maskedSoftmax: padding, causal, queryOffset, fully masked rows", () => {

@@ -76,3 +76,25 @@ test("a fully masked query row gives zeros, not NaN", () => {
   const { out } = attention(q, k, v, { numHeads: 1, keyPad: Uint8Array.from([1, 1]) });
   assert.deepEqual(Array.from(out.data), [0, 0]);
 });
+
+test("one query per sentence without gradients (a decoding step) takes the fused kernel and agrees with the general path", () => {
+  const B = 3, S = 5, d = 8, h = 2;
+  const keyPad = Uint8Array.from([0, 0, 0, 0, 0, 0, 1, 0, 1, 0, 1, 1, 1, 1, 1]); // sentence 2: every key is padding
+  const x = randTensor(rng, [B, 1, 3 * d]);
+  const kv = randTensor(rng, [B, S + 2, 2 * d]); // a cache with spare rows: only the first S are keys
+  for (const opts of [{}, { keyPad }, { causal: true, queryOffset: 2 }, { causal: true, queryOffset: S - 1, keyPad }]) {
+    const run = (requiresGrad: boolean) => {
+      const xi = new Tensor(x.data, x.shape, requiresGrad), kvi = new Tensor(kv.data, kv.shape, requiresGrad);
+      return attention({ t: xi, col: d, width: d }, { t: kvi, col: 0, width: d, rows: S }, { t: kvi, col: d, width: d, rows: S },
+        { numHeads: h, keepWeights: true, ...opts });
+    };
+    const fused = run(false); // no input needs a gradient: attendOne
+    const general = run(true); // two batched GEMMs and the masked softmax, gradient-checked above
+    const what = JSON.stringify({ ...opts, keyPad: "keyPad" in opts });
+    for (const [a, b] of [[fused.out.data, general.out.data], [fused.weights!, general.weights!]]) {
+      assert.equal(a.length, b.length);
+      for (let i = 0; i < a.length; i++) assert.ok(Math.abs(a[i] - b[i]) <= 1e-6, `${what}[${i}]: ${a[i]} vs ${b[i]}`);
+    }
+    if ("keyPad" in opts) assert.ok(fused.out.data.subarray(2 * d).every((v) => v === 0), `${what}: a sentence with no key attends to nothing`);
+  }
+});

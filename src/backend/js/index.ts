@@ -1,5 +1,6 @@
 import type { Backend } from "../backend.js";
 import { adam } from "./adam.js";
+import { attendOne } from "./attend-one.js";
 import { addColumnSums } from "./column-sums.js";
 import { crossEntropy, crossEntropyBackward, crossEntropyWithGradOf } from "./cross-entropy.js";
 import { dropout, maskScale } from "./dropout.js";
@@ -15,6 +16,7 @@ export const jsBackend: Backend = {
   gemm,
   softmax,
   maskedSoftmax,
+  attendOne,
   softmaxBackward,
   layerNorm,
   layerNormBackward,

@@ -6,7 +6,7 @@
  */
 import type { AttentionMask } from "../backend.js";
 import { embedding, embeddingBackward } from "../js/embedding.js";
-import { adamScalars, checkLayerNorm, checkLayerNormBackward, checkTargets, finishCrossEntropy, need as needFor } from "../kernel-args.js";
+import { adamScalars, checkAttendOne, checkLayerNorm, checkLayerNormBackward, checkTargets, finishCrossEntropy, need as needFor } from "../kernel-args.js";
 import type { ElementKernels } from "../wasm/kernels.js";
 
 /** The addon's element-kernel functions (native/addon.cc); every count and index is checked here first. */
@@ -16,6 +16,9 @@ export interface NativeKernelAddon {
     scores: Float32Array, out: Float32Array, keyPad: Uint8Array | null, batch: number, heads: number, queries: number,
     keys: number, causal: number, queryOffset: number, scale: number, threads: number,
   ): void;
+  /** params: [batch, heads, dK, keys, limit, qOffset, qStride, kOffset, kStride, kLd, vOffset, vStride, vLd, scale, threads] */
+  attendOne(q: Float32Array, k: Float32Array, v: Float32Array, out: Float32Array, weights: Float32Array, keyPad: Uint8Array | null,
+    params: Float64Array): void;
   softmaxBackwardRows(y: Float32Array, dy: Float32Array, dx: Float32Array, rows: number, cols: number, scale: number, threads: number): void;
   layerNormRows(
     x: Float32Array, gamma: Float32Array, beta: Float32Array, out: Float32Array, mean: Float32Array, rstd: Float32Array,
@@ -55,6 +58,7 @@ function need(kernel: string, name: string, arr: ArrayLike<number>, count: numbe
 }
 
 export function makeNativeKernels(addon: NativeKernelAddon, threads: number): ElementKernels {
+  const attendParams = new Float64Array(15);
   /** kind 0 = relu, 1 = gelu (native/addon.cc) */
   function activation(kernel: string, kind: number, x: Float32Array, out: Float32Array, n: number): void {
     need(kernel, "x", x, n);
@@ -84,6 +88,17 @@ export function makeNativeKernels(addon: NativeKernelAddon, threads: number): El
       if (keyPad) need("maskedSoftmax", "keyPad", keyPad, batch * keys);
       addon.maskedSoftmaxRows(scores, out, keyPad ?? null, batch, heads, queries, keys, mask.causal ? 1 : 0,
         mask.queryOffset ?? 0, scale, threads);
+    },
+
+    attendOne(a) {
+      checkAttendOne("native", a);
+      const last = Math.max(a.q.length, a.k.length, a.v.length, a.out.length, a.weights.length);
+      if (last > INT32) throw new RangeError(`attendOne (native): an operand has ${last} elements, too many for one call (the kernel indexes with ints)`);
+      const p = attendParams; // one call a layer and decoding step: the numbers go in one array, not as 15 arguments
+      p[0] = a.batch; p[1] = a.heads; p[2] = a.dK; p[3] = a.keys; p[4] = a.limit;
+      p[5] = a.qOffset; p[6] = a.qStride; p[7] = a.kOffset; p[8] = a.kStride; p[9] = a.kLd;
+      p[10] = a.vOffset; p[11] = a.vStride; p[12] = a.vLd; p[13] = a.scale; p[14] = threads;
+      addon.attendOne(a.q, a.k, a.v, a.out, a.weights, a.keyPad, p);
     },
 
     softmaxBackward(y, dy, dx, rows, cols, scale) {

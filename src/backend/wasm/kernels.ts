@@ -1,5 +1,5 @@
 /**
- * The non-GEMM kernels on wasm SIMD (kernels/softmax.c, layer_norm.c, activations.c, cross_entropy.c, adam.c).
+ * The non-GEMM kernels on wasm SIMD (kernels/softmax.c, attention.c, layer_norm.c, activations.c, cross_entropy.c, adam.c).
  * Each call copies its inputs into scratch memory, runs the kernel (split by rows or by ranges over the threads
  * when the call is large enough to pay for waking them) and copies the results out. Embedding gather/scatter and
  * dropout stay in plain TS: they are copies or a single multiply, which a round trip through wasm memory could
@@ -7,7 +7,7 @@
  */
 import type { AdamArgs, AttentionMask, Backend } from "../backend.js";
 import {
-  adamScalars, checkLayerNorm, checkLayerNormBackward, checkTargets as checkTargetsFor, finishCrossEntropy, need as needFor,
+  adamScalars, checkAttendOne, checkLayerNorm, checkLayerNormBackward, checkTargets as checkTargetsFor, finishCrossEntropy, need as needFor,
 } from "../kernel-args.js";
 import { addColumnSums } from "../js/column-sums.js";
 import { crossEntropyWithGradOf } from "../js/cross-entropy.js";
@@ -112,6 +112,31 @@ export function makeKernels(ctx: KernelContext): ElementKernels {
       rows("masked_softmax_rows", nRows, keys,
         (r0, r1) => [at, at, r0, r1, heads, queries, keys, padAt, causal, offset, scale]);
       arena.copyOut(at, out, 0, n);
+    },
+
+    attendOne(a) {
+      checkAttendOne("wasm", a);
+      const { batch: B, heads: h, dK, keys: S, limit } = a;
+      const d = h * dK;
+      arena.reset();
+      // each sentence's query, and its keys' and values' rows 0..limit-1 (in place, with their row stride), copied in
+      const qAt = arena.alloc(B * d * f);
+      for (let b = 0; b < B; b++) arena.write(qAt + b * d * f, a.q, a.qOffset + b * a.qStride, a.qOffset + b * a.qStride + d);
+      const rowsIn = (x: Float32Array, offset: number, stride: number, ld: number): [at: number, span: number] => {
+        const span = limit === 0 ? 0 : (limit - 1) * ld + d;
+        const at = arena.alloc(B * span * f);
+        for (let b = 0; b < B; b++) arena.write(at + b * span * f, x, offset + b * stride, offset + b * stride + span);
+        return [at, span];
+      };
+      const [kAt, kSpan] = rowsIn(a.k, a.kOffset, a.kStride, a.kLd);
+      const [vAt, vSpan] = rowsIn(a.v, a.vOffset, a.vStride, a.vLd);
+      const padAt = a.keyPad ? arena.copyInBytes(a.keyPad.subarray(0, B * S)) : 0;
+      const outAt = arena.alloc(B * d * f);
+      const wAt = arena.alloc(B * h * S * f);
+      rows("attend_one_rows", B * h, limit * dK,
+        (r0, r1) => [qAt, kAt, vAt, outAt, wAt, r0, r1, h, dK, S, limit, d, kSpan, a.kLd, vSpan, a.vLd, padAt, a.scale]);
+      arena.copyOut(outAt, a.out, 0, B * d);
+      arena.copyOut(wAt, a.weights, 0, B * h * S);
     },
 
     softmaxBackward(y, dy, dx, nRows, cols, scale) {

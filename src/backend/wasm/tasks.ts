@@ -7,6 +7,7 @@ export const TASKS = [
   "gemm_chunks",
   "softmax_rows",
   "masked_softmax_rows",
+  "attend_one_rows",
   "softmax_backward_rows",
   "layer_norm_rows",
   "layer_norm_backward_rows",

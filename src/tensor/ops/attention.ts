@@ -101,12 +101,25 @@ export function attention(qIn: AttentionInput, kIn: AttentionInput, vIn: Attenti
   if (k.t.shape[0] !== B || v.t.shape[0] !== B || v.rows !== S || k.width !== d || v.width !== d) {
     throw new Error(`attention: q [${q.t.shape}], k [${k.t.shape}], v [${v.t.shape}] do not fit together`);
   }
+  const scale = 1 / Math.sqrt(dK);
+  const be = backend();
+  if (T === 1 && !(opts.dropout ?? 0) && !q.t.requiresGrad && !k.t.requiresGrad && !v.t.requiresGrad) {
+    // one query per sentence, nothing to differentiate: a decoding step over the KV cache, fused into one kernel
+    const causalCut = opts.causal ? Math.max(0, Math.min(S, (opts.queryOffset ?? 0) + 1)) : S;
+    const weights = new Float32Array(B * h * S); // (B, h, 1, S)
+    const out = new Float32Array(B * d); // (B, 1, d)
+    be.attendOne({
+      batch: B, heads: h, dK, keys: S, limit: causalCut, scale, keyPad: opts.keyPad ?? null, out, weights,
+      q: q.t.data, qOffset: q.col, qStride: q.perSentence,
+      k: k.t.data, kOffset: k.col, kStride: k.perSentence, kLd: k.ld,
+      v: v.t.data, vOffset: v.col, vStride: v.perSentence, vLd: v.ld,
+    });
+    return { out: new Tensor(out, [B, T, d]), weights: opts.keepWeights ? weights : null };
+  }
   const mask: AttentionMask = {
     batch: B, heads: h, queries: T, keys: S,
     keyPad: opts.keyPad ?? undefined, causal: opts.causal ?? false, queryOffset: opts.queryOffset ?? 0,
   };
-  const scale = 1 / Math.sqrt(dK);
-  const be = backend();
   const probs = new Float32Array(B * h * T * S); // (B, h, T, S)
   // scores_b,i (T, S) = Q_b,i (T, dK) · K_b,iᵀ (dK, S)
   perSentenceAndHead({ m: T, n: S, k: dK, a: q.t.data, b: k.t.data, c: probs, transB: true, lda: q.ld, ldb: k.ld },
