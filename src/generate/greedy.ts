@@ -1,15 +1,17 @@
 import { type TokenBatch, tokenBatch } from "../models/batch.js";
 import type { Seq2Seq } from "../models/seq2seq.js";
-import { narrow, noGrad } from "../tensor/index.js";
+import { inference } from "../nn/index.js";
+import { narrow } from "../tensor/index.js";
 
 /**
  * Plain greedy decoding without a cache (the reference semantics): the encoder runs once; then each step runs
  * the decoder over everything generated so far and appends the argmax of the last position. A row that has
- * emitted eos continues with pad. Returns rows that start with bos.
+ * emitted eos continues with pad. Returns rows that start with bos. Runs as inference (eval mode, no graph, outputs
+ * from slabs), like the cached search.
  */
 export function greedyDecodeUncached(model: Seq2Seq, src: TokenBatch, maxNewTokens: number): number[][] {
   const { bos_id: bos, eos_id: eos, pad_id: pad, tgt_vocab_size: V } = model.config;
-  return noGrad(() => {
+  return inference(model, () => {
     const enc = model.encode(src);
     const out = Array.from({ length: src.batch }, () => [bos]);
     const done = new Array<boolean>(src.batch).fill(false);

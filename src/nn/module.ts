@@ -1,4 +1,4 @@
-import { Tensor, noGrad } from "../tensor/index.js";
+import { Tensor, noGrad, withSlabs } from "../tensor/index.js";
 
 /**
  * A tree of parameters with PyTorch's naming: a parameter's name is the path of child names down to it
@@ -63,7 +63,7 @@ export function inference<T>(module: Module, fn: () => T): T {
   const wasTraining = module.training;
   if (wasTraining) module.eval();
   try {
-    return noGrad(fn);
+    return noGrad(() => withSlabs(fn)); // many small outputs, none kept for a backward: see tensor/alloc.ts
   } finally {
     if (wasTraining) module.train();
   }

@@ -1,5 +1,6 @@
 export { Tensor, shapeSize } from "./tensor.js";
 export { noGrad, isGradEnabled } from "./autograd.js";
+export { floats, withSlabs } from "./alloc.js";
 export { Rng } from "./random.js";
 export { add, sub, mul, div, scale, broadcastShapes } from "./ops/elementwise.js";
 export { sum, mean, maskedMeanPool } from "./ops/reduce.js";

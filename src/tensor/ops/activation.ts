@@ -1,9 +1,10 @@
 import { backend } from "../../backend/index.js";
 import { record } from "../autograd.js";
 import { Tensor } from "../tensor.js";
+import { floats } from "../alloc.js";
 
 export function relu(x: Tensor): Tensor {
-  const out = new Float32Array(x.size);
+  const out = floats(x.size);
   backend().relu(x.data, out, x.size);
   return record(out, x.shape, [x], (o) => {
     const dx = new Float32Array(x.size);
@@ -14,7 +15,7 @@ export function relu(x: Tensor): Tensor {
 
 /** Exact (erf) GELU, as PyTorch's activation="gelu". */
 export function gelu(x: Tensor): Tensor {
-  const out = new Float32Array(x.size);
+  const out = floats(x.size);
   backend().gelu(x.data, out, x.size);
   return record(out, x.shape, [x], (o) => {
     const dx = new Float32Array(x.size);
@@ -27,7 +28,7 @@ export function gelu(x: Tensor): Tensor {
 export function softmax(x: Tensor): Tensor {
   const cols = x.shape[x.ndim - 1];
   const rows = x.size / cols;
-  const out = new Float32Array(x.size);
+  const out = floats(x.size);
   backend().softmax(x.data, out, rows, cols, 1);
   return record(out, x.shape, [x], (o) => {
     const dx = new Float32Array(x.size);

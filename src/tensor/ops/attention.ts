@@ -3,6 +3,7 @@ import type { AttentionMask, GemmArgs } from "../../backend/backend.js";
 import { record } from "../autograd.js";
 import type { Rng } from "../random.js";
 import { Tensor } from "../tensor.js";
+import { floats } from "../alloc.js";
 
 export interface AttentionOptions {
   numHeads: number;
@@ -106,8 +107,8 @@ export function attention(qIn: AttentionInput, kIn: AttentionInput, vIn: Attenti
   if (T === 1 && !(opts.dropout ?? 0) && !q.t.requiresGrad && !k.t.requiresGrad && !v.t.requiresGrad) {
     // one query per sentence, nothing to differentiate: a decoding step over the KV cache, fused into one kernel
     const causalCut = opts.causal ? Math.max(0, Math.min(S, (opts.queryOffset ?? 0) + 1)) : S;
-    const weights = new Float32Array(B * h * S); // (B, h, 1, S)
-    const out = new Float32Array(B * d); // (B, 1, d)
+    const weights = floats(B * h * S); // (B, h, 1, S)
+    const out = floats(B * d); // (B, 1, d)
     be.attendOne({
       batch: B, heads: h, dK, keys: S, limit: causalCut, scale, keyPad: opts.keyPad ?? null, out, weights,
       q: q.t.data, qOffset: q.col, qStride: q.perSentence,
@@ -120,7 +121,7 @@ export function attention(qIn: AttentionInput, kIn: AttentionInput, vIn: Attenti
     batch: B, heads: h, queries: T, keys: S,
     keyPad: opts.keyPad ?? undefined, causal: opts.causal ?? false, queryOffset: opts.queryOffset ?? 0,
   };
-  const probs = new Float32Array(B * h * T * S); // (B, h, T, S)
+  const probs = floats(B * h * T * S); // (B, h, T, S)
   // scores_b,i (T, S) = Q_b,i (T, dK) · K_b,iᵀ (dK, S)
   perSentenceAndHead({ m: T, n: S, k: dK, a: q.t.data, b: k.t.data, c: probs, transB: true, lda: q.ld, ldb: k.ld },
     B, h, [q.col, q.perSentence, dK], [k.col, k.perSentence, dK], [0, h * T * S, T * S]);
@@ -134,7 +135,7 @@ export function attention(qIn: AttentionInput, kIn: AttentionInput, vIn: Attenti
     dropped = new Float32Array(probs.length);
     be.dropout(probs, dropped, keep, probs.length, p, opts.rng.dropoutKey());
   }
-  const out = new Float32Array(B * T * d);
+  const out = floats(B * T * d);
   // out_b,i (T, dK) = P_b,i (T, S) · V_b,i (S, dK), written into head i's columns
   perSentenceAndHead({ m: T, n: dK, k: S, a: dropped, b: v.t.data, c: out, ldb: v.ld, ldc: d },
     B, h, [0, h * T * S, T * S], [v.col, v.perSentence, dK], [0, T * d, dK]);

@@ -1,5 +1,6 @@
 import { record } from "../autograd.js";
 import { Tensor } from "../tensor.js";
+import { floats } from "../alloc.js";
 
 /** numpy/PyTorch broadcasting of two shapes (trailing dimensions aligned). */
 export function broadcastShapes(a: readonly number[], b: readonly number[]): number[] {
@@ -57,7 +58,7 @@ function binary(a: Tensor, b: Tensor, f: Binary, dfa: (x: number, y: number, g: 
   dfb: (x: number, y: number, g: number) => number): Tensor {
   const shape = broadcastShapes(a.shape, b.shape);
   const n = shape.reduce((p, d) => p * d, 1);
-  const out = new Float32Array(n);
+  const out = floats(n);
   const same = sameShape(a.shape, shape) && sameShape(b.shape, shape);
   const ia = same ? null : broadcastIndex(a.shape, shape);
   const ib = same ? null : broadcastIndex(b.shape, shape);
@@ -90,7 +91,7 @@ export function add(a: Tensor, b: Tensor): Tensor {
   if (sameShape(a.shape, b.shape)) {
     // the residual connections: no broadcasting, and the gradient passes through to both unchanged
     const n = a.size;
-    const out = new Float32Array(n);
+    const out = floats(n);
     const ad = a.data;
     const bd = b.data;
     for (let i = 0; i < n; i++) out[i] = ad[i] + bd[i];
@@ -122,7 +123,7 @@ function isTrailingTile(small: readonly number[], big: readonly number[]): boole
 function addTiled(a: Tensor, b: Tensor): Tensor {
   const n = a.size;
   const m = b.size;
-  const out = new Float32Array(n);
+  const out = floats(n);
   const ad = a.data;
   const bd = b.data;
   for (let o = 0; o < n; o += m) for (let j = 0; j < m; j++) out[o + j] = ad[o + j] + bd[j];
@@ -150,7 +151,7 @@ export function div(a: Tensor, b: Tensor): Tensor {
 
 /** out = s · a for a number s. */
 export function scale(a: Tensor, s: number): Tensor {
-  const out = new Float32Array(a.size);
+  const out = floats(a.size);
   for (let i = 0; i < a.size; i++) out[i] = s * a.data[i];
   return record(out, a.shape, [a], (o) => {
     const g = o.grad!;

@@ -1,6 +1,7 @@
 import { backend } from "../../backend/index.js";
 import { record } from "../autograd.js";
 import { Tensor } from "../tensor.js";
+import { floats } from "../alloc.js";
 
 /**
  * Where a GEMM should write t's gradient, and its beta: the existing grad buffer (beta 1: accumulate), or, while
@@ -24,7 +25,7 @@ export function linear(x: Tensor, weight: Tensor, bias: Tensor | null): Tensor {
   }
   if (bias && bias.size !== outF) throw new Error(`linear: bias has ${bias.size} values, weight has ${outF} rows`);
   const rows = x.size / inF;
-  const y = new Float32Array(rows * outF);
+  const y = floats(rows * outF);
   if (bias) for (let r = 0; r < rows; r++) y.set(bias.data, r * outF);
   backend().gemm({ m: rows, n: outF, k: inF, a: x.data, b: weight.data, c: y, transB: true, beta: bias ? 1 : 0 });
   const inputs = bias ? [x, weight, bias] : [x, weight];
@@ -61,7 +62,7 @@ export function matmul(a: Tensor, b: Tensor, opts: { transB?: boolean } = {}): T
     throw new Error(`matmul: shapes [${a.shape.join(", ")}] and [${b.shape.join(", ")}]${transB ? "ᵀ" : ""} do not multiply`);
   }
   const strideB = shared ? 0 : k * n;
-  const out = new Float32Array(batch * m * n);
+  const out = floats(batch * m * n);
   backend().gemm({ m, n, k, a: a.data, b: b.data, c: out, transB, batch, strideB });
   return record(out, [...lead, m, n], [a, b], (o) => {
     const dy = o.grad!;

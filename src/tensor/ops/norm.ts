@@ -1,6 +1,7 @@
 import { backend } from "../../backend/index.js";
 import { record } from "../autograd.js";
 import { Tensor } from "../tensor.js";
+import { floats } from "../alloc.js";
 
 /** LayerNorm over the last dimension (Ba et al. 2016): (x − mean) / sqrt(var + eps) · γ + β. */
 export function layerNorm(x: Tensor, gamma: Tensor, beta: Tensor, eps: number): Tensor {
@@ -9,9 +10,9 @@ export function layerNorm(x: Tensor, gamma: Tensor, beta: Tensor, eps: number): 
     throw new Error(`layerNorm: input has ${cols} features, gamma/beta have ${gamma.size}/${beta.size}`);
   }
   const rows = x.size / cols;
-  const out = new Float32Array(x.size);
-  const mu = new Float32Array(rows);
-  const rstd = new Float32Array(rows);
+  const out = floats(x.size);
+  const mu = floats(rows);
+  const rstd = floats(rows);
   backend().layerNorm(x.data, gamma.data, beta.data, out, mu, rstd, rows, cols, eps);
   return record(out, x.shape, [x, gamma, beta], (o) => {
     const dx = new Float32Array(x.size);

@@ -1,5 +1,6 @@
 import { record } from "../autograd.js";
 import { Tensor, shapeSize } from "../tensor.js";
+import { floats } from "../alloc.js";
 
 /** Same data, new shape (one dimension may be -1). */
 export function reshape(a: Tensor, shape: readonly number[]): Tensor {
@@ -30,7 +31,7 @@ export function narrow(a: Tensor, dim: number, start: number, length: number): T
   // one contiguous block (slicing the first dimension, e.g. W_Q/W_K/W_V of in_proj_weight): a view, no copy
   const out = outer === 1
     ? a.data.subarray(start * inner, start * inner + part)
-    : new Float32Array(outer * part);
+    : floats(outer * part);
   if (outer !== 1) for (let o = 0; o < outer; o++) out.set(a.data.subarray(o * full + start * inner, o * full + start * inner + part), o * part);
   return record(out, shape, [a], (t) => {
     const g = t.grad!;
@@ -55,7 +56,7 @@ export function concat(parts: readonly Tensor[], dim: number): Tensor {
   const total = parts.reduce((s, p) => s + p.shape[dim], 0);
   const shape = [...first];
   shape[dim] = total;
-  const out = new Float32Array(outer * total * inner);
+  const out = floats(outer * total * inner);
   let at = 0;
   const starts: number[] = [];
   for (const p of parts) {
