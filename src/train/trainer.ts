@@ -14,7 +14,7 @@ import { type Dataset, type TextColumns, loadDataset, readTexts, unigramBaseline
 import { type TrainBatch, forwardLoss } from "./loss.js";
 import { lossCurveSvg } from "./loss-curve.js";
 import { Adam } from "./optimizer.js";
-import { presetConfig } from "./presets.js";
+import { presetConfig, presetLrFactor } from "./presets.js";
 import { cosineRate, noamRate } from "./schedule.js";
 import { OPTIMIZER_FILE, type TrainingState, loadOptimizer, loadState, saveOptimizer, saveState } from "./state.js";
 
@@ -47,8 +47,8 @@ export interface TrainOptions extends TextColumns {
   labelSmoothing: number;
   schedule: "noam" | "cosine";
   warmup: number;
-  /** noam: lr = lrFactor · dModel^−0.5 · min(step^−0.5, step · warmup^−1.5). */
-  lrFactor: number;
+  /** noam: lr = lrFactor · dModel^−0.5 · min(step^−0.5, step · warmup^−1.5). Default: the preset's (presets.ts). */
+  lrFactor?: number;
   /** cosine: peak learning rate. */
   lr: number;
   clip: number;
@@ -101,6 +101,8 @@ function checkOptions(o: TrainOptions): void {
   if (!(o.dropout >= 0 && o.dropout < 1)) throw new OptionError(`--dropout must be in [0, 1), got ${o.dropout}`);
   if (!(o.labelSmoothing >= 0 && o.labelSmoothing < 1)) throw new OptionError(`--label-smoothing must be in [0, 1), got ${o.labelSmoothing}`);
   if (!(o.clip > 0)) throw new OptionError(`--clip must be positive, got ${o.clip}`);
+  if (o.lrFactor !== undefined && !(o.lrFactor > 0)) throw new OptionError(`--lr-factor must be positive, got ${o.lrFactor}`);
+  if (!(o.lr > 0)) throw new OptionError(`--lr must be positive, got ${o.lr}`);
   if (!Number.isInteger(o.seed) || o.seed < 0) throw new OptionError(`--seed must be a non-negative integer, got ${o.seed}`);
   if (!fs.existsSync(o.data)) throw new OptionError(`--data ${o.data}: file not found`);
   if (o.valid !== undefined && !fs.existsSync(o.valid)) throw new OptionError(`--valid ${o.valid}: file not found`);
@@ -222,6 +224,7 @@ export async function trainModel(given: TrainOptions & { resume?: string; explic
     info(`resuming ${given.resume} at step ${state.step}`);
   } else {
     checkOptions(o);
+    o = { ...o, lrFactor: o.lrFactor ?? presetLrFactor(o.preset) }; // recorded in the run's state, so a resume keeps it
     const texts = readTexts(o.arch, o.data, o);
     const t0 = Date.now();
     let srcTokenizer: Tokenizer;
@@ -266,7 +269,8 @@ export async function trainModel(given: TrainOptions & { resume?: string; explic
 
   const opt = new Adam(model.namedParameters(), { lr: 0, betas: [0.9, 0.98], eps: 1e-9, weightDecay: o.weightDecay, decoupled: o.weightDecay > 0 });
   if (given.resume) loadOptimizer(path.join(given.resume, OPTIMIZER_FILE), opt, state.step);
-  const rate = (step: number) => o.schedule === "noam" ? noamRate(step, config.d_model, o.lrFactor, o.warmup) : cosineRate(step, o.lr, o.warmup, o.steps!, 0);
+  const lrFactor = o.lrFactor ?? presetLrFactor(o.preset);
+  const rate = (step: number) => o.schedule === "noam" ? noamRate(step, config.d_model, lrFactor, o.warmup) : cosineRate(step, o.lr, o.warmup, o.steps!, 0);
 
   fs.mkdirSync(o.out, { recursive: true });
   const metricsFile = path.join(o.out, METRICS_FILE);

@@ -45,7 +45,7 @@ export function registerTrain(program: Command): void {
     .option("--label-smoothing <eps>", "label smoothing", numberOption, 0.1)
     .addOption(new Option("--schedule <name>", "learning-rate schedule").choices(["noam", "cosine"]).default("noam"))
     .option("--warmup <n>", "warm-up steps", integerOption, 400)
-    .option("--lr-factor <f>", "noam: lr = f · d_model^-0.5 · min(step^-0.5, step · warmup^-1.5)", numberOption, 1)
+    .option("--lr-factor <f>", "noam: lr = f · d_model^-0.5 · min(step^-0.5, step · warmup^-1.5) (default per preset: tiny 1, small 0.5, base 0.25)", numberOption)
     .option("--lr <rate>", "cosine: peak learning rate", numberOption, 1e-3)
     .option("--clip <norm>", "global gradient-norm clipping", numberOption, 1)
     .option("--weight-decay <wd>", "AdamW weight decay (0: plain Adam)", numberOption, 0)
