@@ -223,6 +223,7 @@ export async function trainModel(given: TrainOptions & { resume?: string; explic
     parts = { model: loaded.model, srcTokenizer, tgtTokenizer: separate ? loadTokenizer(path.join(given.resume, TARGET_TOKENIZER_FILE)) : srcTokenizer, separateTarget: separate };
     info(`resuming ${given.resume} at step ${state.step}`);
   } else {
+    if (!o.data) throw new OptionError("--data is required (the training file) unless --resume names a run, whose file is the default");
     checkOptions(o);
     o = { ...o, lrFactor: o.lrFactor ?? presetLrFactor(o.preset) }; // recorded in the run's state, so a resume keeps it
     const texts = readTexts(o.arch, o.data, o);

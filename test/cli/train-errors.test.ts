@@ -29,6 +29,18 @@ test("missing data file", () => {
   oneLineError(train("--data", path.join(tmp, "nope.tsv"), "--out", out, "--steps", "1"), /--data .*nope\.tsv: file not found/);
 });
 
+test("no --data for a new run; a resumed run defaults to its own files", () => {
+  oneLineError(train("--out", out, "--steps", "1"), /--data is required/);
+  const f = path.join(tmp, "resume-pairs.tsv");
+  fs.writeFileSync(f, ["english\tspanish", ...Array.from({ length: 12 }, (_, i) => `one ${i}\tuno ${i}`)].join("\n") + "\n");
+  const run = path.join(tmp, "resume-defaults");
+  assert.equal(train("--data", f, "--valid", f, "--out", run, "--steps", "1", "--vocab-size", "300").status, 0);
+  const r = train("--resume", run, "--steps", "2");
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stdout + r.stderr, /resume-pairs\.tsv: \d+ examples/);
+  assert.match(r.stdout + r.stderr, /validation loss/);
+});
+
 test("empty data file", () => {
   const f = path.join(tmp, "empty.tsv");
   fs.writeFileSync(f, "");
