@@ -63,7 +63,9 @@ function take(attn: MultiHeadAttention, kind: AttentionKind, layer: number, T: n
   const w = attn.lastWeights;
   if (!w) throw new Error(`inspect: ${kind} attention of layer ${layer} kept no weights`);
   attn.lastWeights = null;
-  return { kind, layer, heads: attn.numHeads, queries: T, keys: S, weights: w }; // B = 1: (1, h, T, S) is (h, T, S)
+  // a copy of its own: under inference the weights are a view into a shared slab (tensor/alloc.ts), which posting
+  // them to another thread would copy whole
+  return { kind, layer, heads: attn.numHeads, queries: T, keys: S, weights: w.slice() }; // B = 1: (1, h, T, S) is (h, T, S)
 }
 
 function checkOptions(opts: InspectOptions): { temperature: number; topN: number } {

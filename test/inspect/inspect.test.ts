@@ -38,6 +38,7 @@ test("seq2seq inspection: every layer and head, rows sum to 1, causal decoder, n
     assert.equal(a.heads, 4);
     assert.deepEqual([a.queries, a.keys], a.kind === "encoder" ? [S, S] : a.kind === "cross" ? [T, S] : [T, T]);
     assert.equal(a.weights.length, 4 * a.queries * a.keys);
+    assert.equal(a.weights.buffer.byteLength, a.weights.byteLength, "weights of their own (posting them copies no more)");
     for (let h = 0; h < 4; h++) {
       headWeights(a, h).forEach((row, t) => {
         assert.ok(Math.abs(row.reduce((x, y) => x + y, 0) - 1) < 1e-5, `${a.kind} layer ${a.layer} head ${h} row ${t}`);
