@@ -8,8 +8,9 @@
  * floats are views into 1 MiB slabs instead, bump-allocated and never reused. A new slab is zero, as a new array
  * is, and the garbage collector frees it once no view into it is left, so each view is as fresh and independent
  * as `new Float32Array(n)` would be. The price is memory held: a slab lives while any of its views does. Scoping
- * slabs to inference bounds that (training keeps its outputs for the backward and makes large ones anyway), and
- * small outputs (under 32 floats: V8 keeps those on its own heap, cheaply) and large ones never use slabs.
+ * slabs to inference bounds that (training keeps its outputs for the backward and makes large ones anyway). Small
+ * outputs never use slabs (under 32 floats, a loss say: V8 keeps those of up to 16 on its own heap, cheaply, and
+ * a slab held alive by a few kept floats is the costliest case), nor do large ones.
  * A view's `.buffer` is the whole slab: code that hands a tensor's buffer on must use byteOffset and byteLength.
  */
 const SLAB_BYTES = 1 << 20;
