@@ -16,8 +16,8 @@ if (!run || !out) {
 const tokenizer = loadTokenizer(path.join(run, "tokenizer.json"));
 fs.mkdirSync(out, { recursive: true });
 fs.copyFileSync(path.join(run, "tokenizer.json"), path.join(out, "tokenizer.json")); // to detokenize for BLEU
+const cols = { srcCol: "english", tgtCol: "spanish", textCol: "text", labelCol: "label", onBadRow: "stop" } as const;
 for (const split of ["train", "valid", "test"]) {
-  const cols = { srcCol: "english", tgtCol: "spanish", textCol: "text", labelCol: "label", onBadRow: "stop" } as const;
   const texts = readTexts("seq2seq", `data/bible/web-sparv.${split}.tsv.gz`, cols);
   const ints: number[] = [];
   texts.src.forEach((s, i) => {

@@ -85,6 +85,9 @@ export interface StopSignal {
   stop: boolean;
 }
 
+/** The options a run records in its state: TrainOptions with the learning-rate factor resolved (every saved run has one). */
+type RunOptions = TrainOptions & { lrFactor: number };
+
 /** The options that shape the model or its data: a resumed run must keep them. */
 const FIXED_ON_RESUME = ["arch", "preset", "seed", "vocabSize", "sharedVocab", "maxLen", "batchTokens", "accum", "dropout",
   "labelSmoothing", "schedule", "warmup", "lrFactor", "lr", "weightDecay", "srcCol", "tgtCol", "textCol", "labelCol"] as const;
@@ -202,13 +205,13 @@ function writeCheckpointFolder(dir: string, parts: RunParts, opt: Adam, state: T
 /** Trains, or resumes, a model; see TrainOptions. */
 export async function trainModel(given: TrainOptions & { resume?: string; explicit?: ReadonlySet<string> }, events: TrainEvents = {}, signal: StopSignal = { stop: false }): Promise<TrainResult> {
   const info = events.info ?? (() => {});
-  let o: TrainOptions = given;
+  let o: RunOptions;
   let state: TrainingState;
   let parts: RunParts;
   let config: ModelConfig;
   if (given.resume) {
     state = loadState(given.resume);
-    const saved = state.options as unknown as TrainOptions;
+    const saved = state.options as unknown as RunOptions;
     for (const k of FIXED_ON_RESUME) {
       if (given.explicit?.has(k) && given[k] !== saved[k]) {
         throw new OptionError(`--${kebab(k)} ${given[k]} differs from the resumed run's ${saved[k]}; a resumed run keeps its model and data options`);
@@ -223,9 +226,9 @@ export async function trainModel(given: TrainOptions & { resume?: string; explic
     parts = { model: loaded.model, srcTokenizer, tgtTokenizer: separate ? loadTokenizer(path.join(given.resume, TARGET_TOKENIZER_FILE)) : srcTokenizer, separateTarget: separate };
     info(`resuming ${given.resume} at step ${state.step}`);
   } else {
-    if (!o.data) throw new OptionError("--data is required (the training file) unless --resume names a run, whose file is the default");
-    checkOptions(o);
-    o = { ...o, lrFactor: o.lrFactor ?? presetLrFactor(o.preset) }; // recorded in the run's state, so a resume keeps it
+    if (!given.data) throw new OptionError("--data is required (the training file) unless --resume names a run, whose file is the default");
+    checkOptions(given);
+    o = { ...given, lrFactor: given.lrFactor ?? presetLrFactor(given.preset) }; // recorded in the run's state, so a resume keeps it
     const texts = readTexts(o.arch, o.data, o);
     const t0 = Date.now();
     let srcTokenizer: Tokenizer;
@@ -270,8 +273,7 @@ export async function trainModel(given: TrainOptions & { resume?: string; explic
 
   const opt = new Adam(model.namedParameters(), { lr: 0, betas: [0.9, 0.98], eps: 1e-9, weightDecay: o.weightDecay, decoupled: o.weightDecay > 0 });
   if (given.resume) loadOptimizer(path.join(given.resume, OPTIMIZER_FILE), opt, state.step);
-  const lrFactor = o.lrFactor ?? presetLrFactor(o.preset);
-  const rate = (step: number) => o.schedule === "noam" ? noamRate(step, config.d_model, lrFactor, o.warmup) : cosineRate(step, o.lr, o.warmup, o.steps!, 0);
+  const rate = (step: number) => o.schedule === "noam" ? noamRate(step, config.d_model, o.lrFactor, o.warmup) : cosineRate(step, o.lr, o.warmup, o.steps!, 0);
 
   fs.mkdirSync(o.out, { recursive: true });
   const metricsFile = path.join(o.out, METRICS_FILE);
