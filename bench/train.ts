@@ -7,7 +7,7 @@
 import { backend } from "../src/backend/index.js";
 import { type Seq2SeqConfig, Seq2Seq, initParameters, tokenBatch } from "../src/models/index.js";
 import { Rng } from "../src/tensor/index.js";
-import { Adam, clipGradNorm, forwardLoss, noamRate } from "../src/train/index.js";
+import { Adam, noamRate, trainStep } from "../src/train/index.js";
 import { presetConfig } from "../src/train/presets.js";
 
 export interface TrainBenchOptions {
@@ -49,15 +49,7 @@ export function benchTrain(o: TrainBenchOptions): TrainBenchResult {
     kind: "seq2seq" as const, src, tgtIn: tokenBatch(tgt.map((r) => r.slice(0, -1))), tgtOut: Int32Array.from(tgt.flatMap((r) => r.slice(1))),
   };
   const opt = new Adam(model.namedParameters(), { lr: 0, betas: [0.9, 0.98], eps: 1e-9 });
-  const params = model.parameters();
-  const step = (i: number) => {
-    opt.zeroGrad();
-    const { loss } = forwardLoss(model, batch, 0.1);
-    loss.backward();
-    clipGradNorm(params, 1);
-    opt.lr = noamRate(i + 1, config.d_model, 1, 400);
-    opt.step();
-  };
+  const step = (i: number) => trainStep(model, opt, [batch], { labelSmoothing: 0.1, clip: 1, lr: noamRate(i + 1, config.d_model, 1, 400) });
   step(0); // warm-up: JIT, buffer growth
   const t0 = performance.now();
   for (let i = 1; i <= steps; i++) {

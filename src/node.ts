@@ -6,5 +6,6 @@ export { writeFileAtomic } from "./io/atomic-write.js";
 export { loadTokenizer, saveTokenizer } from "./tokenizer/file.js";
 export * as data from "./data/index.js";
 export * as evaluation from "./eval/index.js";
-export { trainModel, evaluate, type TrainOptions, type TrainResult } from "./train/trainer.js";
+export { trainModel, loadForInference, type TrainOptions, type TrainResult, type InferenceParts } from "./run/index.js";
+export { evaluate } from "./eval/index.js";
 export { PRESETS, presetConfig } from "./train/presets.js";

@@ -5,7 +5,7 @@ import { greedyDecodeUncached } from "../generate/index.js";
 import { type Model, type Seq2Seq, type TokenBatch, tokenBatch } from "../models/index.js";
 import { loadCheckpoint } from "../models/checkpoint.js";
 import { readSafetensors } from "../models/safetensors-file.js";
-import { Adam, type TrainBatch, clipGradNorm, forwardLoss, noamRate } from "../train/index.js";
+import { Adam, type TrainBatch, forwardLoss, noamRate, trainStep } from "../train/index.js";
 import { type Comparison, type Tolerance, combine, compare } from "./compare.js";
 
 /** A case folder in the format of shared/reference (config.json, model.safetensors, case.json). */
@@ -77,17 +77,13 @@ function train(model: Model, c: Record<string, any>, dir: string, tol: Tolerance
   const losses: number[] = [];
   const lrs: number[] = [];
   const norms: number[] = [];
-  const params = model.parameters();
   (c.batches as Inputs[]).forEach((inputs, i) => {
     const step = i + 1;
-    adam.lr = noamRate(step, model.config.d_model, c.schedule.factor, c.schedule.warmup);
-    adam.zeroGrad();
-    const { loss } = forwardLoss(model, toBatch(model, inputs), c.loss_fn?.label_smoothing ?? 0);
-    loss.backward();
-    norms.push(clipGradNorm(params, c.clip_grad_norm));
-    adam.step();
-    lrs.push(adam.lr);
-    losses.push(loss.item());
+    const lr = noamRate(step, model.config.d_model, c.schedule.factor, c.schedule.warmup);
+    const r = trainStep(model, adam, [toBatch(model, inputs)], { labelSmoothing: c.loss_fn?.label_smoothing ?? 0, clip: c.clip_grad_norm ?? Infinity, lr });
+    norms.push(r.gradNorm);
+    lrs.push(lr);
+    losses.push(r.loss);
   });
   const checks = [
     compare("losses", losses, c.expected.losses, tol),

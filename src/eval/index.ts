@@ -4,3 +4,4 @@ export { corpusBleu, type BleuOptions, type BleuResult, type BleuSmoothing } fro
 export { corpusChrf, type ChrfOptions, type ChrfResult } from "./chrf.js";
 export { perplexity } from "./perplexity.js";
 export { tokenize13a } from "./tokenize-13a.js";
+export { evaluate, type EvalResult } from "./evaluate.js";

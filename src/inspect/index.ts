@@ -5,3 +5,4 @@ export {
 } from "./attention.js";
 export { type Heatmap, type ColorScale, escapeXml, colorAt, drawHeatmap, heatmapGrid, svgDocument } from "./svg.js";
 export { type AttentionFigureOptions, attentionSvg, positionsSvg } from "./figures.js";
+export { type Series, lossCurveSvg } from "./loss-curve.js";

@@ -8,8 +8,9 @@ import { type ModelConfig, parseConfig } from "./config.js";
 import { loadStateDict, stateDict } from "./state-dict.js";
 import { readSafetensors, writeSafetensors } from "./safetensors-file.js";
 
-export const CONFIG_FILE = "config.json";
-export const WEIGHTS_FILE = "model.safetensors";
+import { CONFIG_FILE, WEIGHTS_FILE } from "./files.js";
+
+export { CONFIG_FILE, WEIGHTS_FILE };
 
 /** Reads and validates DIR/config.json. */
 export function readConfig(dir: string): ModelConfig {

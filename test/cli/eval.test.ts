@@ -6,7 +6,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { fileURLToPath } from "node:url";
 import { corpusBleu, corpusChrf } from "../../src/eval/index.js";
-import { trainModel } from "../../src/train/trainer.js";
+import { trainModel } from "../../src/run/index.js";
 import { smallCorpus, tinyOptions } from "../helpers/train-fixtures.js";
 
 const CLI = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../src/cli/main.js");

@@ -5,7 +5,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { fileURLToPath } from "node:url";
 import { benchDecode } from "../../bench/decode.js";
-import { loadForInference } from "../../src/cli/load-checkpoint.js";
+import { loadForInference } from "../../src/run/index.js";
 import { CheckpointError } from "../../src/errors.js";
 import { generate } from "../../src/generate/index.js";
 import type { DecoderOnly, Seq2Seq } from "../../src/models/index.js";

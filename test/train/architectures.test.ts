@@ -5,7 +5,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { fileURLToPath } from "node:url";
 import { gunzipSync } from "node:zlib";
-import { trainModel } from "../../src/train/trainer.js";
+import { trainModel } from "../../src/run/index.js";
 import { tinyOptions } from "../helpers/train-fixtures.js";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../..");

@@ -5,7 +5,7 @@ import { fileURLToPath } from "node:url";
 import { Rng, type PairExample } from "../../src/data/index.js";
 import { loadCheckpoint } from "../../src/models/checkpoint.js";
 import { pairsDataset } from "../../src/train/dataset.js";
-import { evaluate } from "../../src/train/trainer.js";
+import { evaluate } from "../../src/eval/index.js";
 
 const REF = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../../test/fixtures/reference/seq2seq_greedy");
 /** The reference seq2seq checkpoint, trained by PyTorch to reverse its input (source ids 3..10; pad 0, bos 1, eos 2). */

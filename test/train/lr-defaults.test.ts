@@ -5,7 +5,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { jsBackend, setBackend } from "../../src/backend/index.js";
 import { createNativeBackend, nativeAvailable } from "../../src/backend/native/index.js";
-import { trainModel } from "../../src/train/trainer.js";
+import { trainModel } from "../../src/run/index.js";
 import { presetLrFactor } from "../../src/train/presets.js";
 import { smallCorpus, tinyOptions } from "../helpers/train-fixtures.js";
 

@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { trainModel } from "../../src/train/trainer.js";
+import { trainModel } from "../../src/run/index.js";
 import { smallCorpus, tinyOptions } from "../helpers/train-fixtures.js";
 import { loadCheckpoint } from "../../src/models/checkpoint.js";
 

@@ -12,7 +12,7 @@ import { type GenerationConfig, generate } from "../../src/generate/index.js";
 import { loadCheckpoint } from "../../src/models/checkpoint.js";
 import type { Seq2Seq } from "../../src/models/seq2seq.js";
 import { loadTokenizer } from "../../src/tokenizer/file.js";
-import { trainModel } from "../../src/train/trainer.js";
+import { trainModel } from "../../src/run/index.js";
 import { ROOT } from "./harness.js";
 
 export const CHECKPOINT_FILES = ["config.json", "model.safetensors", "tokenizer.json", "tokenizer.target.json"];

@@ -4,7 +4,7 @@ import { OptionError } from "../../errors.js";
 import { generate } from "../../generate/index.js";
 import { attentionSvg, inspectDecoderOnly, inspectSeq2Seq, tokenLabel } from "../../inspect/index.js";
 import type { DecoderOnly, Seq2Seq } from "../../models/index.js";
-import { loadForInference } from "../load-checkpoint.js";
+import { loadForInference } from "../../run/index.js";
 import { integerOption } from "../options.js";
 import { encodeSource } from "./translate.js";
 

@@ -6,8 +6,8 @@ import { corpusBleu, corpusChrf } from "../../eval/index.js";
 import { type GenerationConfig, translateCorpus } from "../../generate/index.js";
 import type { Seq2Seq } from "../../models/index.js";
 import { loadDataset } from "../../train/dataset.js";
-import { evaluate } from "../../train/trainer.js";
-import { loadForInference } from "../load-checkpoint.js";
+import { evaluate } from "../../eval/index.js";
+import { loadForInference } from "../../run/index.js";
 import { integerOption, numberOption } from "../options.js";
 
 interface EvalFlags {

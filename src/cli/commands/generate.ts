@@ -2,7 +2,7 @@ import type { Command } from "commander";
 import { OptionError } from "../../errors.js";
 import { type GenerationConfig, resolveGenerationConfig, stream } from "../../generate/index.js";
 import type { DecoderOnly } from "../../models/index.js";
-import { loadForInference } from "../load-checkpoint.js";
+import { loadForInference } from "../../run/index.js";
 import { integerOption, numberOption } from "../options.js";
 
 interface GenerateFlags {

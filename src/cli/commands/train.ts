@@ -1,7 +1,7 @@
 import { type Command, Option } from "commander";
 import { OptionError } from "../../errors.js";
 import { ARCHITECTURES } from "../../models/index.js";
-import { type EvalEvent, type TrainOptions, trainModel } from "../../train/trainer.js";
+import { type EvalEvent, type TrainOptions, trainModel } from "../../run/index.js";
 import { PRESETS } from "../../train/presets.js";
 import { TrainingProgress } from "../progress.js";
 import { numberOption, integerOption } from "../options.js";

@@ -4,7 +4,7 @@ import { OptionError } from "../../errors.js";
 import { type GenerationConfig, generate, stream } from "../../generate/index.js";
 import type { Seq2Seq } from "../../models/index.js";
 import type { Tokenizer } from "../../tokenizer/index.js";
-import { loadForInference } from "../load-checkpoint.js";
+import { loadForInference } from "../../run/index.js";
 import { integerOption, numberOption } from "../options.js";
 
 interface TranslateFlags {

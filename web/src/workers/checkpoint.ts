@@ -5,13 +5,10 @@
 import { CheckpointError } from "../../../src/errors.js";
 import { type Model, buildModel, loadStateDict, parseConfig, parseSafetensors } from "../../../src/models/index.js";
 import { Rng } from "../../../src/tensor/index.js";
+import { CONFIG_FILE, TARGET_TOKENIZER_FILE, TOKENIZER_FILE, WEIGHTS_FILE } from "../../../src/run/format.js";
+import { checkTokenizers } from "../../../src/run/parts.js";
 import { Tokenizer } from "../../../src/tokenizer/index.js";
 import type { CheckpointSource } from "../protocol.js";
-
-export const CONFIG_FILE = "config.json";
-export const WEIGHTS_FILE = "model.safetensors";
-export const TOKENIZER_FILE = "tokenizer.json";
-export const TARGET_TOKENIZER_FILE = "tokenizer.target.json";
 
 export interface LoadedCheckpoint {
   model: Model;
@@ -99,14 +96,6 @@ export async function loadCheckpointFrom(src: CheckpointSource): Promise<LoadedC
   const model = buildModel(config, new Rng(0));
   loadStateDict(model, tensors, WEIGHTS_FILE);
   model.eval();
-  if (config.architecture === "seq2seq") {
-    if (srcTokenizer.vocabSize > config.src_vocab_size) {
-      throw new CheckpointError(`${TOKENIZER_FILE} has ${srcTokenizer.vocabSize} tokens but config.json's src_vocab_size is ${config.src_vocab_size}`);
-    }
-    if (tgtTokenizer.vocabSize > config.tgt_vocab_size) {
-      const file = raw.targetTokenizer !== undefined ? TARGET_TOKENIZER_FILE : TOKENIZER_FILE;
-      throw new CheckpointError(`${file} has ${tgtTokenizer.vocabSize} tokens but config.json's tgt_vocab_size is ${config.tgt_vocab_size}`);
-    }
-  }
+  checkTokenizers(config, srcTokenizer, TOKENIZER_FILE, tgtTokenizer, raw.targetTokenizer !== undefined ? TARGET_TOKENIZER_FILE : undefined);
   return { model, srcTokenizer, tgtTokenizer, separateTarget: tgtTokenizer !== srcTokenizer, source: raw.source, ignored: raw.ignored };
 }

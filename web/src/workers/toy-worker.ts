@@ -7,10 +7,9 @@ import { inspectSeq2Seq } from "../../../src/inspect/index.js";
 import { Seq2Seq } from "../../../src/models/seq2seq.js";
 import { initParameters } from "../../../src/models/init.js";
 import { Rng } from "../../../src/tensor/index.js";
-import { clipGradNorm } from "../../../src/train/clip.js";
-import { forwardLoss } from "../../../src/train/loss.js";
 import { Adam } from "../../../src/train/optimizer.js";
 import { noamRate } from "../../../src/train/schedule.js";
+import { trainStep } from "../../../src/train/step.js";
 import type { ToyApi, ToyExample, ToyProgress } from "../protocol.js";
 import { type Handlers, serveWorker } from "../rpc.js";
 import { chooseBackend } from "./backend.js";
@@ -59,13 +58,7 @@ const handlers: Handlers<ToyApi> = {
     let lastEmit = -Infinity;
     let pending: ToyProgress[] = [];
     while (performance.now() < deadline && !stopRequested) {
-      opt.zeroGrad();
-      const { loss } = forwardLoss(model, toyBatch(p, rng, cfg), 0);
-      const value = loss.item();
-      loss.backward(Float32Array.of(1));
-      clipGradNorm(params, 1);
-      opt.lr = noamRate(step + 1, cfg.d_model, LR_FACTOR, WARMUP);
-      opt.step();
+      const { loss: value } = trainStep(model, opt, [toyBatch(p, rng, cfg)], { labelSmoothing: 0, clip: 1, lr: noamRate(step + 1, cfg.d_model, LR_FACTOR, WARMUP) });
       step++;
       const now = performance.now();
       pending.push({ step, loss: value, lr: opt.lr, elapsedMs: now - t0 });

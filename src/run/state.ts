@@ -4,10 +4,8 @@ import { CheckpointError } from "../errors.js";
 import { writeFileAtomic } from "../io/atomic-write.js";
 import type { NamedTensor } from "../models/safetensors.js";
 import { readSafetensors, writeSafetensors } from "../models/safetensors-file.js";
-import type { Adam } from "./optimizer.js";
-
-export const STATE_FILE = "training_state.json";
-export const OPTIMIZER_FILE = "optimizer.safetensors";
+import type { Adam } from "../train/optimizer.js";
+import { OPTIMIZER_FILE, STATE_FILE } from "./format.js";
 
 /** Everything besides the weights that a resumed run needs to continue exactly where it stopped. */
 export interface TrainingState {

@@ -1,0 +1,10 @@
+/**
+ * The run layer: a run folder's format, load-for-inference, and training runs (options, persistence, the loop's
+ * sittings) — everything the doors (CLI, page workers, a server) share about runs and checkpoint folders.
+ * Node-only except format.ts and parts.ts.
+ */
+export * from "./format.js";
+export { type InferenceParts, checkTokenizers } from "./parts.js";
+export { loadForInference } from "./inference.js";
+export { type TrainOptions, type RunOptions, type GivenOptions } from "./options.js";
+export { type TrainEvents, type TrainResult, type LogEvent, type EvalEvent, type StopSignal, trainModel } from "./train-run.js";
