@@ -35,6 +35,8 @@ function unreachedNodeBuiltins(): Plugin {
 export default defineConfig({
   root: here,
   base: "./",
+  // not a single-page app: a missing file (the optional tokenizer.target.json) must be a 404, not index.html with 200
+  appType: "mpa",
   server: { host: "127.0.0.1", port, strictPort: true, headers: ISOLATION_HEADERS },
   preview: { host: "127.0.0.1", port, strictPort: true, headers: ISOLATION_HEADERS },
   plugins: [unreachedNodeBuiltins()],
