@@ -1,0 +1,58 @@
+import assert from "node:assert/strict";
+import { execFileSync, spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { fileURLToPath } from "node:url";
+import { test } from "node:test";
+import { readSafetensors } from "../../src/models/safetensors-file.js";
+import { trainModel } from "../../src/run/index.js";
+import { averageCheckpoints } from "../../src/run/average.js";
+import { smallCorpus, tinyOptions } from "../helpers/train-fixtures.js";
+
+const CLI = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../src/cli/main.js");
+
+test("average: two checkpoints of one run give their element-wise mean, written as a loadable folder", async () => {
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "average-"));
+  const run = path.join(tmp, "run");
+  await trainModel(tinyOptions(smallCorpus(40, tmp), run, 4)); // saves at steps 2 and 4, keeps both
+  const a = path.join(run, "checkpoints", "step-0000002");
+  const b = path.join(run, "checkpoints", "step-0000004");
+  const out = path.join(tmp, "avg");
+  execFileSync(process.execPath, [CLI, "average", "--out", out, a, b], { encoding: "utf8" });
+  const ta = readSafetensors(path.join(a, "model.safetensors")).tensors;
+  const tb = readSafetensors(path.join(b, "model.safetensors")).tensors;
+  const mean = readSafetensors(path.join(out, "model.safetensors")).tensors;
+  assert.deepEqual([...mean.keys()].sort(), [...ta.keys()].sort());
+  let moved = 0;
+  for (const [name, t] of ta) {
+    const u = tb.get(name)!.data;
+    const m = mean.get(name)!.data;
+    for (let i = 0; i < t.data.length; i++) {
+      assert.equal(m[i], Math.fround((t.data[i] + u[i]) / 2), `${name}[${i}]`);
+      if (t.data[i] !== u[i]) moved++;
+    }
+  }
+  assert.ok(moved > 1000, "the two checkpoints differ, so the mean is not one of them");
+  // the folder translates: config and tokenizer came along
+  const line = execFileSync(process.execPath, [CLI, "translate", "--checkpoint", out, "God is love."], { encoding: "utf8" });
+  assert.ok(line.endsWith("\n"));
+  assert.deepEqual(fs.readdirSync(tmp).filter((f) => f.includes(".tmp")), [], "no temporary folder left");
+});
+
+test("average refuses checkpoints of different configs, and an --out that holds anything", async () => {
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "average-"));
+  const data = smallCorpus(40, tmp);
+  const small = path.join(tmp, "a");
+  const other = path.join(tmp, "b");
+  await trainModel(tinyOptions(data, small, 2));
+  await trainModel({ ...tinyOptions(data, other, 2), maxLen: 40 });
+  assert.throws(() => averageCheckpoints([small, other]), /b: config\.json differs from .*a's at "max_len" \(40 against 48\)/);
+  const busy = path.join(tmp, "busy");
+  fs.mkdirSync(busy);
+  fs.writeFileSync(path.join(busy, "notes.txt"), "mine");
+  const r = spawnSync(process.execPath, [CLI, "average", "--out", busy, small, small], { encoding: "utf8" });
+  assert.equal(r.status, 1);
+  assert.match(r.stderr, /^transformer: .*busy: holds notes\.txt; write the checkpoint to a new or empty folder\n$/);
+  assert.equal(fs.readFileSync(path.join(busy, "notes.txt"), "utf8"), "mine");
+});
