@@ -40,7 +40,7 @@ for (const [what, lossOf] of [["the fused output-layer loss (training)", fused],
     initParameters(m, 11);
     m.train();
     const W = m.srcEmbed.weight;
-    assert.equal(m.generator.weight, W);
+    assert.ok(m.tgtEmbed.weight === W && m.generator.weight === W, "one matrix for the three uses");
     m.zeroGrad();
     lossOf(m).backward();
     const analytic = Float32Array.from(W.grad!);
@@ -62,3 +62,23 @@ for (const [what, lossOf] of [["the fused output-layer loss (training)", fused],
     }
   });
 }
+
+test("the shared matrix's gradient is the sum of the three gradients an untied copy of the model gets", () => {
+  const tied = new Seq2Seq(cfg);
+  initParameters(tied, 11);
+  const untied = new Seq2Seq({ ...cfg, tie_word_embeddings: false });
+  const byName = new Map(untied.namedParameters());
+  for (const [n, p] of tied.namedParameters({ withAliases: true })) byName.get(n)!.data.set(p.data);
+  for (const m of [tied, untied]) {
+    m.train();
+    m.zeroGrad();
+    fused(m).backward();
+  }
+  const uses = [untied.srcEmbed, untied.tgtEmbed, untied.generator].map((u) => u.weight.grad!);
+  uses.forEach((u, k) => assert.ok(u.some((x) => Math.abs(x) > 1e-2), `use ${k} has a gradient worth checking`));
+  const g = tied.srcEmbed.weight.grad!;
+  for (let i = 0; i < g.length; i++) {
+    const sum = uses[0][i] + uses[1][i] + uses[2][i];
+    assert.ok(Math.abs(g[i] - sum) <= 1e-6 + 1e-5 * Math.abs(sum), `element ${i}: tied ${g[i]} vs sum of uses ${sum}`);
+  }
+});
