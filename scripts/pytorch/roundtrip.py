@@ -1,9 +1,10 @@
 """Round trip of checkpoints written by `transformer init` through PyTorch.
 
-For each architecture: `transformer init` writes a fresh checkpoint; PyTorch's reference modules
-(torch_reference.py, a copy of shared/reference/torch_reference.py) load it with load_state_dict(strict=True),
-compute logits, loss and every gradient in float64 on a random padded batch, and write them as a
-forward_backward case folder; then `transformer conformance` recomputes them in TypeScript and compares.
+For each architecture, untied and tied: `transformer init` writes a fresh checkpoint; PyTorch's reference modules
+(torch_reference.py, a copy of shared/reference/torch_reference.py that also ties weights) load it with
+load_state_dict(strict=True) (a tied weight is stored under each of its names), compute logits, loss and every
+gradient in float64 on a random padded batch, and write them as a forward_backward case folder; then
+`transformer conformance` recomputes them in TypeScript and compares.
 
 Usage (Debian's torch: apt-get install -y python3-torch), from the repository root after `npm ci`:
     /usr/bin/python3 scripts/pytorch/roundtrip.py [WORK_DIR]
@@ -39,6 +40,13 @@ CONFIGS = {
     "encoder_only_first_gelu_learned": {"architecture": "encoder_only", "vocab_size": 13, "num_layers": 2,
                                         "num_classes": 4, "pooling": "first", "activation": "gelu",
                                         "norm_first": True, "positional": "learned", "scale_embeddings": True},
+    "seq2seq_tied_embeddings": {"architecture": "seq2seq", "src_vocab_size": 16, "tgt_vocab_size": 16,
+                                "num_encoder_layers": 1, "num_decoder_layers": 2, "activation": "relu",
+                                "norm_first": False, "positional": "sinusoidal", "scale_embeddings": True,
+                                "tie_word_embeddings": True},
+    "decoder_only_tied_embeddings": {"architecture": "decoder_only", "vocab_size": 18, "num_layers": 1,
+                                     "activation": "gelu", "norm_first": True, "positional": "sinusoidal",
+                                     "scale_embeddings": True, "tie_word_embeddings": True},
 }
 
 

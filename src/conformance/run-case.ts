@@ -93,7 +93,8 @@ function train(model: Model, c: Record<string, any>, dir: string, tol: Tolerance
   const final = readSafetensors(path.join(dir, c.expected.final_weights)).tensors;
   const exclude = (c.expected.final_weights_exclude ?? []) as Array<{ name: string; start: number; end: number }>;
   const weightChecks: Comparison[] = [];
-  for (const [pname, p] of model.namedParameters()) {
+  // every name, as state_dict() writes them: each copy of a tied weight must have moved as the one tensor did
+  for (const [pname, p] of model.namedParameters({ withAliases: true })) {
     const expected = final.get(pname);
     if (!expected) {
       weightChecks.push({ what: pname, maxAbs: Infinity, maxRel: Infinity, ok: false, worst: "missing in final weights" });

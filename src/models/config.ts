@@ -13,6 +13,11 @@ export interface CommonConfig {
   positional: "sinusoidal" | "learned";
   max_len: number;
   scale_embeddings: boolean;
+  /**
+   * One matrix for the token embeddings and the output projection onto the vocabulary (paper §3.4; Hugging Face's
+   * name): seq2seq's source and target embeddings and generator.weight, decoder_only's embed and lm_head.weight.
+   */
+  tie_word_embeddings: boolean;
   pad_id: number;
   bos_id: number;
   eos_id: number;
@@ -56,6 +61,7 @@ export const CONFIG_DEFAULTS = {
   positional: "sinusoidal",
   max_len: 512,
   scale_embeddings: true,
+  tie_word_embeddings: false,
   pad_id: 0,
   bos_id: 1,
   eos_id: 2,
@@ -120,6 +126,7 @@ export function parseConfig(raw: unknown, file = "config.json"): ModelConfig {
   oneOf("activation", ["relu", "gelu"]);
   bool("norm_first");
   bool("scale_embeddings");
+  bool("tie_word_embeddings");
   const eps = num("layer_norm_eps", 0, 1, false);
   if (eps <= 0) fail(`"layer_norm_eps" must be positive, found ${eps}`);
   oneOf("positional", ["sinusoidal", "learned"]);
@@ -140,6 +147,12 @@ export function parseConfig(raw: unknown, file = "config.json"): ModelConfig {
   if (a === "encoder_only") {
     int("num_classes", 1);
     oneOf("pooling", ["first", "mean"]);
+  }
+  if (cfg.tie_word_embeddings) {
+    if (a === "encoder_only") fail(`"tie_word_embeddings" is not available for encoder_only: its head projects onto classes, not onto the vocabulary`);
+    if (a === "seq2seq" && cfg.src_vocab_size !== cfg.tgt_vocab_size) {
+      fail(`"tie_word_embeddings" needs one vocabulary for source and target, found "src_vocab_size" ${cfg.src_vocab_size} and "tgt_vocab_size" ${cfg.tgt_vocab_size}`);
+    }
   }
   return cfg as unknown as ModelConfig;
 }

@@ -28,7 +28,8 @@ export class DecoderOnly extends Module {
     this.embed = this.addChild("embed", new Embedding(c.vocab_size, c.d_model, c.scale_embeddings));
     this.pos = this.addChild("pos", new PositionalEncoding(c.positional, c.max_len, c.d_model));
     this.stack = this.addChild("stack", new EncoderStack(layerOptions(c), c.num_layers, rng));
-    this.lmHead = this.addChild("lm_head", new Linear(c.d_model, c.vocab_size, false));
+    const shared = c.tie_word_embeddings ? this.embed.weight : undefined; // input embedding = output projection
+    this.lmHead = this.addChild("lm_head", new Linear(c.d_model, c.vocab_size, false, shared));
   }
 
   /** Hidden states (B, T, dModel). */

@@ -3,7 +3,9 @@ import type { Model } from "./build.js";
 
 /**
  * Fresh weights, as the Annotated Transformer and nn.Transformer initialise them: Xavier/Glorot uniform for
- * every matrix (embeddings and position tables included), zeros for biases, ones for LayerNorm gains.
+ * every matrix (embeddings and position tables included), zeros for biases, ones for LayerNorm gains. A tied
+ * matrix is one parameter and is drawn once, under its first name (src_embed.weight, or decoder_only's
+ * embed.weight), by the fans of its (V, dModel) shape.
  */
 export function initParameters(model: Model, seed: number): void {
   const rng = new Rng(seed);

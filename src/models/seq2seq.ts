@@ -44,11 +44,14 @@ export class Seq2Seq extends Module {
     super();
     const c = config;
     this.srcEmbed = this.addChild("src_embed", new Embedding(c.src_vocab_size, c.d_model, c.scale_embeddings));
-    this.tgtEmbed = this.addChild("tgt_embed", new Embedding(c.tgt_vocab_size, c.d_model, c.scale_embeddings));
+    // paper §3.4: "the same weight matrix between the two embedding layers and the pre-softmax linear
+    // transformation" (one vocabulary); the generator keeps its own bias
+    const shared = c.tie_word_embeddings ? this.srcEmbed.weight : undefined;
+    this.tgtEmbed = this.addChild("tgt_embed", new Embedding(c.tgt_vocab_size, c.d_model, c.scale_embeddings, shared));
     this.srcPos = this.addChild("src_pos", new PositionalEncoding(c.positional, c.max_len, c.d_model));
     this.tgtPos = this.addChild("tgt_pos", new PositionalEncoding(c.positional, c.max_len, c.d_model));
     this.transformer = this.addChild("transformer", new EncoderDecoder(c, rng));
-    this.generator = this.addChild("generator", new Linear(c.d_model, c.tgt_vocab_size));
+    this.generator = this.addChild("generator", new Linear(c.d_model, c.tgt_vocab_size, true, shared));
   }
 
   /** Runs the encoder once over the source: its output is what every decoder step attends to. */

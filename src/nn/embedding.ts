@@ -3,13 +3,14 @@ import { Module } from "./module.js";
 
 /**
  * Learned token embeddings (paper §3.4): ids (B, T) → (B, T, dModel), multiplied by √dModel when
- * `scaleBySqrtDModel`, so that they are not drowned by the positional encoding added next.
+ * `scaleBySqrtDModel`, so that they are not drowned by the positional encoding added next. `shared` is a
+ * (vocabSize, dModel) matrix another module also uses (weight tying), in place of a new one.
  */
 export class Embedding extends Module {
   readonly weight: Tensor;
-  constructor(readonly vocabSize: number, readonly dModel: number, readonly scaleBySqrtDModel: boolean) {
+  constructor(readonly vocabSize: number, readonly dModel: number, readonly scaleBySqrtDModel: boolean, shared?: Tensor) {
     super();
-    this.weight = this.addParameter("weight", [vocabSize, dModel]);
+    this.weight = this.addParameter("weight", [vocabSize, dModel], shared);
   }
 
   forward(ids: Int32Array, shape: readonly [number, number]): Tensor {

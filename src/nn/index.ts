@@ -1,4 +1,4 @@
-export { Module, ModuleList, inference } from "./module.js";
+export { Module, ModuleList, inference, type ParameterWalk } from "./module.js";
 export { Linear } from "./linear.js";
 export { LayerNorm } from "./layer-norm.js";
 export { Embedding } from "./embedding.js";

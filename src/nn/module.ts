@@ -1,16 +1,29 @@
 import { Tensor, noGrad, withSlabs } from "../tensor/index.js";
 
+export interface ParameterWalk {
+  /**
+   * Also list the further names of a tensor that several modules share (a tied weight), as PyTorch's state_dict()
+   * does; without it each tensor is listed once, under its first name, as PyTorch's named_parameters() does.
+   */
+  withAliases?: boolean;
+}
+
 /**
  * A tree of parameters with PyTorch's naming: a parameter's name is the path of child names down to it
  * (`transformer.encoder.layers.0.self_attn.in_proj_weight`), so checkpoints match state_dict names exactly.
+ * Two modules may hold one tensor (weight tying, paper §3.4): it is then one parameter with several names.
  */
 export abstract class Module {
   training = true;
   private readonly params = new Map<string, Tensor>();
   private readonly children = new Map<string, Module>();
 
-  protected addParameter(name: string, shape: number[]): Tensor {
-    const t = Tensor.zeros(shape, true);
+  /** A new zeroed parameter of `shape`, or `shared` (another module's parameter of that shape) under this name too. */
+  protected addParameter(name: string, shape: number[], shared?: Tensor): Tensor {
+    if (shared && (shared.ndim !== shape.length || shared.shape.some((d, i) => d !== shape[i]))) {
+      throw new Error(`${this.constructor.name}.${name}: shared tensor has shape [${shared.shape.join(", ")}], expected [${shape.join(", ")}]`);
+    }
+    const t = shared ?? Tensor.zeros(shape, true);
     this.params.set(name, t);
     return t;
   }
@@ -20,12 +33,25 @@ export abstract class Module {
     return m;
   }
 
-  /** Every parameter under this module with its full dotted name, in registration order. */
-  namedParameters(prefix = ""): Array<[string, Tensor]> {
-    const out: Array<[string, Tensor]> = [];
+  /**
+   * Every parameter under this module with its full dotted name, in registration order: each tensor once, so that
+   * a tied weight gets one optimizer slot and one share of the gradient norm (`withAliases` for every name).
+   */
+  namedParameters(opts: ParameterWalk = {}): Array<[string, Tensor]> {
+    const all: Array<[string, Tensor]> = [];
+    this.collect("", all);
+    if (opts.withAliases) return all;
+    const seen = new Set<Tensor>();
+    return all.filter(([, t]) => {
+      if (seen.has(t)) return false;
+      seen.add(t);
+      return true;
+    });
+  }
+
+  private collect(prefix: string, out: Array<[string, Tensor]>): void {
     for (const [n, t] of this.params) out.push([prefix + n, t]);
-    for (const [n, c] of this.children) out.push(...c.namedParameters(`${prefix}${n}.`));
-    return out;
+    for (const [n, c] of this.children) c.collect(`${prefix}${n}.`, out);
   }
 
   parameters(): Tensor[] {

@@ -31,7 +31,14 @@ export class Adam {
   readonly weightDecay: number;
   readonly decoupled: boolean;
 
+  /** `params` as Module.namedParameters() lists them: a tensor twice (a tied weight under two names) is refused. */
   constructor(params: Array<[string, Tensor]>, opts: AdamOptions) {
+    const nameOf = new Map<Tensor, string>();
+    for (const [n, p] of params) {
+      const first = nameOf.get(p);
+      if (first !== undefined) throw new Error(`Adam: "${n}" is the same tensor as "${first}"; a tied weight is one parameter and gets one update`);
+      nameOf.set(p, n);
+    }
     this.params = params;
     this.lr = opts.lr;
     [this.beta1, this.beta2] = opts.betas ?? [0.9, 0.999];

@@ -40,6 +40,8 @@ export interface PresetOptions {
   maxLen: number;
   dropout: number;
   labels?: string[];
+  /** One matrix for the embeddings and the output projection (config key tie_word_embeddings); default false. */
+  tieWordEmbeddings?: boolean;
 }
 
 /** A full, validated model config for an architecture at a preset size. */
@@ -48,7 +50,7 @@ export function presetConfig(arch: Architecture, name: string, o: PresetOptions)
   const common = {
     d_model: p.d_model, num_heads: p.num_heads, d_ff: p.d_ff, dropout: o.dropout, activation: "relu",
     norm_first: false, layer_norm_eps: 1e-5, positional: "sinusoidal", max_len: o.maxLen, scale_embeddings: true,
-    pad_id: 0, bos_id: 1, eos_id: 2,
+    tie_word_embeddings: o.tieWordEmbeddings ?? false, pad_id: 0, bos_id: 1, eos_id: 2,
   };
   const raw =
     arch === "seq2seq"

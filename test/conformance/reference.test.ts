@@ -5,7 +5,7 @@ import * as path from "node:path";
 import { fileURLToPath } from "node:url";
 import { formatResult, runCase } from "../../src/conformance/run-case.js";
 
-/** The six cases PyTorch's nn.Transformer computed (copied from shared/reference/cases). */
+/** The cases PyTorch's nn.Transformer computed: shared/reference/cases, and the tied ones of scripts/pytorch/make_fixtures.py. */
 export const FIXTURES = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../../test/fixtures/reference");
 
 for (const name of fs.readdirSync(FIXTURES).sort()) {
