@@ -159,6 +159,28 @@ describe('safetensors written by PyTorch (test/fixtures/reference)', () => {
   }
 });
 
+describe('a file written by Hugging Face\'s safetensors (test/fixtures/hf-safetensors)', () => {
+  const dir = fileURLToPath(new URL('../../../test/fixtures/hf-safetensors/', import.meta.url));
+  const expected: Record<string, { dtype: string; shape: number[]; f32: string[] }> =
+    JSON.parse(fs.readFileSync(path.join(dir, 'expected.json'), 'utf8'));
+
+  it('reads its F32, F16 and BF16 tensors, the empty one and the scalar, as PyTorch\'s .float() of them', () => {
+    const dtypes = new Set(Object.values(expected).map((e) => e.dtype));
+    assert.deepEqual([...dtypes].sort(), ['bfloat16', 'float16', 'float32']);
+    const file = path.join(dir, 'mixed.safetensors');
+    const { tensors, metadata } = readSafetensors(file);
+    assert.deepEqual(metadata, { format: 'pt' });
+    assert.deepEqual([...tensors.keys()].sort(), Object.keys(expected).sort());
+    for (const [name, e] of Object.entries(expected)) {
+      const t = tensors.get(name)!;
+      assert.deepEqual(t.shape, e.shape, name);
+      assert.deepEqual([...new Uint32Array(t.data.buffer)].map((b) => b.toString(16).padStart(8, '0')), e.f32, name);
+    }
+    const inMemory = parseSafetensors(fs.readFileSync(file), file).tensors; // the browser's path
+    for (const [name, t] of tensors) assert.deepEqual(inMemory.get(name), t, name);
+  });
+});
+
 describe('safetensors: malformed files are refused with a one-line CheckpointError', () => {
   const ok = { w: ENTRY('F32', [2], 0, 8) };
   const data8 = f32Bytes([1, 2]);
