@@ -28,7 +28,7 @@ export function isStoredDtype(dtype: string): dtype is StoredDtype {
 /** Bytes per read or write call: bounded, so that a file of any size passes through a buffer of this size. */
 export const CHUNK_BYTES = 64 * 1024 * 1024;
 
-export const HOST_IS_LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+const HOST_IS_LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
 /** Where F32 bytes can go straight between a file and a Float32Array's memory, with no conversion. */
 export function isVerbatim(dtype: StoredDtype): boolean {

@@ -79,6 +79,7 @@ export interface ReadSafetensorsOptions {
  * missing or unreadable file, anything the header check refuses, and a tensor holding a NaN or ±inf.
  */
 export function readSafetensors(path: string, options: ReadSafetensorsOptions = {}): SafetensorsContents {
+  const step = pieceBytes(options.chunkBytes);
   let fd: number;
   try {
     fd = fs.openSync(path, 'r');
@@ -97,7 +98,6 @@ export function readSafetensors(path: string, options: ReadSafetensorsOptions = 
     const dataStart = 8 + headerLen;
     const { entries, metadata } = parseSafetensorsHeader(headerBytes, size - dataStart, path);
 
-    const step = pieceBytes(options.chunkBytes);
     // One staging buffer for the dtypes that are converted, no larger than the largest such tensor needs.
     const converted = entries.reduce((most, e) => (isVerbatim(e.dtype) ? most : Math.max(most, e.end - e.begin)), 0);
     const staging = new Uint8Array(Math.min(step, converted));
@@ -150,9 +150,10 @@ export function writeSafetensors(
   metadata?: Record<string, string>,
   options: WriteSafetensorsOptions = {},
 ): void {
+  const step = pieceBytes(options.chunkBytes);
   const plan = planSafetensors(tensors, metadata, { file: path, dtype: options.dtype });
   try {
-    writeFileAtomic(path, safetensorsPieces(plan, pieceBytes(options.chunkBytes)));
+    writeFileAtomic(path, safetensorsPieces(plan, step));
   } catch (e) {
     throw fileError(path, e, 'write');
   }

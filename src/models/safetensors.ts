@@ -46,7 +46,7 @@ export interface SafetensorsContents {
 const METADATA_KEY = '__metadata__';
 
 /** The largest header accepted, as in the reference implementation: a bound on what a hostile file makes us read. */
-export const MAX_HEADER_BYTES = 100_000_000;
+const MAX_HEADER_BYTES = 100_000_000;
 
 function isPlainObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
