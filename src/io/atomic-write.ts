@@ -3,6 +3,7 @@
  * disk, and the temporary file is renamed over the target (rename within one folder is atomic on POSIX and on
  * NTFS). A reader, or a save interrupted at any point (exception, kill, power loss), sees either the whole old file
  * or the whole new one, never a half-written one. On failure the temporary file is removed and the error rethrown.
+ * The bytes may come as pieces, so that a file larger than any one buffer (a checkpoint of gigabytes) can be written.
  *
  * `fs` is used through its default export so that tests can replace single functions (node:test `mock.method`).
  */
@@ -30,6 +31,16 @@ function toBytes(data: Uint8Array | string): Uint8Array {
   return typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
 }
 
+/** The most one write call may take (Node refuses a length of 2 GiB or more). */
+const MAX_WRITE = 1 << 30;
+
+function writeAll(fd: number, bytes: Uint8Array): void {
+  let written = 0;
+  while (written < bytes.length) {
+    written += fs.writeSync(fd, bytes, written, Math.min(bytes.length - written, MAX_WRITE));
+  }
+}
+
 /** Flushes the folder entry of the rename. Not possible everywhere (Windows cannot open a folder): best effort. */
 function fsyncDir(dir: string): void {
   let fd: number | undefined;
@@ -43,17 +54,20 @@ function fsyncDir(dir: string): void {
   }
 }
 
-/** Writes `data` (a string is written as UTF-8) to `target` atomically; see the module comment. */
-export function writeFileAtomic(target: string, data: Uint8Array | string): void {
-  const bytes = toBytes(data);
+/**
+ * Writes `data` to `target` atomically; see the module comment. A string is written as UTF-8; an iterable of byte
+ * pieces is written piece after piece, each before the next is asked for (so a producer may reuse one buffer), and
+ * an exception thrown while producing them fails the write like any other.
+ */
+export function writeFileAtomic(target: string, data: Uint8Array | string | Iterable<Uint8Array>): void {
+  const pieces = typeof data === 'string' || data instanceof Uint8Array ? [toBytes(data)] : data;
   const tmp = tempPathFor(target);
   const mode = existingMode(target);
   let fd: number | undefined;
   try {
     fd = fs.openSync(tmp, 'wx', 0o666); // 'wx': fail rather than share a name with anything
     if (mode !== undefined) fs.fchmodSync(fd, mode);
-    let written = 0;
-    while (written < bytes.length) written += fs.writeSync(fd, bytes, written, bytes.length - written);
+    for (const piece of pieces) writeAll(fd, piece);
     fs.fsyncSync(fd);
     fs.closeSync(fd);
     fd = undefined;

@@ -1,18 +1,30 @@
 /**
- * safetensors files on disk (Node): read with the header length checked before the file is read in full, written
- * atomically. The format itself lives in safetensors.ts, which stays browser-safe.
+ * safetensors files on disk (Node), of any size that fits in memory: the header is read and validated first, then
+ * each tensor's bytes are read in bounded pieces into its own float32 array (converted on the way where the file
+ * holds another dtype), so that loading needs about the tensors' memory and never a buffer of the whole file.
+ * Writing likewise goes out in pieces, atomically. The format itself lives in safetensors.ts, which stays
+ * browser-safe.
  */
 import fs from 'node:fs';
-import { constants as bufferConstants } from 'node:buffer';
-import { CheckpointError } from '../errors.js';
+import { CheckpointError, OptionError } from '../errors.js';
 import { writeFileAtomic } from '../io/atomic-write.js';
 import {
   checkHeaderLength,
-  parseSafetensors,
-  serializeSafetensors,
+  parseSafetensorsHeader,
+  planSafetensors,
+  safetensorsPieces,
   type NamedTensor,
   type SafetensorsContents,
 } from './safetensors.js';
+import {
+  CHUNK_BYTES,
+  ELEMENT_SIZE,
+  allocateTensor,
+  checkLoadedFinite,
+  decodeElements,
+  isVerbatim,
+  type SafetensorsDtype,
+} from './safetensors-data.js';
 
 /** A one-line CheckpointError for a failed file-system call; anything that is not one is rethrown as it is. */
 function fileError(file: string, e: unknown, doing: 'read' | 'write'): unknown {
@@ -45,12 +57,29 @@ function readFully(fd: number, buf: Uint8Array, offset: number, length: number, 
   }
 }
 
+/** Bytes per read or write call: CHUNK_BYTES unless told, rounded down to whole elements of any dtype. */
+function pieceBytes(chunkBytes: number | undefined): number {
+  if (chunkBytes === undefined) return CHUNK_BYTES;
+  if (!Number.isSafeInteger(chunkBytes) || chunkBytes < 8) {
+    throw new OptionError(`chunkBytes must be an integer of at least 8, found ${chunkBytes}`);
+  }
+  return chunkBytes - (chunkBytes % 8);
+}
+
+/** How readSafetensors reads. */
+export interface ReadSafetensorsOptions {
+  /** Bytes per read call, and so the size of the one staging buffer a converted dtype needs; 64 MiB by default. */
+  chunkBytes?: number;
+}
+
 /**
- * Reads and validates a safetensors file (see parseSafetensors); every tensor comes back as float32. Throws
- * CheckpointError for a missing or unreadable file, and for a header length past the end of the file before the
- * rest of the file is read.
+ * Reads and validates a safetensors file; every tensor comes back as float32 (F16, BF16 and F64 converted). The
+ * header is validated in full (see parseSafetensorsHeader) against the file's size before any tensor is allocated,
+ * so a file that claims more than it holds is refused having read only its header. Throws CheckpointError for a
+ * missing or unreadable file, anything the header check refuses, and a tensor holding a NaN or ±inf.
  */
-export function readSafetensors(path: string): SafetensorsContents {
+export function readSafetensors(path: string, options: ReadSafetensorsOptions = {}): SafetensorsContents {
+  const step = pieceBytes(options.chunkBytes);
   let fd: number;
   try {
     fd = fs.openSync(path, 'r');
@@ -63,14 +92,37 @@ export function readSafetensors(path: string): SafetensorsContents {
     const size = stat.size;
     const prefix = new Uint8Array(Math.min(8, size));
     readFully(fd, prefix, 0, prefix.length, 0, path);
-    checkHeaderLength(prefix, size, path);
-    if (size > bufferConstants.MAX_LENGTH) {
-      throw new CheckpointError(`${path}: ${size} bytes, more than one buffer can hold here (${bufferConstants.MAX_LENGTH})`);
+    const headerLen = checkHeaderLength(prefix, size, path);
+    const headerBytes = new Uint8Array(headerLen);
+    readFully(fd, headerBytes, 0, headerLen, 8, path);
+    const dataStart = 8 + headerLen;
+    const { entries, metadata } = parseSafetensorsHeader(headerBytes, size - dataStart, path);
+
+    // One staging buffer for the dtypes that are converted, no larger than the largest such tensor needs.
+    const converted = entries.reduce((most, e) => (isVerbatim(e.dtype) ? most : Math.max(most, e.end - e.begin)), 0);
+    const staging = new Uint8Array(Math.min(step, converted));
+    const tensors = new Map<string, NamedTensor>();
+    for (const e of entries) {
+      const bytes = e.end - e.begin;
+      const elementSize = ELEMENT_SIZE[e.dtype];
+      const data = allocateTensor(path, e.name, bytes / elementSize);
+      for (let off = 0; off < bytes; off += step) {
+        const length = Math.min(step, bytes - off);
+        const position = dataStart + e.begin + off;
+        let raw: Uint8Array;
+        if (isVerbatim(e.dtype)) {
+          raw = new Uint8Array(data.buffer, data.byteOffset + off, length); // straight into the tensor's memory
+          readFully(fd, raw, 0, length, position, path);
+        } else {
+          raw = staging.subarray(0, length);
+          readFully(fd, raw, 0, length, position, path);
+          decodeElements(raw, e.dtype, data, off / elementSize);
+        }
+        checkLoadedFinite(path, e.name, e.dtype, raw, data, off / elementSize);
+      }
+      tensors.set(e.name, { shape: e.shape, data });
     }
-    const bytes = new Uint8Array(size);
-    bytes.set(prefix);
-    readFully(fd, bytes, 8, size - 8, 8, path);
-    return parseSafetensors(bytes, path);
+    return { tensors, metadata };
   } catch (e) {
     throw fileError(path, e, 'read');
   } finally {
@@ -78,18 +130,30 @@ export function readSafetensors(path: string): SafetensorsContents {
   }
 }
 
+/** How writeSafetensors writes. */
+export interface WriteSafetensorsOptions {
+  /** The dtype every tensor is stored as (see SafetensorsWriteOptions.dtype); F32 by default. */
+  dtype?: SafetensorsDtype;
+  /** Bytes per write call, and so the size of the staging buffer F16 and BF16 need; 64 MiB by default. */
+  chunkBytes?: number;
+}
+
 /**
- * Writes tensors as a float32 safetensors file (see serializeSafetensors) atomically: an interrupted save leaves the
- * previous file, if any, untouched. Throws CheckpointError naming the file for an invalid tensor or a failed write.
+ * Writes tensors as a safetensors file (layout and checks as planSafetensors) atomically, in pieces: an interrupted
+ * save leaves the previous file, if any, untouched, and no size is too large to write. Every tensor is checked
+ * (shape, finite values, no overflow of the dtype) before anything is written. Throws CheckpointError naming the
+ * file for an invalid tensor or a failed write.
  */
 export function writeSafetensors(
   path: string,
   tensors: Map<string, NamedTensor> | Record<string, NamedTensor>,
   metadata?: Record<string, string>,
+  options: WriteSafetensorsOptions = {},
 ): void {
-  const bytes = serializeSafetensors(tensors, metadata, path);
+  const step = pieceBytes(options.chunkBytes);
+  const plan = planSafetensors(tensors, metadata, { file: path, dtype: options.dtype });
   try {
-    writeFileAtomic(path, bytes);
+    writeFileAtomic(path, safetensorsPieces(plan, step));
   } catch (e) {
     throw fileError(path, e, 'write');
   }

@@ -1,6 +1,7 @@
 /**
- * The safetensors format (https://github.com/huggingface/safetensors), read and written in memory. Browser-safe:
- * no Node imports, only Uint8Array/ArrayBuffer/DataView.
+ * The safetensors format (https://github.com/huggingface/safetensors): the header, and whole files read and
+ * written in memory. Browser-safe: no Node imports, only Uint8Array/ArrayBuffer/DataView. The Node reader and writer
+ * (safetensors-file.ts) use the same header code and move the data in pieces, for files of any size.
  *
  * Layout: an 8-byte little-endian u64 N, then N bytes of UTF-8 JSON mapping each tensor name to
  * {"dtype", "shape", "data_offsets": [begin, end]} (offsets relative to the first byte after the header), with an
@@ -9,8 +10,26 @@
  * The reader treats the file as hostile: every number in the header is checked before it is used, and each
  * failure is a one-line CheckpointError that starts with the file name. Tensors come back as fresh float32 arrays
  * (F16, BF16 and F64 are converted), never as views into the file, so the file's alignment does not matter.
+ * A checkpoint holds finite weights: a NaN or ±inf is refused when read and before anything is written (so a
+ * diverged run cannot save NaN weights over a good checkpoint), as is a value too large for the dtype written.
  */
 import { CheckpointError } from '../errors.js';
+import {
+  CHUNK_BYTES,
+  ELEMENT_SIZE,
+  allocateTensor,
+  checkLoadedFinite,
+  checkStorable,
+  decodeElements,
+  encodeElements,
+  isStoredDtype,
+  isVerbatim,
+  q,
+  type SafetensorsDtype,
+  type StoredDtype,
+} from './safetensors-data.js';
+
+export type { SafetensorsDtype } from './safetensors-data.js';
 
 /** A tensor as stored in a checkpoint: row-major float32 data of the given shape (`[]` is a scalar). */
 export interface NamedTensor {
@@ -24,17 +43,10 @@ export interface SafetensorsContents {
   metadata: Record<string, string>;
 }
 
-/** Bytes per element of each dtype we read; every one is converted to float32. */
-const ELEMENT_SIZE: Readonly<Record<string, number>> = { F32: 4, F16: 2, BF16: 2, F64: 8 };
-
 const METADATA_KEY = '__metadata__';
 
-const HOST_IS_LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
-
-/** A name quoted as JSON, so that spaces, quotes and control characters in it stay visible in a message. */
-function q(name: string): string {
-  return JSON.stringify(name);
-}
+/** The largest header accepted, as in the reference implementation: a bound on what a hostile file makes us read. */
+const MAX_HEADER_BYTES = 100_000_000;
 
 function isPlainObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -103,48 +115,11 @@ export function findDuplicateJsonKey(text: string): { key: string; path: string[
   return undefined;
 }
 
-/** IEEE 754 half precision bits to a number (exact in float32). */
-export function f16ToF32(bits: number): number {
-  const sign = bits & 0x8000 ? -1 : 1;
-  const exp = (bits >> 10) & 0x1f;
-  const mant = bits & 0x3ff;
-  if (exp === 0) return sign * mant * 2 ** -24; // zero or subnormal
-  if (exp === 0x1f) return mant ? NaN : sign * Infinity;
-  return sign * (1 + mant / 1024) * 2 ** (exp - 15);
-}
-
-/** Reads `count` elements of `dtype` at absolute offset `start` of `view` into a fresh Float32Array. */
-function decode(bytes: Uint8Array, view: DataView, start: number, count: number, dtype: string): Float32Array {
-  const out = new Float32Array(count);
-  switch (dtype) {
-    case 'F32':
-      if (HOST_IS_LITTLE_ENDIAN) {
-        // slice() copies into a fresh buffer at offset 0, so the float32 view is aligned whatever `start` is.
-        return new Float32Array(bytes.slice(start, start + 4 * count).buffer);
-      }
-      for (let i = 0; i < count; i++) out[i] = view.getFloat32(start + 4 * i, true);
-      return out;
-    case 'F16':
-      for (let i = 0; i < count; i++) out[i] = f16ToF32(view.getUint16(start + 2 * i, true));
-      return out;
-    case 'BF16': {
-      // bfloat16 is the top half of a float32; same-buffer typed arrays share the host's byte order.
-      const bits = new Uint32Array(out.buffer);
-      for (let i = 0; i < count; i++) bits[i] = (view.getUint16(start + 2 * i, true) << 16) >>> 0;
-      return out;
-    }
-    case 'F64':
-      for (let i = 0; i < count; i++) out[i] = view.getFloat64(start + 8 * i, true); // rounds to nearest float32
-      return out;
-    default:
-      throw new Error(`unreachable dtype ${dtype}`);
-  }
-}
-
 /**
  * Checks the start of a safetensors file of `fileSize` bytes (`prefix` holds at least its first 8 bytes when the
- * file has them) and returns the header length N. Throws CheckpointError if the file is shorter than 8 bytes or if
- * 8 + N is past its end. Needs nothing but those 8 bytes, so a reader can refuse a bad file before reading it all.
+ * file has them) and returns the header length N. Throws CheckpointError if the file is shorter than 8 bytes, if
+ * 8 + N is past its end, or if N is past MAX_HEADER_BYTES. Needs nothing but those 8 bytes, so a reader can refuse
+ * a bad file before reading more.
  */
 export function checkHeaderLength(prefix: Uint8Array, fileSize: number, file: string): number {
   if (fileSize < 8 || prefix.length < 8) {
@@ -156,31 +131,46 @@ export function checkHeaderLength(prefix: Uint8Array, fileSize: number, file: st
   if (headerLen > BigInt(afterLength)) {
     throw new CheckpointError(`${file}: header claims ${headerLen} bytes but the file has only ${afterLength} after the length`);
   }
+  if (headerLen > BigInt(MAX_HEADER_BYTES)) {
+    throw new CheckpointError(`${file}: header claims ${headerLen} bytes, more than the ${MAX_HEADER_BYTES} a safetensors header may have`);
+  }
   return Number(headerLen); // ≤ afterLength, so exact
 }
 
+/** One tensor's entry in a validated header: its place in the data section and what it holds. */
+export interface TensorEntry {
+  name: string;
+  dtype: StoredDtype;
+  shape: number[];
+  /** Byte offsets in the data section (after the header), end exclusive. */
+  begin: number;
+  end: number;
+}
+
+/** A validated header: the tensors in header order and the `__metadata__` strings. */
+export interface SafetensorsHeader {
+  entries: TensorEntry[];
+  metadata: Record<string, string>;
+}
+
 /**
- * Parses a safetensors file held in memory. `file` names it in error messages. Throws CheckpointError on any
- * malformed header or data: short file, header length past the end, header not UTF-8 JSON object, an entry with a
- * missing or mistyped field, an unsupported dtype (F32, F16, BF16 and F64 are read, all as float32), a shape that is
- * not non-negative integers, offsets out of order or past the end, a byte length that does not match the shape,
- * overlapping tensors, or a name given twice. Gaps between tensors and bytes after the last one are allowed.
+ * Parses and validates the JSON header of a safetensors file whose data section holds `dataLength` bytes. `file`
+ * names it in error messages. Throws CheckpointError for a header that is not a UTF-8 JSON object, an entry with a
+ * missing or mistyped field, a dtype other than F32, F16, BF16 and F64, a shape that is not non-negative integers,
+ * offsets out of order or past the end, a byte length that does not match the shape, a name given twice, or tensors
+ * that do not cover the data section exactly (a gap, an overlap, or bytes after the last one): as the reference
+ * implementation does, so that a truncated or padded file is never taken for a whole one. Needs only the header's
+ * bytes and the file's size, so a reader can refuse a bad file before it allocates anything for the tensors.
  */
-export function parseSafetensors(input: Uint8Array | ArrayBuffer, file: string): SafetensorsContents {
-  const bytes = input instanceof Uint8Array ? input : new Uint8Array(input);
+export function parseSafetensorsHeader(headerBytes: Uint8Array, dataLength: number, file: string): SafetensorsHeader {
   const fail = (what: string): never => {
     throw new CheckpointError(`${file}: ${what}`);
   };
-  const headerLen = checkHeaderLength(bytes, bytes.length, file);
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const dataStart = 8 + headerLen;
-  const dataLen = bytes.length - dataStart;
-
   let text: string;
   try {
-    text = new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(8, dataStart));
+    text = new TextDecoder('utf-8', { fatal: true }).decode(headerBytes);
   } catch {
-    return fail(`header (${headerLen} bytes) is not valid UTF-8`);
+    return fail(`header (${headerBytes.length} bytes) is not valid UTF-8`);
   }
   let header: unknown;
   try {
@@ -199,7 +189,7 @@ export function parseSafetensors(input: Uint8Array | ArrayBuffer, file: string):
   }
 
   const metadata: Record<string, string> = {};
-  const entries: { name: string; dtype: string; shape: number[]; begin: number; end: number }[] = [];
+  const entries: TensorEntry[] = [];
   for (const [name, entry] of Object.entries(header)) {
     if (name === METADATA_KEY) {
       if (entry === null) continue;
@@ -219,10 +209,7 @@ export function parseSafetensors(input: Uint8Array | ArrayBuffer, file: string):
       if (!(key in entry)) fail(`${where}: missing "${key}"`);
     }
     if (typeof dtype !== 'string') return fail(`${where}: dtype must be a string, found ${describe(dtype)}`);
-    const size = Object.hasOwn(ELEMENT_SIZE, dtype) ? ELEMENT_SIZE[dtype] : undefined;
-    if (size === undefined) {
-      return fail(`${where}: dtype ${q(dtype)} is not supported (expected F32, F16, BF16 or F64)`);
-    }
+    if (!isStoredDtype(dtype)) return fail(`${where} has dtype ${q(dtype)}; only F32, F16, BF16 and F64 are supported`);
     if (!Array.isArray(shape)) return fail(`${where}: shape must be an array of integers, found ${describe(shape)}`);
     shape.forEach((d: unknown, i) => {
       if (!isIndex(d)) fail(`${where}: shape[${i}] must be a non-negative integer, found ${describe(d)}`);
@@ -236,51 +223,98 @@ export function parseSafetensors(input: Uint8Array | ArrayBuffer, file: string):
       return fail(`${where}: data_offsets must be non-negative integers, found ${JSON.stringify(offsets)}`);
     }
     if (begin > end) fail(`${where}: data_offsets [${begin}, ${end}] are out of order (begin after end)`);
-    if (end > dataLen) {
-      fail(`${where}: data_offsets [${begin}, ${end}] run past the end of the data section (${dataLen} bytes)`);
+    if (end > dataLength) {
+      fail(`${where}: data_offsets [${begin}, ${end}] run past the end of the data section (${dataLength} bytes)`);
     }
     const count = elementCount(shape as number[]);
-    if (count * size !== end - begin) {
-      fail(`${where}: shape [${shape.join(', ')}] of ${dtype} needs ${count * size} bytes ` +
+    if (count * ELEMENT_SIZE[dtype] !== end - begin) {
+      fail(`${where}: shape [${shape.join(', ')}] of ${dtype} needs ${count * ELEMENT_SIZE[dtype]} bytes ` +
         `but data_offsets [${begin}, ${end}] hold ${end - begin}`);
     }
     entries.push({ name, dtype, shape: (shape as number[]).slice(), begin, end });
   }
 
-  // Ranges must not overlap (empty tensors take no bytes and overlap nothing).
-  const ranges = entries.filter((e) => e.end > e.begin).sort((a, b) => a.begin - b.begin || a.end - b.end);
-  for (let i = 1; i < ranges.length; i++) {
-    const a = ranges[i - 1]!;
-    const b = ranges[i]!;
-    if (b.begin < a.end) {
-      fail(`tensor ${q(b.name)}: data_offsets [${b.begin}, ${b.end}] overlap those of tensor ${q(a.name)} ` +
-        `[${a.begin}, ${a.end}]`);
+  // In offset order, each tensor starts where the one before it ends, and the last ends where the file does.
+  const packed = entries.slice().sort((a, b) => a.begin - b.begin || a.end - b.end);
+  let at = 0;
+  let previous: TensorEntry | undefined;
+  for (const e of packed) {
+    if (e.begin !== at) {
+      fail(`tensor ${q(e.name)}: data_offsets [${e.begin}, ${e.end}] should start at ${at}, ` +
+        (previous ? `where tensor ${q(previous.name)} [${previous.begin}, ${previous.end}] ends` : 'the start of the data section') +
+        ' (tensors must be packed without gaps or overlaps)');
     }
+    at = e.end;
+    previous = e;
   }
+  if (at !== dataLength) {
+    fail(`the data section has ${dataLength} bytes but its tensors end at byte ${at}` +
+      ` (${dataLength - at} bytes after the last one: a file padded or written over?)`);
+  }
+  return { entries, metadata };
+}
 
+/**
+ * Parses a safetensors file held in memory (the browser's way; Node reads files with readSafetensors, in pieces).
+ * `file` names it in error messages. Throws CheckpointError on anything parseSafetensorsHeader refuses, a short
+ * file or a header length past its end, and a tensor holding a NaN or ±inf (a checkpoint holds finite weights).
+ */
+export function parseSafetensors(input: Uint8Array | ArrayBuffer, file: string): SafetensorsContents {
+  const bytes = input instanceof Uint8Array ? input : new Uint8Array(input);
+  const headerLen = checkHeaderLength(bytes, bytes.length, file);
+  const dataStart = 8 + headerLen;
+  const { entries, metadata } = parseSafetensorsHeader(bytes.subarray(8, dataStart), bytes.length - dataStart, file);
   const tensors = new Map<string, NamedTensor>();
   for (const e of entries) {
-    const count = (e.end - e.begin) / ELEMENT_SIZE[e.dtype]!;
-    tensors.set(e.name, { shape: e.shape, data: decode(bytes, view, dataStart + e.begin, count, e.dtype) });
+    const raw = bytes.subarray(dataStart + e.begin, dataStart + e.end);
+    const data = allocateTensor(file, e.name, raw.length / ELEMENT_SIZE[e.dtype]);
+    decodeElements(raw, e.dtype, data, 0);
+    checkLoadedFinite(file, e.name, e.dtype, raw, data, 0);
+    tensors.set(e.name, { shape: e.shape, data });
   }
   return { tensors, metadata };
 }
 
+/** How to write a safetensors file. */
+export interface SafetensorsWriteOptions {
+  /** Names the file in error messages. */
+  file?: string;
+  /**
+   * The dtype every tensor is stored as: F32 (default, exact), or F16 / BF16 (half the bytes; values rounded to
+   * nearest even as PyTorch's `.half()` / `.bfloat16()` do).
+   */
+  dtype?: SafetensorsDtype;
+}
+
+/** A validated file to be written: its size, and its bytes as pieces (see safetensorsPieces). */
+export interface SafetensorsPlan {
+  byteLength: number;
+  /** The 8-byte length and the padded JSON header. */
+  header: Uint8Array;
+  dtype: SafetensorsDtype;
+  /** In the order of the data section. */
+  tensors: [string, NamedTensor][];
+}
+
 /**
- * Serializes tensors as a safetensors file: F32 little-endian, names sorted, data packed in name order, the header
- * padded with spaces to a multiple of 8 bytes (as PyTorch's writer in shared/reference/torch_reference.py does, so
- * that the data section starts 8-byte aligned). Throws CheckpointError naming the tensor if a data length does not
- * match its shape, a shape is not non-negative integers, data is not a Float32Array, or a name is "__metadata__";
- * `file`, when given, starts those messages.
+ * Validates tensors and metadata for writing and lays out the file: names sorted, data packed in name order, the
+ * header padded with spaces to a multiple of 8 bytes (as PyTorch's writer in shared/reference/torch_reference.py
+ * does, so that the data section starts 8-byte aligned, and the F32 bytes are identical to its). Throws
+ * CheckpointError naming the tensor if a data length does not match its shape, a shape is not non-negative
+ * integers, data is not a Float32Array, a name is "__metadata__", a value is NaN or ±inf, or a value overflows the
+ * dtype (past 65504 for F16): all before a byte is written.
  */
-export function serializeSafetensors(
+export function planSafetensors(
   tensors: Map<string, NamedTensor> | Record<string, NamedTensor>,
-  metadata?: Record<string, string>,
-  file?: string,
-): Uint8Array {
+  metadata: Record<string, string> | undefined,
+  options: SafetensorsWriteOptions = {},
+): SafetensorsPlan {
+  const file = options.file ?? 'cannot write safetensors';
+  const dtype = options.dtype ?? 'F32';
   const fail = (what: string): never => {
-    throw new CheckpointError(`${file ?? 'cannot write safetensors'}: ${what}`);
+    throw new CheckpointError(`${file}: ${what}`);
   };
+  if (!['F32', 'F16', 'BF16'].includes(dtype)) fail(`cannot write dtype ${q(String(dtype))}; expected F32, F16 or BF16`);
   const list = [...(tensors instanceof Map ? tensors.entries() : Object.entries(tensors))];
   // Default sort compares UTF-16 code units: the same as Python's sorted() for every name outside the astral planes.
   list.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
@@ -305,27 +339,55 @@ export function serializeSafetensors(
     if (count !== t.data.length) {
       fail(`${where}: shape [${t.shape.join(', ')}] has ${count} elements but data has ${t.data.length}`);
     }
-    const bytes = 4 * count;
+    checkStorable(file, name, t.data, dtype);
+    const bytes = ELEMENT_SIZE[dtype] * count;
     // Key order dtype, shape, data_offsets and no spaces: byte-identical to the reference writer's json.dumps.
-    parts.push(`${q(name)}:${JSON.stringify({ dtype: 'F32', shape: t.shape, data_offsets: [offset, offset + bytes] })}`);
+    parts.push(`${q(name)}:${JSON.stringify({ dtype, shape: t.shape, data_offsets: [offset, offset + bytes] })}`);
     offset += bytes;
   }
   const json = new TextEncoder().encode(`{${parts.join(',')}}`);
   const headerLen = Math.ceil(json.length / 8) * 8;
+  const header = new Uint8Array(8 + headerLen);
+  new DataView(header.buffer).setBigUint64(0, BigInt(headerLen), true);
+  header.set(json, 8);
+  header.fill(0x20, 8 + json.length);
+  return { byteLength: header.length + offset, header, dtype, tensors: list };
+}
 
-  const out = new Uint8Array(8 + headerLen + offset);
-  const view = new DataView(out.buffer);
-  view.setBigUint64(0, BigInt(headerLen), true);
-  out.set(json, 8);
-  out.fill(0x20, 8 + json.length, 8 + headerLen);
-  let pos = 8 + headerLen;
-  for (const [, { data }] of list) {
-    if (HOST_IS_LITTLE_ENDIAN) {
-      out.set(new Uint8Array(data.buffer, data.byteOffset, data.byteLength), pos);
-    } else {
-      for (let i = 0; i < data.length; i++) view.setFloat32(pos + 4 * i, data[i]!, true);
+/**
+ * The bytes of a planned file, in order, in pieces of at most `chunkBytes`: the header, then each tensor's data.
+ * A piece is a view of a tensor's own memory where no conversion is needed, otherwise one staging buffer reused for
+ * every piece, so each must be consumed (written, copied) before the next is asked for.
+ */
+export function* safetensorsPieces(plan: SafetensorsPlan, chunkBytes = CHUNK_BYTES): Generator<Uint8Array> {
+  yield plan.header;
+  const size = ELEMENT_SIZE[plan.dtype];
+  const perPiece = Math.max(1, Math.floor(chunkBytes / size));
+  let largest = 0;
+  for (const [, t] of plan.tensors) largest = Math.max(largest, t.data.length);
+  const staging = new Uint8Array(isVerbatim(plan.dtype) ? 0 : size * Math.min(perPiece, largest));
+  for (const [, { data }] of plan.tensors) {
+    for (let from = 0; from < data.length; from += perPiece) {
+      yield encodeElements(data, from, Math.min(perPiece, data.length - from), plan.dtype, staging);
     }
-    pos += data.byteLength;
+  }
+}
+
+/**
+ * Serializes tensors as a safetensors file in memory (see planSafetensors for the layout and what is refused).
+ * `options` is the file name for messages (the older form) or SafetensorsWriteOptions.
+ */
+export function serializeSafetensors(
+  tensors: Map<string, NamedTensor> | Record<string, NamedTensor>,
+  metadata?: Record<string, string>,
+  options?: string | SafetensorsWriteOptions,
+): Uint8Array {
+  const plan = planSafetensors(tensors, metadata, typeof options === 'string' ? { file: options } : options);
+  const out = new Uint8Array(plan.byteLength);
+  let pos = 0;
+  for (const piece of safetensorsPieces(plan)) {
+    out.set(piece, pos);
+    pos += piece.length;
   }
   return out;
 }

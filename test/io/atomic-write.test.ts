@@ -85,6 +85,48 @@ describe('writeFileAtomic', () => {
   });
 });
 
+describe('writeFileAtomic from pieces', () => {
+  it('writes each piece before asking for the next, so a producer may reuse one buffer', () => {
+    const { dir, file } = folderWith('f', 'old');
+    function* pieces() {
+      const buf = new Uint8Array(3);
+      for (const v of [1, 2, 3]) {
+        buf.fill(v);
+        yield buf.subarray(0, v); // lengths 1, 2, 3
+      }
+    }
+    writeFileAtomic(file, pieces());
+    assert.deepEqual([...fs.readFileSync(file)], [1, 2, 2, 3, 3, 3]);
+    assert.deepEqual(fs.readdirSync(dir), ['f']);
+  });
+
+  it('a producer that throws part-way leaves the previous file intact and no temporary file', () => {
+    const { dir, file } = folderWith('f', 'previous');
+    function* pieces() {
+      yield Uint8Array.from([1, 2, 3]);
+      throw new Error('the producer failed');
+    }
+    assert.throws(() => writeFileAtomic(file, pieces()), /the producer failed/);
+    assert.equal(fs.readFileSync(file, 'utf8'), 'previous');
+    assert.deepEqual(fs.readdirSync(dir), ['f']);
+  });
+
+  it('a piece of 2 GiB or more goes out in writes no longer than Node accepts (2^31 - 1 bytes)', (t) => {
+    const { file } = folderWith('f', 'previous');
+    const lengths: number[] = [];
+    // Only the lengths are wanted: nothing is written, so the 2 GiB buffer is never touched (no memory is used).
+    t.mock.method(fs, 'writeSync', (_fd: number, _buf: Uint8Array, _offset: number, length: number) => {
+      lengths.push(length);
+      return length;
+    });
+    t.mock.method(fs, 'fsyncSync', () => undefined);
+    const big = new Uint8Array(2 ** 31 + 8);
+    writeFileAtomic(file, [Uint8Array.from([7]), big]);
+    assert.equal(lengths.reduce((a, b) => a + b, 0), 1 + big.length);
+    assert.ok(lengths.every((n) => n <= 2 ** 31 - 1), lengths.join(', '));
+  });
+});
+
 describe('writeFileAtomicAsync', () => {
   it('writes and replaces', async () => {
     const { dir, file } = folderWith('f', 'old');

@@ -6,7 +6,6 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CheckpointError } from '../../src/errors.js';
 import {
-  f16ToF32,
   findDuplicateJsonKey,
   parseSafetensors,
   serializeSafetensors,
@@ -60,26 +59,26 @@ const ENTRY = (dtype: string, shape: number[], begin: number, end: number) => ({
 describe('safetensors round trip', () => {
   it('writes and reads back shapes, values, metadata, a 0-d scalar and an empty tensor', () => {
     const tensors: Record<string, NamedTensor> = {
-      'b.weight': { shape: [2, 3], data: Float32Array.from([1, -2, 3.5, 1e-30, -0, Infinity]) },
+      'b.weight': { shape: [2, 3], data: Float32Array.from([1, -2, 3.5, 1e-30, -0, 3e38]) },
       'a.scalar': { shape: [], data: Float32Array.from([Math.PI]) },
       'c.empty': { shape: [0, 3], data: new Float32Array(0) },
-      'd.nan': { shape: [1], data: Float32Array.from([NaN]) },
+      'd.tiny': { shape: [1], data: Float32Array.from([1e-45]) },
     };
     const bytes = serializeSafetensors(tensors, { format: 'pt', note: 'héllo "quoted"' });
     const n = Number(new DataView(bytes.buffer).getBigUint64(0, true));
     assert.equal(n % 8, 0, 'header padded to a multiple of 8');
     const header = new TextDecoder().decode(bytes.subarray(8, 8 + n));
     assert.match(header, / *$/);
-    assert.deepEqual(Object.keys(JSON.parse(header)), ['__metadata__', 'a.scalar', 'b.weight', 'c.empty', 'd.nan']);
+    assert.deepEqual(Object.keys(JSON.parse(header)), ['__metadata__', 'a.scalar', 'b.weight', 'c.empty', 'd.tiny']);
 
     const { tensors: back, metadata } = parseSafetensors(bytes, 'x.safetensors');
     assert.deepEqual(metadata, { format: 'pt', note: 'héllo "quoted"' });
-    assert.deepEqual([...back.keys()], ['a.scalar', 'b.weight', 'c.empty', 'd.nan']);
+    assert.deepEqual([...back.keys()], ['a.scalar', 'b.weight', 'c.empty', 'd.tiny']);
     for (const [name, t] of Object.entries(tensors)) {
       const got = back.get(name)!;
       assert.deepEqual(got.shape, t.shape, name);
       assert.ok(got.data instanceof Float32Array);
-      assert.deepEqual([...got.data], [...t.data], name); // deepEqual: -0 ≠ 0 and NaN = NaN
+      assert.deepEqual([...got.data], [...t.data], name); // deepEqual: -0 ≠ 0
     }
     assert.equal(back.get('a.scalar')!.data[0], Math.fround(Math.PI));
   });
@@ -160,6 +159,28 @@ describe('safetensors written by PyTorch (test/fixtures/reference)', () => {
   }
 });
 
+describe('a file written by Hugging Face\'s safetensors (test/fixtures/hf-safetensors)', () => {
+  const dir = fileURLToPath(new URL('../../../test/fixtures/hf-safetensors/', import.meta.url));
+  const expected: Record<string, { dtype: string; shape: number[]; f32: string[] }> =
+    JSON.parse(fs.readFileSync(path.join(dir, 'expected.json'), 'utf8'));
+
+  it('reads its F32, F16 and BF16 tensors, the empty one and the scalar, as PyTorch\'s .float() of them', () => {
+    const dtypes = new Set(Object.values(expected).map((e) => e.dtype));
+    assert.deepEqual([...dtypes].sort(), ['bfloat16', 'float16', 'float32']);
+    const file = path.join(dir, 'mixed.safetensors');
+    const { tensors, metadata } = readSafetensors(file);
+    assert.deepEqual(metadata, { format: 'pt' });
+    assert.deepEqual([...tensors.keys()].sort(), Object.keys(expected).sort());
+    for (const [name, e] of Object.entries(expected)) {
+      const t = tensors.get(name)!;
+      assert.deepEqual(t.shape, e.shape, name);
+      assert.deepEqual([...new Uint32Array(t.data.buffer)].map((b) => b.toString(16).padStart(8, '0')), e.f32, name);
+    }
+    const inMemory = parseSafetensors(fs.readFileSync(file), file).tensors; // the browser's path
+    for (const [name, t] of tensors) assert.deepEqual(inMemory.get(name), t, name);
+  });
+});
+
 describe('safetensors: malformed files are refused with a one-line CheckpointError', () => {
   const ok = { w: ENTRY('F32', [2], 0, 8) };
   const data8 = f32Bytes([1, 2]);
@@ -194,9 +215,9 @@ describe('safetensors: malformed files are refused with a one-line CheckpointErr
   it('a dtype that is not a string', () => assertRejects(build({ w: { ...ENTRY('F32', [2], 0, 8), dtype: 4 } }, data8),
     /tensor "w": dtype must be a string, found the number 4/));
   it('an unsupported dtype (I64)', () => assertRejects(build({ w: ENTRY('I64', [1], 0, 8) }, data8),
-    /tensor "w": dtype "I64" is not supported \(expected F32, F16, BF16 or F64\)/));
+    /^bad\/model\.safetensors: tensor "w" has dtype "I64"; only F32, F16, BF16 and F64 are supported$/));
   it('a dtype named like an Object.prototype property', () => assertRejects(build({ w: ENTRY('constructor', [1], 0, 8) }, data8),
-    /dtype "constructor" is not supported/));
+    /has dtype "constructor"; only/));
   it('a shape that is not an array', () => assertRejects(build({ w: { ...ENTRY('F32', [2], 0, 8), shape: '2' } }, data8),
     /tensor "w": shape must be an array/));
   it('a negative shape entry', () => assertRejects(build({ w: ENTRY('F32', [-2], 0, 8) }, data8),
@@ -216,9 +237,19 @@ describe('safetensors: malformed files are refused with a one-line CheckpointErr
   it('data_offsets past the end of the data section', () => assertRejects(build({ w: ENTRY('F32', [2], 4, 12) }, data8),
     /tensor "w": data_offsets \[4, 12\] run past the end of the data section \(8 bytes\)/));
   it('overlapping tensor ranges', () => assertRejects(build({ a: ENTRY('F32', [2], 0, 8), b: ENTRY('F32', [1], 4, 8) }, data8),
-    /tensor "b": data_offsets \[4, 8\] overlap those of tensor "a" \[0, 8\]/));
+    /tensor "b": data_offsets \[4, 8\] should start at 8, where tensor "a" \[0, 8\] ends \(tensors must be packed without gaps or overlaps\)$/));
   it('two tensors on the very same range', () => assertRejects(build({ a: ENTRY('F32', [2], 0, 8), b: ENTRY('F32', [2], 0, 8) }, data8),
-    /overlap/));
+    /tensor "b": data_offsets \[0, 8\] should start at 8/));
+  it('a gap between tensors, or before the first (the reference implementation refuses both)', () => {
+    assertRejects(build({ a: ENTRY('F32', [1], 0, 4), b: ENTRY('F32', [1], 8, 12) }, f32Bytes([1, 2, 3])),
+      /tensor "b": data_offsets \[8, 12\] should start at 4, where tensor "a" \[0, 4\] ends/);
+    assertRejects(build({ a: ENTRY('F32', [1], 4, 8) }, data8), /tensor "a": data_offsets \[4, 8\] should start at 0, the start of the data section/);
+  });
+  it('bytes after the last tensor (a file padded, or a longer one written over)', () => assertRejects(
+    build({ a: ENTRY('F32', [1], 0, 4) }, f32Bytes([1, 2, 3])),
+    /the data section has 12 bytes but its tensors end at byte 4 \(8 bytes after the last one/));
+  it('an empty tensor inside another one\'s range', () => assertRejects(
+    build({ a: ENTRY('F32', [2], 0, 8), e: ENTRY('F32', [0], 4, 4) }, data8), /tensor "e": data_offsets \[4, 4\] should start at 8/));
   it('a tensor name given twice (JSON.parse would keep only the last)', () => {
     const e = JSON.stringify(ENTRY('F32', [1], 0, 4));
     assertRejects(build(`{"w":${e},"v":${JSON.stringify(ENTRY('F32', [1], 4, 8))},"w":${e}}`, data8),
@@ -234,14 +265,16 @@ describe('safetensors: malformed files are refused with a one-line CheckpointErr
     assertRejects(build({ __metadata__: ['x'] }), /__metadata__ must be an object of strings/);
   });
   it('a name with odd characters stays readable in the message', () => assertRejects(build({ 'a "b"\n': ENTRY('I8', [1], 0, 1) }, data8),
-    /tensor "a \\"b\\"\\n": dtype "I8"/));
+    /tensor "a \\"b\\"\\n" has dtype "I8"/));
 });
 
 describe('safetensors: accepted variations', () => {
-  it('a header padded with spaces, gaps between tensors, bytes after the last, and __metadata__ null', () => {
-    const header = JSON.stringify({ __metadata__: null, a: ENTRY('F32', [1], 4, 8) }) + '      ';
-    const { tensors, metadata } = parseSafetensors(build(header, f32Bytes([9, 5, 9])), 'f');
-    assert.deepEqual([...tensors.get('a')!.data], [5]);
+  it('a header padded with spaces, __metadata__ null, tensors in the header in another order than in the data', () => {
+    const header = JSON.stringify({ __metadata__: null, b: ENTRY('F32', [1], 4, 8), a: ENTRY('F32', [1], 0, 4) }) + '      ';
+    const { tensors, metadata } = parseSafetensors(build(header, f32Bytes([9, 5])), 'f');
+    assert.deepEqual([...tensors.keys()], ['b', 'a']);
+    assert.deepEqual([...tensors.get('a')!.data], [9]);
+    assert.deepEqual([...tensors.get('b')!.data], [5]);
     assert.deepEqual(metadata, {});
   });
   it('__proto__ as a tensor name or metadata key is an ordinary name', () => {
@@ -251,9 +284,12 @@ describe('safetensors: accepted variations', () => {
     assert.equal(Object.getOwnPropertyDescriptor(metadata, '__proto__')?.value, 'x');
     assert.equal(Object.getPrototypeOf(metadata), Object.prototype);
   });
-  it('an empty tensor inside another range is not an overlap', () => {
-    const { tensors } = parseSafetensors(build({ a: ENTRY('F32', [2], 0, 8), e: ENTRY('F32', [0], 4, 4) }, f32Bytes([1, 2])), 'f');
+  it('empty tensors where one ends and the next begins, and at the very end', () => {
+    const header = { a: ENTRY('F32', [1], 0, 4), e: ENTRY('F32', [0], 4, 4), b: ENTRY('F32', [1], 4, 8), z: ENTRY('F16', [0, 2], 8, 8) };
+    const { tensors } = parseSafetensors(build(header, f32Bytes([1, 2])), 'f');
     assert.deepEqual(tensors.get('e')!.shape, [0]);
+    assert.deepEqual(tensors.get('z')!.shape, [0, 2]);
+    assert.deepEqual([...tensors.get('b')!.data], [2]);
   });
 });
 
@@ -262,17 +298,15 @@ describe('safetensors: F16, BF16 and F64 are converted to float32', () => {
     const cases: [number, number][] = [
       [0x3c00, 1], [0xc000, -2], [0x0000, 0], [0x8000, -0], [0x3555, 0.333251953125], [0x7bff, 65504],
       [0x0001, 2 ** -24] /* smallest subnormal */, [0x03ff, 1023 * 2 ** -24] /* largest subnormal */,
-      [0x0400, 2 ** -14] /* smallest normal */, [0x7c00, Infinity], [0xfc00, -Infinity],
+      [0x0400, 2 ** -14] /* smallest normal */,
     ];
-    for (const [bits, v] of cases) assert.equal(f16ToF32(bits), v, bits.toString(16));
-    assert.ok(Number.isNaN(f16ToF32(0x7e00)));
     const header = { h: ENTRY('F16', [cases.length], 0, 2 * cases.length) };
     const { tensors } = parseSafetensors(build(header, u16Bytes(cases.map(([b]) => b))), 'f');
     assert.deepEqual([...tensors.get('h')!.data], cases.map(([, v]) => v));
   });
 
   it('decodes BF16 bit patterns to hand-computed values', () => {
-    const cases: [number, number][] = [[0x3f80, 1], [0xc000, -2], [0x4049, 3.140625], [0x8000, -0], [0x0001, 2 ** -133], [0xff80, -Infinity]];
+    const cases: [number, number][] = [[0x3f80, 1], [0xc000, -2], [0x4049, 3.140625], [0x8000, -0], [0x0001, 2 ** -133], [0xff7f, -3.3895313892515355e38]];
     const { tensors } = parseSafetensors(build({ b: ENTRY('BF16', [2, 3], 0, 12) }, u16Bytes(cases.map(([b]) => b))), 'f');
     assert.deepEqual(tensors.get('b')!.shape, [2, 3]);
     assert.deepEqual([...tensors.get('b')!.data], cases.map(([, v]) => v));
@@ -365,5 +399,256 @@ describe('readSafetensors / writeSafetensors', () => {
     }
     assert.deepEqual(fs.readFileSync(file), before);
     assert.deepEqual(fs.readdirSync(tmp).filter((f) => f.includes('keep')), ['keep.safetensors']);
+  });
+});
+
+describe('safetensors: a checkpoint holds finite weights', () => {
+  const RULE = 'a checkpoint must hold finite weights';
+  it('refuses a NaN or ±inf stored in F32, F16 or BF16, naming the tensor and the first bad index', () => {
+    assertRejects(build({ 'generator.weight': ENTRY('F32', [2, 3], 0, 24) }, f32Bytes([1, 2, 3, 4, NaN, NaN])),
+      new RegExp(`^bad/model\\.safetensors: tensor "generator\\.weight" holds NaN at index 4; ${RULE}$`));
+    assertRejects(build({ w: ENTRY('F32', [2], 0, 8) }, f32Bytes([Infinity, 0])), /tensor "w" holds Infinity at index 0;/);
+    assertRejects(build({ h: ENTRY('F16', [3], 0, 6) }, u16Bytes([0x3c00, 0xfc00, 0x7e00])), /tensor "h" holds -Infinity at index 1;/);
+    assertRejects(build({ h: ENTRY('F16', [2], 0, 4) }, u16Bytes([0x3c00, 0x7e00])), /tensor "h" holds NaN at index 1;/);
+    assertRejects(build({ b: ENTRY('BF16', [2], 0, 4) }, u16Bytes([0x7f7f, 0x7f80])), /tensor "b" holds Infinity at index 1;/);
+  });
+
+  it('refuses an F64 value past the float32 range as an overflow, and an F64 NaN as a NaN', () => {
+    const data = new Uint8Array(24);
+    [0.5, 1e300, NaN].forEach((v, i) => new DataView(data.buffer).setFloat64(8 * i, v, true));
+    assertRejects(build({ d: ENTRY('F64', [3], 0, 24) }, data), new RegExp(`tensor "d" holds 1e\\+300, which overflows float32, at index 1; ${RULE}$`));
+    assertRejects(build({ e: ENTRY('F64', [2], 0, 16), d: ENTRY('F64', [1], 16, 24) }, data), /tensor "e" holds 1e\+300, which overflows float32, at index 1;/);
+    assertRejects(build({ d: ENTRY('F64', [1], 16, 24), e: ENTRY('F64', [2], 0, 16) }, data), /tensor "d" holds NaN at index 0;/);
+  });
+
+  it('refuses to serialize a NaN or ±inf in any dtype', () => {
+    for (const dtype of ['F32', 'F16', 'BF16'] as const) {
+      assert.throws(() => serializeSafetensors({ w: { shape: [3], data: Float32Array.from([0, 1, NaN]) } }, undefined, { file: 'out/m.safetensors', dtype }),
+        (e: unknown) => e instanceof CheckpointError && e.message === `out/m.safetensors: tensor "w" holds NaN at index 2; ${RULE}`);
+      assert.throws(() => serializeSafetensors({ w: { shape: [1], data: Float32Array.from([-Infinity]) } }, undefined, { dtype }),
+        { message: /^cannot write safetensors: tensor "w" holds -Infinity at index 0;/ });
+    }
+  });
+
+  it('refuses to write as F16 a value that would round to inf (|x| ≥ 65520), and writes the largest below it as 65504', () => {
+    const write = (x: number) => serializeSafetensors({ w: { shape: [2], data: Float32Array.from([1, x]) } }, undefined, { file: 'm', dtype: 'F16' });
+    for (const x of [65520, -70000, 3e38]) {
+      assert.throws(() => write(x), (e: unknown) => e instanceof CheckpointError &&
+        e.message === `m: tensor "w" holds ${Math.fround(x)}, which overflows F16 (largest finite 65504), at index 1; ${RULE}`, String(x));
+    }
+    const below = Math.fround(65520 - 2 ** -8); // the float32 just below 65520 (its ulp there is 2^-8)
+    assert.ok(below < 65520);
+    assert.deepEqual([...parseSafetensors(write(below), 'f').tensors.get('w')!.data], [1, 65504]);
+    assert.deepEqual([...parseSafetensors(write(-65519), 'f').tensors.get('w')!.data], [1, -65504]);
+  });
+
+  it('refuses to write as BF16 a value that would round to inf, and writes anything finite as F32', () => {
+    const x = Math.fround(3.4e38); // above BF16's overflow tie 0x7f7f8000 (about 3.39615e38)
+    assert.throws(() => serializeSafetensors({ w: { shape: [1], data: Float32Array.from([x]) } }, undefined, { dtype: 'BF16' }),
+      (e: unknown) => e instanceof CheckpointError && e.message.endsWith(`holds ${x}, which overflows BF16 (largest finite 3.3895313892515355e+38), at index 0; ${RULE}`));
+    const ok = serializeSafetensors({ w: { shape: [1], data: Float32Array.from([3.39e38]) } }, undefined, { dtype: 'BF16' });
+    assert.equal(parseSafetensors(ok, 'f').tensors.get('w')!.data[0], 3.3895313892515355e38);
+    assert.equal(parseSafetensors(serializeSafetensors({ w: { shape: [1], data: Float32Array.from([x]) } }), 'f').tensors.get('w')!.data[0], x);
+  });
+
+  it('refuses a dtype it cannot write', () => {
+    assert.throws(() => serializeSafetensors({}, undefined, { dtype: 'F64' as 'F32' }), { message: 'cannot write safetensors: cannot write dtype "F64"; expected F32, F16 or BF16' });
+  });
+});
+
+describe('readSafetensors / writeSafetensors in pieces', () => {
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'safetensors-pieces-'));
+  process.on('exit', () => fs.rmSync(tmp, { recursive: true, force: true }));
+  const RULE = 'a checkpoint must hold finite weights';
+
+  /** Every dtype, odd lengths, an empty tensor, and data that starts at an offset no piece boundary lines up with. */
+  function mixedFile(): Uint8Array {
+    const f64 = new Uint8Array(24);
+    [0.1, -3, 7e-40].forEach((v, i) => new DataView(f64.buffer).setFloat64(8 * i, v, true));
+    const parts: [string, string, number[], Uint8Array][] = [
+      ['a', 'F32', [7], f32Bytes([1, -2, 3.5, 4, 5e-39, 6, -7])],
+      ['b', 'F16', [3, 3], u16Bytes([0x3c00, 0xc000, 0x0001, 0x03ff, 0x0400, 0x7bff, 0x3555, 0x8000, 0x1234])],
+      ['c', 'BF16', [5], u16Bytes([0x3f80, 0xc000, 0x4049, 0x0001, 0xff7f])],
+      ['d', 'F64', [3], f64],
+      ['e', 'F32', [0], new Uint8Array(0)],
+      ['f', 'F32', [1], f32Bytes([9])],
+    ];
+    const header: Record<string, object> = {};
+    let at = 0;
+    for (const [name, dtype, shape, bytes] of parts) {
+      header[name] = ENTRY(dtype, shape, at, at + bytes.length);
+      at += bytes.length;
+    }
+    const data = new Uint8Array(at);
+    at = 0;
+    for (const [, , , bytes] of parts) {
+      data.set(bytes, at);
+      at += bytes.length;
+    }
+    return build(JSON.stringify(header) + '   ', data); // 3 spaces: the data section starts at an odd offset
+  }
+
+  it('reads every dtype in pieces of any size to the same tensors as the in-memory parser, each read bounded', (t) => {
+    const file = path.join(tmp, 'mixed.safetensors');
+    fs.writeFileSync(file, mixedFile());
+    const expected = parseSafetensors(mixedFile(), 'f').tensors;
+    const realRead = fs.readSync as (...a: unknown[]) => number;
+    for (const chunkBytes of [8, 16, 24, 1000, undefined]) {
+      const lengths: number[] = [];
+      const m = t.mock.method(fs, 'readSync', (...args: unknown[]) => {
+        lengths.push(args[3] as number);
+        return realRead(...args);
+      });
+      const { tensors } = readSafetensors(file, { chunkBytes });
+      m.mock.restore();
+      assert.deepEqual([...tensors.keys()], [...expected.keys()]);
+      for (const [name, want] of expected) {
+        assert.deepEqual(tensors.get(name)!.shape, want.shape, name);
+        assert.deepEqual([...tensors.get(name)!.data], [...want.data], `${name}, pieces of ${chunkBytes}`);
+      }
+      if (chunkBytes !== undefined) {
+        const header = lengths.slice(0, 2); // the length, then the header
+        assert.ok(lengths.slice(2).every((n) => n <= chunkBytes), `${chunkBytes}: ${lengths.slice(2)} (after ${header})`);
+      }
+    }
+    // Hand-computed values, so that the comparison above is not one of two identical mistakes.
+    const back = readSafetensors(file, { chunkBytes: 8 }).tensors;
+    assert.deepEqual([...back.get('b')!.data], [1, -2, 2 ** -24, 1023 * 2 ** -24, 2 ** -14, 65504, 0.333251953125, -0, (1 + 0x234 / 1024) * 2 ** (4 - 15)]);
+    assert.deepEqual([...back.get('c')!.data], [1, -2, 3.140625, 2 ** -133, -3.3895313892515355e38]);
+    assert.deepEqual([...back.get('d')!.data], [Math.fround(0.1), -3, Math.fround(7e-40)]);
+    assert.deepEqual([...back.get('a')!.data], [1, -2, 3.5, 4, Math.fround(5e-39), 6, -7]);
+  });
+
+  it('reads F32 straight into the tensor\'s own memory, a piece at a time', (t) => {
+    const file = path.join(tmp, 'direct.safetensors');
+    const data = Float32Array.from({ length: 100 }, (_, i) => i - 50);
+    writeSafetensors(file, { w: { shape: [10, 10], data } });
+    const targets: ArrayBufferLike[] = [];
+    const realRead = fs.readSync as (...a: unknown[]) => number;
+    t.mock.method(fs, 'readSync', (...args: unknown[]) => {
+      targets.push((args[1] as Uint8Array).buffer);
+      return realRead(...args);
+    });
+    const w = readSafetensors(file, { chunkBytes: 64 }).tensors.get('w')!;
+    assert.deepEqual([...w.data], [...data]);
+    const dataReads = targets.slice(2);
+    assert.equal(dataReads.length, Math.ceil(400 / 64));
+    assert.ok(dataReads.every((b) => b === w.data.buffer), 'every data read lands in the returned array');
+  });
+
+  it('writes every dtype in pieces of any size, byte for byte as the in-memory serializer, each write bounded', (t) => {
+    const tensors = parseSafetensors(mixedFile(), 'f').tensors;
+    tensors.set('c', { shape: [5], data: Float32Array.from([1, -2, 3.140625, 2 ** -133, -1e4]) }); // within F16's range
+    const realWrite = fs.writeSync as (...a: unknown[]) => number;
+    for (const dtype of ['F32', 'F16', 'BF16'] as const) {
+      const expected = serializeSafetensors(tensors, { k: 'v' }, { dtype });
+      for (const chunkBytes of [8, 16, 1000, undefined]) {
+        const file = path.join(tmp, `out-${dtype}-${chunkBytes}.safetensors`);
+        const lengths: number[] = [];
+        const m = t.mock.method(fs, 'writeSync', (...args: unknown[]) => {
+          lengths.push(args[3] as number);
+          return realWrite(...args);
+        });
+        writeSafetensors(file, tensors, { k: 'v' }, { dtype, chunkBytes });
+        m.mock.restore();
+        assert.deepEqual(new Uint8Array(fs.readFileSync(file)), expected, `${dtype}, pieces of ${chunkBytes}`);
+        const data = lengths.slice(1); // after the header
+        if (chunkBytes !== undefined) assert.ok(data.every((n) => n <= chunkBytes), `${dtype}, ${chunkBytes}: ${data}`);
+      }
+    }
+  });
+
+  it('refuses a piece size that is not an integer of at least 8 bytes', () => {
+    const file = path.join(tmp, 'opt.safetensors');
+    writeSafetensors(file, { w: { shape: [1], data: Float32Array.from([1]) } });
+    for (const chunkBytes of [0, 4, 7.5, NaN, -8]) {
+      assert.throws(() => readSafetensors(file, { chunkBytes }), { name: 'OptionError', message: `chunkBytes must be an integer of at least 8, found ${chunkBytes}` });
+      assert.throws(() => writeSafetensors(file, {}, undefined, { chunkBytes }), { name: 'OptionError' });
+    }
+  });
+
+  it('an F16 file is half the size of the F32 one and reads back rounded to F16', () => {
+    const data = Float32Array.from({ length: 1000 }, (_, i) => Math.sin(i) * 10);
+    const f32 = path.join(tmp, 'w32.safetensors');
+    const f16 = path.join(tmp, 'w16.safetensors');
+    writeSafetensors(f32, { w: { shape: [1000], data } });
+    writeSafetensors(f16, { w: { shape: [1000], data } }, undefined, { dtype: 'F16' });
+    const headerOf = (f: string) => Number(fs.readFileSync(f).readBigUInt64LE(0));
+    assert.equal(fs.statSync(f16).size - 8 - headerOf(f16), 2000);
+    assert.equal(fs.statSync(f32).size - 8 - headerOf(f32), 4000);
+    const back = readSafetensors(f16).tensors.get('w')!.data;
+    // 10·sin(i) lies in [-10, 10], where F16's spacing is at most 2^-7: each value within half of that.
+    for (let i = 0; i < 1000; i++) assert.ok(Math.abs(back[i]! - data[i]!) <= 2 ** -8, `${i}: ${back[i]} vs ${data[i]}`);
+    assert.ok(back.some((v, i) => v !== data[i]), 'rounded, not stored exactly');
+  });
+
+  it('refuses a NaN on reading, with the file, the tensor and its index in the whole tensor (not in the piece)', () => {
+    const file = path.join(tmp, 'nan.safetensors');
+    const values = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9];
+    values[6] = NaN;
+    fs.writeFileSync(file, build({ 'generator.weight': ENTRY('F32', [10], 0, 40) }, f32Bytes(values)));
+    assert.throws(() => readSafetensors(file, { chunkBytes: 16 }),
+      { name: 'CheckpointError', message: `${file}: tensor "generator.weight" holds NaN at index 6; ${RULE}` });
+    fs.writeFileSync(file, build({ h: ENTRY('F16', [10], 0, 20) }, u16Bytes([0, 0, 0, 0, 0, 0, 0, 0, 0x7c00, 0])));
+    assert.throws(() => readSafetensors(file, { chunkBytes: 8 }), { message: `${file}: tensor "h" holds Infinity at index 8; ${RULE}` });
+  });
+
+  it('refuses to write a NaN before anything is written, keeping the previous file', (t) => {
+    const file = path.join(tmp, 'keep-nan.safetensors');
+    writeSafetensors(file, { w: { shape: [2], data: Float32Array.from([1, 2]) } });
+    const before = fs.readFileSync(file);
+    const opened = t.mock.method(fs, 'openSync');
+    assert.throws(() => writeSafetensors(file, { a: { shape: [1], data: Float32Array.from([1]) }, w: { shape: [2], data: Float32Array.from([1, NaN]) } }),
+      { name: 'CheckpointError', message: `${file}: tensor "w" holds NaN at index 1; ${RULE}` });
+    assert.throws(() => writeSafetensors(file, { w: { shape: [1], data: Float32Array.from([1e5]) } }, undefined, { dtype: 'F16' }),
+      { message: `${file}: tensor "w" holds 100000, which overflows F16 (largest finite 65504), at index 0; ${RULE}` });
+    assert.equal(opened.mock.callCount(), 0, 'no temporary file was even opened');
+    assert.deepEqual(fs.readFileSync(file), before);
+  });
+
+  it('refuses a header that claims more data than the file holds, having read only the header', (t) => {
+    const file = path.join(tmp, 'claims-8gib.safetensors');
+    const header = JSON.stringify({ big: ENTRY('F32', [2 ** 31], 0, 2 ** 33), small: ENTRY('F32', [4], 2 ** 33, 2 ** 33 + 16) });
+    fs.writeFileSync(file, build(header, f32Bytes([1, 2, 3, 4])));
+    let bytesRead = 0;
+    const realRead = fs.readSync as (...a: unknown[]) => number;
+    t.mock.method(fs, 'readSync', (...args: unknown[]) => {
+      const n = realRead(...args);
+      bytesRead += n;
+      return n;
+    });
+    // Had it allocated the 8 GiB tensor first, this would be a RangeError or an out-of-memory crash, not this line.
+    assert.throws(() => readSafetensors(file),
+      { name: 'CheckpointError', message: `${file}: tensor "big": data_offsets [0, 8589934592] run past the end of the data section (16 bytes)` });
+    assert.equal(bytesRead, 8 + header.length);
+  });
+
+  it('refuses a file cut short inside a tensor, and one with bytes after its last tensor', () => {
+    const file = path.join(tmp, 'cut.safetensors');
+    const whole = serializeSafetensors({ a: { shape: [4], data: Float32Array.from([1, 2, 3, 4]) }, b: { shape: [2], data: Float32Array.from([5, 6]) } });
+    fs.writeFileSync(file, whole.subarray(0, whole.length - 1));
+    assert.throws(() => readSafetensors(file), { message: /^.*cut\.safetensors: tensor "b": data_offsets \[16, 24\] run past the end of the data section \(23 bytes\)$/ });
+    fs.writeFileSync(file, Buffer.concat([whole, new Uint8Array(4)]));
+    assert.throws(() => readSafetensors(file), { message: /the data section has 28 bytes but its tensors end at byte 24 \(4 bytes after the last one/ });
+  });
+
+  it('refuses a header longer than 100 MB having read only its length', (t) => {
+    const file = path.join(tmp, 'huge-header.safetensors');
+    const fd = fs.openSync(file, 'w');
+    const length = new Uint8Array(8);
+    new DataView(length.buffer).setBigUint64(0, 100_000_001n, true);
+    fs.writeSync(fd, length);
+    fs.ftruncateSync(fd, 8 + 100_000_001); // sparse: no disk, no memory
+    fs.closeSync(fd);
+    let bytesRead = 0;
+    const realRead = fs.readSync as (...a: unknown[]) => number;
+    t.mock.method(fs, 'readSync', (...args: unknown[]) => {
+      const n = realRead(...args);
+      bytesRead += n;
+      return n;
+    });
+    assert.throws(() => readSafetensors(file),
+      { message: `${file}: header claims 100000001 bytes, more than the 100000000 a safetensors header may have` });
+    assert.equal(bytesRead, 8);
   });
 });
