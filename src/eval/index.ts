@@ -5,4 +5,4 @@ export { corpusChrf, type ChrfOptions, type ChrfResult } from "./chrf.js";
 export { perplexity } from "./perplexity.js";
 export { tokenize13a } from "./tokenize-13a.js";
 export { evaluate, type EvalResult } from "./evaluate.js";
-export { selectTexts, type Selection } from "./select.js";
+export { checkSelection, selectTexts, type Selection } from "./select.js";

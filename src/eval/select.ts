@@ -9,15 +9,20 @@ export interface Selection {
   limit?: number;
 }
 
+/** Checks a selection's values (before any work: selectTexts checks them again). */
+export function checkSelection(sel: Selection): void {
+  for (const k of ["maxSrcTokens", "limit"] as const) {
+    const v = sel[k];
+    if (v !== undefined && (!Number.isInteger(v) || v < 1)) throw new OptionError(k, `must be an integer ≥ 1, got ${v}`);
+  }
+}
+
 /**
  * The examples of `texts` a selection keeps, in file order, with every column cut alike. `tokens` counts a source's
  * tokens. A selection that keeps nothing is an error naming it: there would be nothing to score.
  */
 export function selectTexts(texts: DataTexts, sel: Selection, tokens: (text: string) => number): DataTexts {
-  for (const k of ["maxSrcTokens", "limit"] as const) {
-    const v = sel[k];
-    if (v !== undefined && (!Number.isInteger(v) || v < 1)) throw new OptionError(k, `must be an integer ≥ 1, got ${v}`);
-  }
+  checkSelection(sel);
   let keep = texts.src.map((_, i) => i);
   if (sel.maxSrcTokens !== undefined) keep = keep.filter((i) => tokens(texts.src[i]) <= sel.maxSrcTokens!);
   if (keep.length === 0 && texts.src.length > 0) {

@@ -1,7 +1,7 @@
 import * as fs from "node:fs";
 import { type Command, Option } from "commander";
 import { OptionError } from "../../errors.js";
-import { corpusBleu, corpusChrf, evaluate, selectTexts } from "../../eval/index.js";
+import { checkSelection, corpusBleu, corpusChrf, evaluate, selectTexts } from "../../eval/index.js";
 import { type GenerationConfig, resolveGenerationConfig, translateCorpus } from "../../generate/index.js";
 import { unwritableReason } from "../../io/writable.js";
 import type { Architecture, Seq2Seq } from "../../models/index.js";
@@ -57,6 +57,7 @@ export function registerEval(program: Command): void {
       if (flags.lengthPenalty !== undefined && flags.beam === undefined) throw new OptionError("--length-penalty applies to beam search only (add --beam K)");
       const gen: GenerationConfig = flags.beam !== undefined ? { strategy: "beam", numBeams: flags.beam, lengthPenalty: flags.lengthPenalty } : {};
       resolveGenerationConfig(gen);
+      checkSelection(flags);
       if (!Number.isInteger(flags.batchSize) || flags.batchSize < 1) throw new OptionError(`--batch-size must be an integer ≥ 1, got ${flags.batchSize}`);
       if (!fs.existsSync(flags.data)) throw new OptionError(`--data ${flags.data}: file not found`);
       // found out now, not after decoding every row
