@@ -14,14 +14,17 @@ export type GivenOptions = Partial<TrainOptions> & { resume?: string };
 
 type Values = Partial<Record<keyof TrainOptions, unknown>>;
 
-/** Every option: `pick`'s value where it has one, else the default (those depending on other options last). */
+/** Every option: `pick`'s value where it has one, else its default. */
 function withDefaults(pick: (k: keyof TrainOptions) => unknown): RunOptions {
   const o: Values = {};
-  for (const k of TRAIN_OPTION_KEYS) o[k] = pick(k) ?? (typeof TRAIN_OPTIONS[k].default === "function" ? undefined : TRAIN_OPTIONS[k].default);
+  const derived: (keyof TrainOptions)[] = [];
   for (const k of TRAIN_OPTION_KEYS) {
-    const d = TRAIN_OPTIONS[k].default;
-    if (o[k] === undefined && typeof d === "function") o[k] = (d as (o: TrainOptions) => unknown)(o as unknown as TrainOptions);
+    const d: unknown = TRAIN_OPTIONS[k].default;
+    o[k] = pick(k) ?? (typeof d === "function" ? undefined : d);
+    if (o[k] === undefined && typeof d === "function") derived.push(k);
   }
+  // defaults that depend on other options, once those are known
+  for (const k of derived) o[k] = (TRAIN_OPTIONS[k].default as (o: TrainOptions) => unknown)(o as unknown as TrainOptions);
   return o as unknown as RunOptions;
 }
 

@@ -6,7 +6,11 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { fileURLToPath } from "node:url";
 import { classify, topLabels } from "../../src/generate/index.js";
+import type { EncoderOnly } from "../../src/models/index.js";
+import { inference } from "../../src/nn/index.js";
 import { loadForInference, trainModel } from "../../src/run/index.js";
+import { loadDataset } from "../../src/train/dataset.js";
+import type { TrainBatch } from "../../src/train/loss.js";
 import { writeCheckpoint } from "./checkpoints.js";
 
 const CLI = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../src/cli/main.js");
@@ -61,6 +65,18 @@ test("classify: probabilities sum to 1, the label is the most probable, label na
   one.forEach((r, i) => {
     assert.equal(r.label, results[i].label);
     r.probabilities.forEach((p, k) => assert.ok(Math.abs(p.probability - results[i].probabilities[k].probability) < 1e-5));
+  });
+  // the same probabilities as the model gives the rows the way training and eval feed them (loadDataset's batches)
+  const c = model.config;
+  const data = loadDataset({
+    arch: "encoder_only", file: heldOutFile, srcTokenizer, tgtTokenizer: srcTokenizer, maxLen: c.max_len, labels: ["animal", "colour"],
+    special: { pad: c.pad_id, bos: c.bos_id, eos: c.eos_id }, srcCol: "", tgtCol: "", textCol: "text", labelCol: "label", onBadRow: "stop",
+  });
+  const { batch } = data.batch(texts.map((_, i) => i));
+  const logits = inference(model, () => (model as EncoderOnly).forward((batch as Extract<TrainBatch, { kind: "encoder_only" }>).ids).data.slice());
+  results.forEach((r, i) => {
+    const [a, b] = [logits[2 * i], logits[2 * i + 1]];
+    assert.ok(Math.abs(r.probabilities[0].probability - 1 / (1 + Math.exp(b - a))) < 1e-5, `row ${i}`);
   });
   const long = classify(model, srcTokenizer, [Array(40).fill("cat").join(" ")])[0];
   assert.equal(long.truncatedTokens, srcTokenizer.encode(Array(40).fill("cat").join(" ")).length - 15);
