@@ -23,5 +23,33 @@ export class DataError extends TransformerError {}
 /** A tokenizer file that is missing or malformed, or text it cannot encode. */
 export class TokenizerError extends TransformerError {}
 
-/** A command-line or API option that is unknown, out of range, or does not apply. */
-export class OptionError extends TransformerError {}
+/** Names an option as one door shows it to its users: "topP" → "--top-p" (CLI), "top_p" (JSON). */
+export type OptionNamer = (key: string) => string;
+
+/**
+ * An option that is unknown, out of range, or does not apply. The library names options by their keys ("topP");
+ * a door (CLI, page, server) shows each under the name its users typed: `named(flagOf)`. `problem` is what follows
+ * the option's name ("must be in (0, 1], got 2"), or a function of the door's namer when the sentence names other
+ * options too. The one-argument form is for errors about no particular option.
+ */
+export class OptionError extends TransformerError {
+  /** The option at fault, by its library key; undefined for an error about no particular option. */
+  readonly key: string | undefined;
+  private readonly say: (name: OptionNamer) => string;
+
+  constructor(message: string);
+  constructor(key: string, problem: string | ((name: OptionNamer) => string));
+  constructor(keyOrMessage: string, problem?: string | ((name: OptionNamer) => string)) {
+    const say = problem === undefined ? () => keyOrMessage
+      : typeof problem === "function" ? problem
+      : (name: OptionNamer) => `${name(keyOrMessage)} ${problem}`;
+    super(say((k) => k));
+    this.key = problem === undefined ? undefined : keyOrMessage;
+    this.say = say;
+  }
+
+  /** The message with every option named by `name`. */
+  named(name: OptionNamer): string {
+    return this.say(name);
+  }
+}

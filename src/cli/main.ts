@@ -1,7 +1,9 @@
 #!/usr/bin/env node
 import { Command } from "commander";
 import { useBackend } from "../backend/select.js";
+import { OptionError } from "../errors.js";
 import { commands } from "./commands/index.js";
+import { flagOf } from "./flags.js";
 
 const program = new Command();
 program
@@ -19,7 +21,10 @@ for (const register of commands) register(program);
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   // One clear line for the errors we expect users to hit; a stack trace only for real bugs.
-  if (err instanceof Error && (err as { userFacing?: boolean }).userFacing) {
+  // Options are named as typed: the library's keys become flags.
+  if (err instanceof OptionError) {
+    process.stderr.write(`transformer: ${err.named(flagOf)}\n`);
+  } else if (err instanceof Error && (err as { userFacing?: boolean }).userFacing) {
     process.stderr.write(`transformer: ${err.message}\n`);
   } else {
     process.stderr.write(`transformer: internal error: ${err instanceof Error ? err.stack : String(err)}\n`);

@@ -32,7 +32,7 @@ export interface TsvTable {
 export function parseTsv(bytes: Uint8Array, source: string, opts: TsvOptions): TsvTable {
   const onBadRow = opts.onBadRow ?? "stop";
   if (onBadRow !== "stop" && onBadRow !== "skip") {
-    throw new OptionError(`onBadRow must be "stop" or "skip", got "${String(onBadRow)}"`);
+    throw new OptionError("onBadRow", `must be "stop" or "skip", got "${String(onBadRow)}"`);
   }
   if (opts.columns.length === 0) throw new OptionError("TSV: no columns requested (expected at least one name)");
   const lines = splitUtf8Lines(bytes);

@@ -5,3 +5,4 @@ export { corpusChrf, type ChrfOptions, type ChrfResult } from "./chrf.js";
 export { perplexity } from "./perplexity.js";
 export { tokenize13a } from "./tokenize-13a.js";
 export { evaluate, type EvalResult } from "./evaluate.js";
+export { checkSelection, selectTexts, type Selection } from "./select.js";

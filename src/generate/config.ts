@@ -81,48 +81,48 @@ const ALL_KEYS = new Set<string>([...COMMON_KEYS, ...Object.values(STRATEGY_KEYS
 
 /**
  * Checks a generation config and fills its defaults. Unknown fields, fields that do not apply to the strategy
- * and out-of-range values throw an OptionError naming the field.
+ * and out-of-range values throw an OptionError carrying the field's key (a door names it as its users know it).
  */
 export function resolveGenerationConfig(config: GenerationConfig = {}): ResolvedGenerationConfig {
   const raw = config as Record<string, unknown>;
   for (const key of Object.keys(raw)) {
-    if (!ALL_KEYS.has(key)) throw new OptionError(`unknown generation option "${key}"; expected one of ${[...ALL_KEYS].join(", ")}`);
+    if (!ALL_KEYS.has(key)) throw new OptionError(key, (name) => `unknown generation option "${key}"; expected one of ${[...ALL_KEYS].map(name).join(", ")}`);
   }
   const strategy = config.strategy ?? "greedy";
   if (!STRATEGIES.includes(strategy)) {
-    throw new OptionError(`strategy must be one of ${STRATEGIES.join(", ")}, got ${JSON.stringify(strategy)}`);
+    throw new OptionError("strategy", `must be one of ${STRATEGIES.join(", ")}, got ${JSON.stringify(strategy)}`);
   }
   const allowed = new Set<string>([...COMMON_KEYS, ...STRATEGY_KEYS[strategy]]);
   for (const [key, value] of Object.entries(raw)) {
     if (value === undefined || allowed.has(key)) continue;
     const owner = STRATEGIES.find((s) => STRATEGY_KEYS[s].includes(key))!;
-    throw new OptionError(`${key} applies to ${owner === "beam" ? "beam search" : "sampling"} only, not to strategy "${strategy}"`);
+    throw new OptionError(key, (name) => `${name(key)} applies to ${owner === "beam" ? "beam search" : "sampling"} only, not to ${name("strategy")} "${strategy}"`);
   }
   const int = (key: keyof GenerationConfig, min: number): number | undefined => {
     const v = raw[key];
     if (v === undefined) return undefined;
-    if (typeof v !== "number" || !Number.isInteger(v) || v < min) throw new OptionError(`${key} must be an integer ≥ ${min}, got ${JSON.stringify(v)}`);
+    if (typeof v !== "number" || !Number.isInteger(v) || v < min) throw new OptionError(key, `must be an integer ≥ ${min}, got ${JSON.stringify(v)}`);
     return v;
   };
   const positive = (key: keyof GenerationConfig): number | undefined => {
     const v = raw[key];
     if (v === undefined) return undefined;
-    if (typeof v !== "number" || !Number.isFinite(v) || v <= 0) throw new OptionError(`${key} must be a number > 0, got ${JSON.stringify(v)}`);
+    if (typeof v !== "number" || !Number.isFinite(v) || v <= 0) throw new OptionError(key, `must be a number > 0, got ${JSON.stringify(v)}`);
     return v;
   };
   const maxNewTokens = int("maxNewTokens", 1);
   const repetitionPenalty = positive("repetitionPenalty") ?? 1;
   const numBeams = int("numBeams", 1) ?? 4;
   const lp = raw.lengthPenalty;
-  if (lp !== undefined && (typeof lp !== "number" || !Number.isFinite(lp))) throw new OptionError(`lengthPenalty must be a finite number, got ${JSON.stringify(lp)}`);
+  if (lp !== undefined && (typeof lp !== "number" || !Number.isFinite(lp))) throw new OptionError("lengthPenalty", `must be a finite number, got ${JSON.stringify(lp)}`);
   const numReturnSequences = int("numReturnSequences", 1) ?? 1;
-  if (numReturnSequences > numBeams) throw new OptionError(`numReturnSequences ${numReturnSequences} is more than numBeams ${numBeams}`);
+  if (numReturnSequences > numBeams) throw new OptionError("numReturnSequences", (name) => `${name("numReturnSequences")} ${numReturnSequences} is more than ${name("numBeams")} ${numBeams}`);
   const temperature = positive("temperature") ?? 1;
   const topK = int("topK", 1);
   const topP = positive("topP");
-  if (topP !== undefined && topP > 1) throw new OptionError(`topP must be in (0, 1], got ${topP}`);
+  if (topP !== undefined && topP > 1) throw new OptionError("topP", `must be in (0, 1], got ${topP}`);
   const seed = int("seed", 0) ?? Math.floor(Math.random() * 2 ** 32);
-  if (seed >= 2 ** 32) throw new OptionError(`seed must be below 2^32, got ${seed}`);
+  if (seed >= 2 ** 32) throw new OptionError("seed", `must be below 2^32, got ${seed}`);
   return {
     strategy, maxNewTokens, repetitionPenalty, numBeams, lengthPenalty: (lp as number | undefined) ?? 0.6,
     numReturnSequences, temperature, topK, topP, seed,

@@ -1,4 +1,4 @@
-/** Decoding: a KV-cached step decoder driven by greedy search, beam search or sampling; streaming. */
+/** Inference: decoding (a KV-cached step decoder driven by greedy search, beam search or sampling; streaming) and classification. */
 export { greedyDecodeUncached } from "./greedy.js";
 export { type GenerationConfig, type ResolvedGenerationConfig, type SearchStrategy, resolveGenerationConfig } from "./config.js";
 export {
@@ -14,3 +14,4 @@ export { argmax, sampleIndex } from "./samplers.js";
 export { type StepDecoder, Seq2SeqStepDecoder, DecoderOnlyStepDecoder } from "./step-decoder.js";
 export { selectRows, selectMaskRows, selectAttentionCache } from "./kv-cache.js";
 export { translateCorpus, type TranslateCorpusOptions } from "./translate-corpus.js";
+export { classify, labelNames, topLabels, type Classification, type ClassifyOptions, type LabelProbability } from "./classify.js";

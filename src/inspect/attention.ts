@@ -72,9 +72,9 @@ function checkOptions(opts: InspectOptions): { temperature: number; topN: number
   const temperature = opts.temperature ?? 1;
   const topN = opts.topN ?? 5;
   if (!(typeof temperature === "number" && Number.isFinite(temperature) && temperature > 0)) {
-    throw new OptionError(`temperature must be a number > 0, got ${JSON.stringify(opts.temperature)}`);
+    throw new OptionError("temperature", `must be a number > 0, got ${JSON.stringify(opts.temperature)}`);
   }
-  if (!Number.isInteger(topN) || topN < 1) throw new OptionError(`topN must be an integer ≥ 1, got ${JSON.stringify(opts.topN)}`);
+  if (!Number.isInteger(topN) || topN < 1) throw new OptionError("topN", `must be an integer ≥ 1, got ${JSON.stringify(opts.topN)}`);
   return { temperature, topN };
 }
 

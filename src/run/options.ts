@@ -1,99 +1,113 @@
-import * as fs from "node:fs";
-import type { TextColumns } from "../train/dataset.js";
 import { OptionError } from "../errors.js";
-import type { Architecture } from "../models/index.js";
-import { presetLrFactor } from "../train/presets.js";
+import { type AnySpec, type TrainOptions, TRAIN_OPTIONS, TRAIN_OPTION_KEYS } from "./option-table.js";
 
-/** Options of a training run; the CLI's flags map onto these one to one. */
-export interface TrainOptions extends TextColumns {
-  arch: Architecture;
-  data: string;
-  valid?: string;
-  out: string;
-  preset: string;
-  /** Total optimizer steps of the run (a resumed run counts the steps already done). */
-  steps?: number;
-  /** Wall-clock budget of this invocation. */
-  minutes?: number;
-  seed: number;
-  vocabSize: number;
-  sharedVocab: boolean;
-  maxLen: number;
-  /** Padded tokens per batch on each side (batchSize × the longer of source and target ≤ batchTokens). */
-  batchTokens: number;
-  /** Batches whose gradients are summed into one optimizer step. */
-  accum: number;
-  dropout: number;
-  labelSmoothing: number;
-  schedule: "noam" | "cosine";
-  warmup: number;
-  /** noam: lr = lrFactor · dModel^−0.5 · min(step^−0.5, step · warmup^−1.5). Default: the preset's (presets.ts). */
-  lrFactor?: number;
-  /** cosine: peak learning rate. */
-  lr: number;
-  clip: number;
-  weightDecay: number;
-  logEvery: number;
-  evalEvery: number;
-  saveEvery: number;
-  /** Earlier checkpoints kept under out/checkpoints. */
-  keep: number;
-  /** Validation batches per evaluation (0: all). */
-  validBatches: number;
-}
+export { type TrainOptions, type ResumeKind, type OptionSpec, type OptionTable, type AnySpec, type ValueType, TRAIN_OPTIONS, TRAIN_OPTION_KEYS } from "./option-table.js";
 
-/** The options a run records in its state: TrainOptions with the learning-rate factor resolved (every saved run has one). */
+/** The options a run records in its state: every option resolved, the learning-rate factor included. */
 export type RunOptions = TrainOptions & { lrFactor: number };
 
-/** What a caller gives: a new run's options, or a resume (`resume` names the run) with the options it sets again. */
-export type GivenOptions = TrainOptions & { resume?: string; explicit?: ReadonlySet<string> };
+/**
+ * What a caller gives: the options it sets (a key left out, or undefined, is not given), and for a resume the run
+ * folder. A new run fills the rest with defaults; a resume restores them from the saved run (TRAIN_OPTIONS' kinds).
+ */
+export type GivenOptions = Partial<TrainOptions> & { resume?: string };
 
-/** The options that shape the model or its data: a resumed run must keep them. */
-const FIXED_ON_RESUME = ["arch", "preset", "seed", "vocabSize", "sharedVocab", "maxLen", "batchTokens", "accum", "dropout",
-  "labelSmoothing", "schedule", "warmup", "lrFactor", "lr", "weightDecay", "srcCol", "tgtCol", "textCol", "labelCol"] as const;
+type Values = Partial<Record<keyof TrainOptions, unknown>>;
 
-/** The options a resumed run takes from what the caller gives again. */
-const PER_SITTING = ["data", "valid", "out", "steps", "minutes", "logEvery", "evalEvery", "saveEvery", "keep", "validBatches", "clip", "onBadRow"] as const;
-
-export function checkOptions(o: TrainOptions): void {
-  const posInt = (k: keyof TrainOptions) => {
-    const v = o[k];
-    if (v !== undefined && (!Number.isInteger(v) || (v as number) < 1)) throw new OptionError(`--${kebab(k)} must be a positive integer, got ${v}`);
-  };
-  for (const k of ["steps", "vocabSize", "maxLen", "batchTokens", "accum", "warmup", "logEvery", "evalEvery", "saveEvery", "keep"] as const) posInt(k);
-  if (o.steps === undefined && o.minutes === undefined) throw new OptionError("give --steps N or --minutes M (or both)");
-  if (o.minutes !== undefined && !(o.minutes > 0)) throw new OptionError(`--minutes must be positive, got ${o.minutes}`);
-  if (o.schedule === "cosine" && o.steps === undefined) throw new OptionError("--schedule cosine needs --steps (its decay is defined by the total)");
-  if (!(o.dropout >= 0 && o.dropout < 1)) throw new OptionError(`--dropout must be in [0, 1), got ${o.dropout}`);
-  if (!(o.labelSmoothing >= 0 && o.labelSmoothing < 1)) throw new OptionError(`--label-smoothing must be in [0, 1), got ${o.labelSmoothing}`);
-  if (!(o.clip > 0)) throw new OptionError(`--clip must be positive, got ${o.clip}`);
-  if (o.lrFactor !== undefined && !(o.lrFactor > 0)) throw new OptionError(`--lr-factor must be positive, got ${o.lrFactor}`);
-  if (!(o.lr > 0)) throw new OptionError(`--lr must be positive, got ${o.lr}`);
-  if (!Number.isInteger(o.seed) || o.seed < 0) throw new OptionError(`--seed must be a non-negative integer, got ${o.seed}`);
-  if (!fs.existsSync(o.data)) throw new OptionError(`--data ${o.data}: file not found`);
-  if (o.valid !== undefined && !fs.existsSync(o.valid)) throw new OptionError(`--valid ${o.valid}: file not found`);
+/** Every option: `pick`'s value where it has one, else its default. */
+function withDefaults(pick: (k: keyof TrainOptions) => unknown): RunOptions {
+  const o: Values = {};
+  const derived: (keyof TrainOptions)[] = [];
+  for (const k of TRAIN_OPTION_KEYS) {
+    const d: unknown = TRAIN_OPTIONS[k].default;
+    o[k] = pick(k) ?? (typeof d === "function" ? undefined : d);
+    if (o[k] === undefined && typeof d === "function") derived.push(k);
+  }
+  // defaults that depend on other options, once those are known
+  for (const k of derived) o[k] = (TRAIN_OPTIONS[k].default as (o: TrainOptions) => unknown)(o as unknown as TrainOptions);
+  return o as unknown as RunOptions;
 }
 
-function kebab(s: string): string {
-  return s.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+function show(v: unknown): string {
+  return typeof v === "string" ? v : JSON.stringify(v);
 }
 
-/** A new run's options: checked, the learning-rate factor resolved (and recorded in the run's state, so a resume keeps it). */
-export function newRunOptions(given: GivenOptions): RunOptions {
-  if (!given.data) throw new OptionError("--data is required (the training file) unless --resume names a run, whose file is the default");
-  checkOptions(given);
-  return { ...given, lrFactor: given.lrFactor ?? presetLrFactor(given.preset) };
+/** One option's value against its type, choices and check. */
+function checkValue(k: keyof TrainOptions, v: unknown): void {
+  if (v === undefined) return;
+  const spec: AnySpec = TRAIN_OPTIONS[k];
+  const wrongType = spec.type === "integer" ? !Number.isInteger(v) ? "an integer" : undefined
+    : spec.type === "number" ? typeof v !== "number" || !Number.isFinite(v) ? "a number" : undefined
+    : spec.type === "boolean" ? typeof v !== "boolean" ? "true or false" : undefined
+    : typeof v !== "string" ? "a string" : undefined;
+  if (wrongType) throw new OptionError(k, `must be ${wrongType}, got ${show(v)}`);
+  if (spec.choices && !spec.choices.includes(v)) throw new OptionError(k, `must be one of ${spec.choices.join(", ")}, got ${show(v)}`);
+  const problem = spec.check?.(v);
+  if (problem !== undefined) throw new OptionError(k, problem);
 }
 
-/** A resumed run's options: the saved ones, with the per-sitting options the caller gave; a changed fixed option is refused. */
-export function resumedRunOptions(saved: RunOptions, given: GivenOptions): RunOptions {
-  for (const k of FIXED_ON_RESUME) {
-    if (given.explicit?.has(k) && given[k] !== saved[k]) {
-      throw new OptionError(`--${kebab(k)} ${given[k]} differs from the resumed run's ${saved[k]}; a resumed run keeps its model and data options`);
+/** The checks that involve more than one option, of which one at least can change on resume. */
+function checkTogether(o: RunOptions): void {
+  if (o.steps === undefined && o.minutes === undefined) throw new OptionError("steps", (n) => `${n("steps")} or ${n("minutes")} is needed (or both)`);
+  if (o.schedule === "cosine" && o.steps === undefined) {
+    throw new OptionError("schedule", (n) => `${n("schedule")} cosine needs ${n("steps")} (its decay is defined by the total)`);
+  }
+}
+
+/**
+ * A new run's fixed options together: a batch must hold the longest example kept, and an option given for another
+ * architecture (a value other than its default) is refused rather than ignored. Not checked again on resume: the
+ * saved run trained with them, and they cannot change.
+ */
+function checkFixed(o: RunOptions, given: GivenOptions): void {
+  if (o.batchTokens < o.maxLen) {
+    throw new OptionError("batchTokens", (n) => `${n("batchTokens")} ${o.batchTokens} is less than ${n("maxLen")} ${o.maxLen}: a batch must hold an example of max_len tokens`);
+  }
+  if (o.tieEmbeddings && !o.sharedVocab) {
+    throw new OptionError("tieEmbeddings", (n) => `${n("tieEmbeddings")} needs one vocabulary for source and target; drop ${n("sharedVocab")}`);
+  }
+  for (const k of TRAIN_OPTION_KEYS) {
+    const { applies, default: d }: AnySpec = TRAIN_OPTIONS[k];
+    if (applies && given[k] !== undefined && given[k] !== d && !applies.includes(o.arch)) {
+      throw new OptionError(k, `applies to ${applies.join(", ")} only, not to ${o.arch}`);
     }
   }
-  const o = { ...saved };
-  for (const k of PER_SITTING) if (given[k] !== undefined) (o as Record<string, unknown>)[k] = given[k];
-  checkOptions(o);
+}
+
+/** A new run's options: what is given, the defaults for the rest, checked. */
+export function newRunOptions(given: GivenOptions): RunOptions {
+  if (given.data === undefined) throw new OptionError("data", "is required (the training file) unless resuming a run, whose file is the default");
+  if (given.out === undefined) throw new OptionError("out", "is required (the run folder to write)");
+  const o = withDefaults((k) => given[k]);
+  for (const k of TRAIN_OPTION_KEYS) checkValue(k, o[k]);
+  checkTogether(o);
+  checkFixed(o, given);
+  return o;
+}
+
+/**
+ * A resumed run's options, by kind: fixed ones as saved (a different value given is refused), kept ones as given
+ * or else as saved, sitting ones as given or else their defaults (`out`: the resumed folder). An option the saved
+ * run lacks (saved before the option existed) is taken at its default. Only what can change is checked again.
+ */
+export function resumedRunOptions(saved: Partial<RunOptions>, given: GivenOptions): RunOptions {
+  const before = withDefaults((k) => saved[k]);
+  const o = withDefaults((k) => {
+    switch (TRAIN_OPTIONS[k].kind) {
+      case "fixed":
+        if (given[k] !== undefined && given[k] !== before[k]) {
+          throw new OptionError(k, typeof before[k] === "boolean"
+            ? "differs from the resumed run's setting; a resumed run keeps its model and data options"
+            : `${show(given[k])} differs from the resumed run's ${show(before[k])}; a resumed run keeps its model and data options`);
+        }
+        return before[k];
+      case "kept":
+        return given[k] ?? before[k];
+      case "sitting":
+        return k === "out" ? given.out ?? given.resume : given[k];
+    }
+  });
+  for (const k of TRAIN_OPTION_KEYS) if (TRAIN_OPTIONS[k].kind !== "fixed") checkValue(k, o[k]);
+  checkTogether(o);
   return o;
 }

@@ -57,7 +57,7 @@ function newRun(o: RunOptions, info: (m: string) => void): { state: TrainingStat
   const labels = o.arch === "encoder_only" ? [...new Set(texts.labels)].sort() : undefined;
   const config = presetConfig(o.arch, o.preset, {
     srcVocabSize: srcTokenizer.vocabSize, tgtVocabSize: tgtTokenizer.vocabSize, numClasses: labels?.length,
-    maxLen: o.maxLen, dropout: o.dropout, labels,
+    maxLen: o.maxLen, dropout: o.dropout, labels, tieWordEmbeddings: o.tieEmbeddings,
   });
   const model = buildModel(config, new Rng(o.seed));
   initParameters(model, o.seed);

@@ -89,7 +89,7 @@ export class Tokenizer {
   static train(texts: Iterable<string>, opts: TrainOptions): Tokenizer {
     const minVocab = SPECIALS_IN_ID_ORDER.length + 256;
     if (!Number.isInteger(opts.vocabSize) || opts.vocabSize < minVocab || opts.vocabSize > MAX_VOCAB_SIZE) {
-      throw new OptionError(`vocabSize is ${opts.vocabSize}; expected an integer in ${minVocab}..${MAX_VOCAB_SIZE} (4 specials + 256 bytes + merges)`);
+      throw new OptionError("vocabSize", `is ${opts.vocabSize}; expected an integer in ${minVocab}..${MAX_VOCAB_SIZE} (4 specials + 256 bytes + merges)`);
     }
     const minFrequency = opts.minFrequency ?? 2;
     if (!Number.isInteger(minFrequency) || minFrequency < 1) {

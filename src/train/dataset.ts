@@ -30,8 +30,17 @@ export interface TextColumns {
   onBadRow: OnBadRow;
 }
 
+/** The raw examples of a data file: source texts, target texts and labels (each empty where the data has none), line numbers. */
+export interface DataTexts {
+  src: string[];
+  tgt: string[];
+  labels: string[];
+  badRows: number;
+  lineNumbers: number[];
+}
+
 /** The raw texts a tokenizer is trained on: source texts, and target texts (empty for one-sided data). */
-export function readTexts(arch: Architecture, file: string, cols: TextColumns): { src: string[]; tgt: string[]; labels: string[]; badRows: number; lineNumbers: number[] } {
+export function readTexts(arch: Architecture, file: string, cols: TextColumns): DataTexts {
   if (arch === "seq2seq") {
     const t = readTsv(file, { columns: [cols.srcCol, cols.tgtCol], onBadRow: cols.onBadRow });
     return { src: t.rows.map((r) => r[0]), tgt: t.rows.map((r) => r[1]), labels: [], badRows: t.skipped, lineNumbers: t.lineNumbers };
@@ -54,6 +63,8 @@ export interface DatasetOptions extends TextColumns {
   maxLen: number;
   /** encoder_only: the label names in class-id order (built from the training file when absent). */
   labels?: string[];
+  /** The file's examples, already read (e.g. a selection of them); `file` then only names them in messages. */
+  texts?: DataTexts;
 }
 
 /** A seq2seq Dataset over encoded pairs already filtered to the model's max_len (loadDataset's, or a test's). */
@@ -78,7 +89,7 @@ export function pairsDataset(pairs: readonly PairExample[], special: SpecialIds,
 
 /** Reads, tokenizes and filters a data file for one architecture. */
 export function loadDataset(o: DatasetOptions): Dataset & { labels: string[] } {
-  const texts = readTexts(o.arch, o.file, o);
+  const texts = o.texts ?? readTexts(o.arch, o.file, o);
   if (texts.src.length === 0) throw new DataError(`${o.file}: no usable rows`);
   const special = o.special;
   if (o.arch === "seq2seq") {

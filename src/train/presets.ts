@@ -24,7 +24,7 @@ export function isPreset(name: string): name is PresetName {
 }
 
 function preset(name: string): (typeof PRESETS)[PresetName] {
-  if (!isPreset(name)) throw new OptionError(`unknown preset "${name}"; expected one of ${Object.keys(PRESETS).join(", ")}`);
+  if (!isPreset(name)) throw new OptionError("preset", (say) => `unknown ${say("preset")} "${name}"; expected one of ${Object.keys(PRESETS).join(", ")}`);
   return PRESETS[name];
 }
 

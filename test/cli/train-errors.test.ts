@@ -60,7 +60,7 @@ test("unknown preset and unknown option", () => {
   oneLineError(train("--data", f, "--out", out, "--steps", "1", "--preset", "huge"), /--preset.*huge.*(tiny|Allowed)/);
   oneLineError(train("--data", f, "--out", out, "--steps", "1", "--frobnicate"), /unknown option '--frobnicate'/);
   oneLineError(train("--data", f, "--out", out, "--steps", "x"), /--steps.*expected an integer/);
-  oneLineError(train("--data", f, "--out", out), /--steps N or --minutes M/);
+  oneLineError(train("--data", f, "--out", out), /^transformer: --steps or --minutes is needed \(or both\)$/);
 });
 
 test("missing column lists the columns found", () => {

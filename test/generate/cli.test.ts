@@ -75,7 +75,7 @@ test("translate: argument texts and stdin lines, one translation per line, equal
   const d = run(["translate", "--checkpoint", s2s.dir, "--beam", "3", "--length-penalty", "1"], texts.join("\n"));
   assert.equal(d.status, 0, d.stderr);
   assert.deepEqual(d.stdout.split("\n").slice(0, -1), beam.map((h) => s2s.tgt.decode(h[0].tokens).replace(/\n/g, " ")));
-  const m = run(["translate", "--checkpoint", s2s.dir, "--max-len", "2", "In", "the", "beginning"]); // words are joined
+  const m = run(["translate", "--checkpoint", s2s.dir, "--max-new-tokens", "2", "In", "the", "beginning"]); // words are joined
   assert.equal(m.stdout, s2s.tgt.decode(generate(s2s.model as Seq2Seq, [s2s.src.encode("In the beginning")], { maxNewTokens: 2 }).results[0][0].tokens) + "\n");
 });
 
@@ -88,7 +88,7 @@ test("translate: a text longer than max_len is truncated with a warning; bad opt
   const expected = generate(s2s.model as Seq2Seq, [s2s.src.encode(long).slice(0, 40)]).results[0][0].tokens;
   assert.equal(r.stdout, s2s.tgt.decode(expected).replace(/\n/g, " ") + "\n");
   fails(["translate", "--checkpoint", s2s.dir, "--beam", "2", "--stream", "x"], /--stream works with greedy search only/);
-  fails(["translate", "--checkpoint", s2s.dir, "--beam", "0", "x"], /--beam must be at least 1/);
+  fails(["translate", "--checkpoint", s2s.dir, "--beam", "0", "x"], /^transformer: --beam must be an integer ≥ 1, got 0$/);
   fails(["translate", "--checkpoint", s2s.dir, "--length-penalty", "1", "x"], /--length-penalty applies to beam search only/);
   fails(["translate", "--checkpoint", lm.dir, "x"], /holds a decoder_only model; translate needs a seq2seq checkpoint \(use generate\)/);
   fails(["translate", "--checkpoint", path.join(s2s.dir, "nope"), "x"], /nope: checkpoint folder not found/);
@@ -111,7 +111,7 @@ test("generate: streams the continuation of a prompt; greedy equals the API; a s
   assert.equal(run(["generate", "--checkpoint", lm.dir, "--max-new-tokens", "5", "--seed", seed[1]]).stdout, unseeded.stdout);
   fails(["generate", "--checkpoint", s2s.dir], /holds a seq2seq model; generate continues prompts with a decoder_only checkpoint \(use translate\)/);
   fails(["generate", "--checkpoint", lm.dir, "--greedy", "--temperature", "0.5"], /--temperature applies to sampling, not to --greedy/);
-  fails(["generate", "--checkpoint", lm.dir, "--top-k", "0"], /topK must be an integer ≥ 1/);
+  fails(["generate", "--checkpoint", lm.dir, "--top-k", "0"], /^transformer: --top-k must be an integer ≥ 1, got 0$/);
 });
 
 test("bench decode: the three speeds, as a function and as JSON", () => {

@@ -17,7 +17,7 @@ export function smallCorpus(n: number, dir: string): string {
 
 export function tinyOptions(data: string, out: string, steps: number): TrainOptions {
   return {
-    arch: "seq2seq", data, valid: data, out, preset: "tiny", steps, seed: 3, vocabSize: 300, sharedVocab: true,
+    arch: "seq2seq", data, valid: data, out, preset: "tiny", steps, seed: 3, vocabSize: 300, sharedVocab: true, tieEmbeddings: false,
     maxLen: 48, batchTokens: 300, accum: 1, dropout: 0.1, labelSmoothing: 0.1, schedule: "noam", warmup: 4,
     lrFactor: 1, lr: 1e-3, clip: 1, weightDecay: 0, logEvery: 1, evalEvery: 2, saveEvery: 2, keep: 2, validBatches: 1,
     srcCol: "english", tgtCol: "spanish", textCol: "text", labelCol: "label", onBadRow: "stop",

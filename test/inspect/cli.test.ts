@@ -51,7 +51,7 @@ test("attention: writes an SVG with the source tokens and the decoder's tokens o
 
   const lm = writeCheckpoint("decoder_only", { seed: 6 });
   const lmFile = path.join(OUT, "lm.svg");
-  const l = run("attention", "--checkpoint", lm.dir, "--out", lmFile, "--max-len", "3", "In the");
+  const l = run("attention", "--checkpoint", lm.dir, "--out", lmFile, "--max-new-tokens", "3", "In the");
   assert.equal(l.status, 0, l.stderr);
   const prompt = lm.src.encode("In the", { addBos: true });
   assert.equal(texts(fs.readFileSync(lmFile, "utf8"), "row-label").length, (heads + 1) * (prompt.length + 3));

@@ -45,6 +45,6 @@ async function checkDefaults(): Promise<void> {
   assert.ok(Math.abs(explicit.seen[0] - noam(0.8, 256, 1, 4)) < 1e-12);
   assert.deepEqual([presetLrFactor("tiny"), presetLrFactor("small"), presetLrFactor("base")], [1, 0.5, 0.25]);
   assert.throws(() => presetLrFactor("huge"), /unknown preset "huge"/);
-  await assert.rejects(lrs(path.join(dir, "bad"), "tiny", 0, 1), /--lr-factor must be positive, got 0/);
+  await assert.rejects(lrs(path.join(dir, "bad"), "tiny", 0, 1), /lrFactor must be positive, got 0/);
   fs.rmSync(dir, { recursive: true, force: true });
 }

@@ -12,7 +12,7 @@ interface AttentionFlags {
   checkpoint: string;
   out: string;
   allLayers?: boolean;
-  maxLen?: number;
+  maxNewTokens?: number;
 }
 
 export function registerAttention(program: Command): void {
@@ -23,14 +23,14 @@ export function registerAttention(program: Command): void {
     .requiredOption("--checkpoint <dir>", "checkpoint folder: config.json, model.safetensors, tokenizer.json (+ tokenizer.target.json)")
     .requiredOption("--out <file.svg>", "SVG file to write")
     .option("--all-layers", "every layer and head: encoder self-attention, decoder masked self-attention and cross-attention")
-    .option("--max-len <n>", "most tokens to generate (default: seq2seq source length + 50, decoder_only 20)", integerOption)
+    .option("--max-new-tokens <n>", "most tokens to generate (default: seq2seq source length + 50, decoder_only 20)", integerOption)
     .addHelpText("after", `
 seq2seq: TEXT is translated greedily, then the decoder reads <s> and the translation; by default the figure
 shows the last layer's cross-attention, one map per head plus their mean (rows: decoder input tokens,
 columns: source tokens). decoder_only: the prompt is continued greedily and the figure shows masked
 self-attention over prompt and continuation. A source longer than max_len is truncated with a warning.`)
     .action((words: string[], flags: AttentionFlags) => {
-      if (flags.maxLen !== undefined && flags.maxLen < 1) throw new OptionError(`--max-len must be at least 1, got ${flags.maxLen}`);
+      if (flags.maxNewTokens !== undefined && flags.maxNewTokens < 1) throw new OptionError(`--max-new-tokens must be at least 1, got ${flags.maxNewTokens}`);
       const text = words.join(" ");
       const { model, config, srcTokenizer, tgtTokenizer } = loadForInference(flags.checkpoint);
       let svg: string;
@@ -38,7 +38,7 @@ self-attention over prompt and continuation. A source longer than max_len is tru
       if (config.architecture === "seq2seq") {
         const src = encodeSource(srcTokenizer, text, config.max_len, "the text");
         if (src.length === 0) throw new OptionError("the text is empty");
-        const out = generate(model as Seq2Seq, [src], { maxNewTokens: flags.maxLen }).results[0][0].tokens;
+        const out = generate(model as Seq2Seq, [src], { maxNewTokens: flags.maxNewTokens }).results[0][0].tokens;
         const body = out.at(-1) === config.eos_id ? out.slice(0, -1) : out;
         const target = [config.bos_id, ...body].slice(0, config.max_len);
         const ins = inspectSeq2Seq(model as Seq2Seq, src, target, { sourceLabel: tokenLabel(srcTokenizer), targetLabel: tokenLabel(tgtTokenizer) });
@@ -51,7 +51,7 @@ self-attention over prompt and continuation. A source longer than max_len is tru
           prompt = prompt.slice(prompt.length - config.max_len);
         }
         const room = config.max_len - prompt.length;
-        const cont = room > 0 ? generate(model as DecoderOnly, [prompt], { maxNewTokens: Math.min(flags.maxLen ?? 20, room) }).results[0][0].tokens : [];
+        const cont = room > 0 ? generate(model as DecoderOnly, [prompt], { maxNewTokens: Math.min(flags.maxNewTokens ?? 20, room) }).results[0][0].tokens : [];
         const ins = inspectDecoderOnly(model as DecoderOnly, [...prompt, ...cont], { targetLabel: tokenLabel(srcTokenizer) });
         summary = srcTokenizer.decode(cont, { skipSpecial: true });
         svg = attentionSvg(ins, { allLayers: flags.allLayers, title: `attention for "${text}" + "${summary}"` });

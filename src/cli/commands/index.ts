@@ -8,9 +8,11 @@ import { registerAttention } from "./attention.js";
 import { registerPositions } from "./positions.js";
 import { registerBench } from "./bench.js";
 import { registerEval } from "./eval.js";
+import { registerClassify } from "./classify.js";
 import { registerAverage } from "./average.js";
 
 /** Each command lives in its own file and registers itself on the program. */
 export const commands: Array<(program: Command) => void> = [
-  registerInit, registerConformance, registerTrain, registerTranslate, registerGenerate, registerAttention, registerPositions, registerBench, registerEval, registerAverage,
+  registerInit, registerConformance, registerTrain, registerTranslate, registerGenerate, registerAttention, registerPositions, registerBench, registerEval,
+  registerClassify, registerAverage,
 ];

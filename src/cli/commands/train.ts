@@ -1,10 +1,8 @@
-import { type Command, Option } from "commander";
+import type { Command } from "commander";
 import { OptionError } from "../../errors.js";
-import { ARCHITECTURES } from "../../models/index.js";
-import { type EvalEvent, type TrainOptions, trainModel } from "../../run/index.js";
-import { PRESETS } from "../../train/presets.js";
+import { type EvalEvent, type GivenOptions, TRAIN_OPTIONS, trainModel } from "../../run/index.js";
+import { addTableOptions, typedOptions } from "../flags.js";
 import { TrainingProgress } from "../progress.js";
-import { numberOption, integerOption } from "../options.js";
 
 /**
  * For seq2seq: the validation loss with sources shuffled, and how much worse it is. A model that has not learned to
@@ -19,47 +17,20 @@ function sourceUse(e: EvalEvent): string {
 }
 
 export function registerTrain(program: Command): void {
-  program
+  const train = program
     .command("train")
     .description("train a seq2seq, decoder_only or encoder_only model on a TSV or text file; --out always ends as a loadable checkpoint folder")
-    .addOption(new Option("--arch <arch>", "architecture").choices(ARCHITECTURES).default("seq2seq"))
-    .option("--data <file>", "training data: TSV with a header row (seq2seq, encoder_only) or text, one example a line (decoder_only); .gz is fine (default with --resume: the run's)")
-    .option("--valid <file>", "validation data, same format (default with --resume: the run's)")
-    .option("--out <dir>", "run folder: latest checkpoint, checkpoints/, best/, metrics.jsonl, loss.svg (default with --resume: that folder)")
-    .addOption(new Option("--preset <name>", "model size").choices(Object.keys(PRESETS)).default("tiny"))
-    .option("--steps <n>", "total optimizer steps of the run (a resumed run counts the steps already done)", integerOption)
-    .option("--minutes <m>", "stop after this much training time", numberOption)
-    .option("--resume <dir>", "continue the run saved in this folder")
-    .option("--seed <n>", "random seed (initialisation, batch order, dropout)", integerOption, 1)
-    .option("--src-col <name>", "source column (seq2seq)", "english")
-    .option("--tgt-col <name>", "target column (seq2seq)", "spanish")
-    .option("--text-col <name>", "text column (encoder_only)", "text")
-    .option("--label-col <name>", "label column (encoder_only)", "label")
-    .addOption(new Option("--on-bad-row <what>", "a malformed row stops the run, or is skipped and counted").choices(["stop", "skip"]).default("stop"))
-    .option("--vocab-size <n>", "BPE vocabulary size (4 specials + 256 bytes + merges)", integerOption, 8000)
-    .option("--separate-vocab", "separate source and target vocabularies (seq2seq); default shared")
-    .option("--max-len <n>", "model max_len; longer examples are dropped (and counted)", integerOption, 128)
-    .option("--batch-tokens <n>", "padded tokens per batch on each side (source, target), as the paper and fairseq count", integerOption, 4096)
-    .option("--accum <n>", "batches per optimizer step (gradient accumulation)", integerOption, 1)
-    .option("--dropout <p>", "dropout probability", numberOption, 0.1)
-    .option("--label-smoothing <eps>", "label smoothing", numberOption, 0.1)
-    .addOption(new Option("--schedule <name>", "learning-rate schedule").choices(["noam", "cosine"]).default("noam"))
-    .option("--warmup <n>", "warm-up steps", integerOption, 400)
-    .option("--lr-factor <f>", "noam: lr = f · d_model^-0.5 · min(step^-0.5, step · warmup^-1.5) (default per preset: tiny 1, small 0.5, base 0.25)", numberOption)
-    .option("--lr <rate>", "cosine: peak learning rate", numberOption, 1e-3)
-    .option("--clip <norm>", "global gradient-norm clipping", numberOption, 1)
-    .option("--weight-decay <wd>", "AdamW weight decay (0: plain Adam)", numberOption, 0)
-    .option("--log-every <n>", "steps between metric lines", integerOption, 10)
-    .option("--eval-every <n>", "steps between validation runs", integerOption, 200)
-    .option("--save-every <n>", "steps between checkpoints", integerOption, 200)
-    .option("--keep <k>", "earlier checkpoints kept under checkpoints/", integerOption, 3)
-    .option("--valid-batches <n>", "validation batches per evaluation (0: all)", integerOption, 0)
+    .option("--resume <dir>", "continue the run saved in this folder: its options are restored, and only those given again change")
+    .addHelpText("after", `
+--resume: a "fixed" option keeps the run's value (a different one is refused), a "kept" one is restored unless
+given again, a "this sitting only" one comes from this command line alone. --resume DIR --steps N ends as an
+uninterrupted N-step run with the same options would.`);
+  addTableOptions(train, TRAIN_OPTIONS)
     .action(async (flags: Record<string, unknown>, cmd: Command) => {
-      const explicit = new Set(Object.keys(flags).filter((k) => cmd.getOptionValueSource(k) === "cli"));
-      const opts = { ...flags, sharedVocab: !flags.separateVocab, explicit } as unknown as TrainOptions & { resume?: string; explicit: Set<string> };
+      const opts: GivenOptions = { ...typedOptions(cmd, TRAIN_OPTIONS), resume: flags.resume as string | undefined };
       if (opts.resume === undefined && opts.out === undefined) throw new OptionError("--out is required (the run folder to write)");
       if (opts.out === undefined) opts.out = opts.resume!;
-      const progress = new TrainingProgress();
+      const progress = new TrainingProgress(opts.minutes);
       const signal = { stop: false };
       const onInt = () => {
         if (signal.stop) process.exit(130); // a second Ctrl-C: give up at once

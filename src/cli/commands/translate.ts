@@ -1,7 +1,7 @@
 import * as readline from "node:readline";
 import type { Command } from "commander";
 import { OptionError } from "../../errors.js";
-import { type GenerationConfig, generate, stream } from "../../generate/index.js";
+import { type GenerationConfig, generate, resolveGenerationConfig, stream } from "../../generate/index.js";
 import type { Seq2Seq } from "../../models/index.js";
 import type { Tokenizer } from "../../tokenizer/index.js";
 import { loadForInference } from "../../run/index.js";
@@ -12,7 +12,7 @@ interface TranslateFlags {
   beam?: number;
   lengthPenalty?: number;
   stream?: boolean;
-  maxLen?: number;
+  maxNewTokens?: number;
   batchSize: number;
 }
 
@@ -46,7 +46,7 @@ export function registerTranslate(program: Command): void {
     .option("--beam <k>", "beam search with k beams (default: greedy search)", integerOption)
     .option("--length-penalty <alpha>", "beam search: GNMT length penalty α (default 0.6)", numberOption)
     .option("--stream", "print each translation as its tokens arrive (greedy search only)")
-    .option("--max-len <n>", "most tokens to generate per sentence (default: source length + 50)", integerOption)
+    .option("--max-new-tokens <n>", "most tokens to generate per sentence (default: source length + 50)", integerOption)
     .option("--batch-size <n>", "sentences translated together", integerOption, 16)
     .addHelpText("after", `
 A sentence longer than the model's max_len (in tokens) is truncated to its first max_len tokens, with a
@@ -56,10 +56,9 @@ warning on stderr. Empty lines give empty lines; a line break inside a translati
       if (flags.lengthPenalty !== undefined && flags.beam === undefined) throw new OptionError("--length-penalty applies to beam search only (add --beam K)");
       if (!Number.isInteger(flags.batchSize) || flags.batchSize < 1) throw new OptionError(`--batch-size must be an integer ≥ 1, got ${flags.batchSize}`);
       const config: GenerationConfig = flags.beam !== undefined
-        ? { strategy: "beam", numBeams: flags.beam, lengthPenalty: flags.lengthPenalty, maxNewTokens: flags.maxLen }
-        : { maxNewTokens: flags.maxLen };
-      if (flags.beam !== undefined && flags.beam < 1) throw new OptionError(`--beam must be at least 1, got ${flags.beam}`);
-      if (flags.maxLen !== undefined && flags.maxLen < 1) throw new OptionError(`--max-len must be at least 1, got ${flags.maxLen}`);
+        ? { strategy: "beam", numBeams: flags.beam, lengthPenalty: flags.lengthPenalty, maxNewTokens: flags.maxNewTokens }
+        : { maxNewTokens: flags.maxNewTokens };
+      resolveGenerationConfig(config); // bad values fail before the checkpoint is read
       const { model, config: mc, srcTokenizer, tgtTokenizer } = loadForInference(flags.checkpoint);
       if (mc.architecture !== "seq2seq") {
         throw new OptionError(`${flags.checkpoint} holds a ${mc.architecture} model; translate needs a seq2seq checkpoint${mc.architecture === "decoder_only" ? " (use generate)" : ""}`);
