@@ -6,7 +6,7 @@ import type { Seq2Seq } from "../models/seq2seq.js";
 import { beamSearch } from "./beam.js";
 import { type GenerationConfig, type ResolvedGenerationConfig, resolveGenerationConfig } from "./config.js";
 import { type Hypothesis, type SearchSetup, tokenSearch } from "./search.js";
-import { DecoderOnlyStepDecoder, Seq2SeqStepDecoder } from "./step-decoder.js";
+import { DecoderOnlyStepDecoder, Seq2SeqStepDecoder } from "../models/step-decoder.js";
 
 /** A model that generates: seq2seq translates sources, decoder_only continues prompts. */
 export type GenerativeModel = Seq2Seq | DecoderOnly;
