@@ -5,7 +5,7 @@ import { OptionError } from "../../errors.js";
 import { corpusBleu, corpusChrf } from "../../eval/index.js";
 import { type GenerationConfig, translateCorpus } from "../../generate/index.js";
 import type { Seq2Seq } from "../../models/index.js";
-import { loadDataset } from "../../train/dataset.js";
+import { loadDataset } from "../../architectures/registry.js";
 import { evaluate } from "../../eval/index.js";
 import { loadForInference } from "../../run/index.js";
 import { integerOption, numberOption } from "../options.js";

@@ -37,3 +37,9 @@ export function modelArchitecture(name: Architecture): AnyArchitecture {
   if (!a) throw new Error(`no architecture "${name}" is registered`);
   return a;
 }
+
+/** The size of the vocabulary a model predicts tokens of; undefined for a classifier. */
+export function targetVocabSize(config: ModelConfig): number | undefined {
+  const key = modelArchitecture(config.architecture).vocab.target;
+  return key === undefined ? undefined : (config as unknown as Record<string, number>)[key];
+}

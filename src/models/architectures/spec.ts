@@ -84,8 +84,15 @@ export interface ModelArchitecture<C extends CommonConfig & { architecture: stri
   readonly decoding?: Decoding<M>;
 }
 
+type Vocab = { readonly vocab: { readonly source: string; readonly target?: string } };
+
+/** The target side's vocabulary key when it is its own: then a separate target vocabulary (tokenizer) may be used. */
+export function separateTargetKey(a: Vocab): string | undefined {
+  return a.vocab.target !== a.vocab.source ? a.vocab.target : undefined;
+}
+
 /** The config keys that size an architecture's vocabularies, each once. */
-export function vocabSizeKeys(a: { vocab: { source: string; target?: string } }): string[] {
-  const { source, target } = a.vocab;
-  return target === undefined || target === source ? [source] : [source, target];
+export function vocabSizeKeys(a: Vocab): string[] {
+  const target = separateTargetKey(a);
+  return target === undefined ? [a.vocab.source] : [a.vocab.source, target];
 }
