@@ -29,6 +29,7 @@ export type AnyArchitecture = ModelArchitecture<ModelConfig, Model, TrainBatch>;
 
 export const ARCHITECTURES: readonly Architecture[] = REGISTERED.map((a) => a.name);
 
+// the compiler checks here that every module passes as AnyArchitecture
 const BY_NAME = new Map<string, AnyArchitecture>(REGISTERED.map((a) => [a.name, a]));
 
 /** The module of an architecture (a config's name has passed parseConfig, or the compiler). */
