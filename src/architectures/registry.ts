@@ -36,5 +36,6 @@ export function requireCommand(command: Command, checkpoint: string, arch: Archi
   const own = TASKS[arch].command;
   if (own === command) return;
   const takes = ARCHITECTURES.filter((a) => TASKS[a].command === command).join(" or ");
-  throw new OptionError(`${checkpoint} holds a ${arch} model; ${needs} a ${takes} checkpoint${own ? ` (use ${own})` : ""}`);
+  const article = /^[aeiou]/.test(takes) ? "an" : "a";
+  throw new OptionError(`${checkpoint} holds a ${arch} model; ${needs} ${article} ${takes} checkpoint${own ? ` (use ${own})` : ""}`);
 }

@@ -4,7 +4,7 @@
  * command runs it on text. One module per architecture, listed in registry.ts. Node-only: it reads files.
  */
 import type { LossResult } from "../models/index.js";
-import type { Dataset, DatasetOptions, TextColumns, Texts } from "../train/dataset.js";
+import type { DataTexts, Dataset, DatasetOptions, TextColumns } from "../train/dataset.js";
 
 /** Validation measures beside the loss: each is summed over the batches and divided by the loss's total count. */
 export interface Measures<M, B> {
@@ -21,8 +21,8 @@ export interface ArchitectureTask<M, B> {
   /** The command that runs it on text, if one does. */
   readonly command?: Command;
   /** Its examples' texts in a data file (TSV columns, or lines). */
-  readTexts(file: string, cols: TextColumns): Texts;
+  readTexts(file: string, cols: TextColumns): DataTexts;
   /** The texts encoded, filtered to the model's max_len and collated into its training batches. */
-  dataset(texts: Texts, o: DatasetOptions): Dataset & { labels: string[] };
+  dataset(texts: DataTexts, o: DatasetOptions): Dataset & { labels: string[] };
   readonly measures: Measures<M, B>;
 }

@@ -25,12 +25,8 @@ export interface TextColumns {
   onBadRow: OnBadRow;
 }
 
-/**
- * The texts of a data file, as an architecture module reads them (src/architectures/): the sources (or the only
- * texts), the targets (empty for one-sided data) and the labels (empty for unlabelled data). A new run trains its
- * tokenizers on these.
- */
-export interface Texts {
+/** The raw examples of a data file: source texts, target texts and labels (each empty where the data has none), line numbers. */
+export interface DataTexts {
   src: string[];
   tgt: string[];
   labels: string[];

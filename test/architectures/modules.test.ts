@@ -19,7 +19,7 @@ import {
 import { readSafetensors } from "../../src/models/safetensors-file.js";
 import { Rng } from "../../src/tensor/index.js";
 import { Tokenizer } from "../../src/tokenizer/index.js";
-import type { Texts } from "../../src/train/dataset.js";
+import type { DataTexts } from "../../src/train/dataset.js";
 import { forwardLoss } from "../../src/train/loss.js";
 
 const FIXTURES = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../../test/fixtures/reference");
@@ -29,7 +29,7 @@ const SIZES = { layers: 2, srcVocabSize: 270, tgtVocabSize: 280, numClasses: LAB
 
 /** Texts with every side filled (sources, targets, labels): each architecture reads the ones it trains on. */
 const WORDS = ["in", "the", "beginning", "was", "the", "word", "and", "light", "came", "into", "the", "world"];
-const TEXTS: Texts = {
+const TEXTS: DataTexts = {
   src: Array.from({ length: 12 }, (_, i) => WORDS.slice(i % 5, (i % 5) + 2 + (i % 4)).join(" ")),
   tgt: Array.from({ length: 12 }, (_, i) => WORDS.slice(i % 3, (i % 3) + 1 + (i % 5)).reverse().join(" ")),
   labels: Array.from({ length: 12 }, (_, i) => LABELS[i % LABELS.length]),
