@@ -6,7 +6,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { loadTokenizer } from "../../src/tokenizer/file.js";
-import { readTexts } from "../../src/train/dataset.js";
+import { seq2seqTask } from "../../src/architectures/seq2seq.js";
 
 const [run, out] = process.argv.slice(2);
 if (!run || !out) {
@@ -18,7 +18,7 @@ fs.mkdirSync(out, { recursive: true });
 fs.copyFileSync(path.join(run, "tokenizer.json"), path.join(out, "tokenizer.json")); // to detokenize for BLEU
 const cols = { srcCol: "english", tgtCol: "spanish", textCol: "text", labelCol: "label", onBadRow: "stop" } as const;
 for (const split of ["train", "valid", "test"]) {
-  const texts = readTexts("seq2seq", `data/bible/web-sparv.${split}.tsv.gz`, cols);
+  const texts = seq2seqTask.readTexts(`data/bible/web-sparv.${split}.tsv.gz`, cols);
   const ints: number[] = [];
   texts.src.forEach((s, i) => {
     const src = tokenizer.encode(s), tgt = tokenizer.encode(texts.tgt[i]);

@@ -2,7 +2,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { CheckpointError } from "../errors.js";
 import { greedyDecodeUncached } from "../generate/index.js";
-import { type Model, type Seq2Seq, type TokenBatch, tokenBatch } from "../models/index.js";
+import { type Model, type ReferenceInputs, type Seq2Seq, type TokenBatch, modelArchitecture, tokenBatch } from "../models/index.js";
 import { loadCheckpoint } from "../models/checkpoint.js";
 import { readSafetensors } from "../models/safetensors-file.js";
 import { Adam, type TrainBatch, forwardLoss, noamRate, trainStep } from "../train/index.js";
@@ -21,22 +21,12 @@ interface JsonTensor {
   data: number[];
 }
 
-type Inputs = Record<string, number[][] | number[]>;
-
 function rows(x: unknown): number[][] {
   return x as number[][];
 }
 
-function toBatch(model: Model, inputs: Inputs): TrainBatch {
-  const flat = (r: number[][]) => Int32Array.from(r.flat());
-  switch (model.config.architecture) {
-    case "seq2seq":
-      return { kind: "seq2seq", src: tokenBatch(rows(inputs.src)), tgtIn: tokenBatch(rows(inputs.tgt_in)), tgtOut: flat(rows(inputs.tgt_out)) };
-    case "decoder_only":
-      return { kind: "decoder_only", ids: tokenBatch(rows(inputs.ids)), targets: flat(rows(inputs.targets)) };
-    case "encoder_only":
-      return { kind: "encoder_only", ids: tokenBatch(rows(inputs.ids)), labels: Int32Array.from(inputs.labels as number[]) };
-  }
+function toBatch(model: Model, inputs: ReferenceInputs): TrainBatch {
+  return modelArchitecture(model.config.architecture).referenceBatch(inputs);
 }
 
 function forwardBackward(model: Model, c: Record<string, any>, tol: Tolerance): Comparison[] {
@@ -77,7 +67,7 @@ function train(model: Model, c: Record<string, any>, dir: string, tol: Tolerance
   const losses: number[] = [];
   const lrs: number[] = [];
   const norms: number[] = [];
-  (c.batches as Inputs[]).forEach((inputs, i) => {
+  (c.batches as ReferenceInputs[]).forEach((inputs, i) => {
     const step = i + 1;
     const lr = noamRate(step, model.config.d_model, c.schedule.factor, c.schedule.warmup);
     const r = trainStep(model, adam, [toBatch(model, inputs)], { labelSmoothing: c.loss_fn?.label_smoothing ?? 0, clip: c.clip_grad_norm ?? Infinity, lr });

@@ -1,8 +1,9 @@
+import { architectureTask } from "../architectures/registry.js";
 import { batchByTokens } from "../data/index.js";
 import type { Model } from "../models/index.js";
 import { inference } from "../nn/index.js";
 import type { Dataset } from "../train/dataset.js";
-import { type TrainBatch, forwardLoss } from "../train/loss.js";
+import { forwardLoss } from "../train/loss.js";
 
 /** What evaluate measures. */
 export interface EvalResult {
@@ -18,16 +19,12 @@ export interface EvalResult {
   shuffledSourceLoss?: number;
 }
 
-/** The seq2seq batch with its sources rotated by one row (row b gets source b + 1); single rows stay as they are. */
-function rotateSources(batch: Extract<TrainBatch, { kind: "seq2seq" }>): TrainBatch {
-  const { ids, batch: B, length: S } = batch.src;
-  const rotated = new Int32Array(ids.length);
-  for (let b = 0; b < B; b++) rotated.set(ids.subarray(((b + 1) % B) * S, ((b + 1) % B + 1) * S), b * S);
-  return { ...batch, src: { ...batch.src, ids: rotated } };
-}
-
-/** Validation over a dataset (batches of at most `batchTokens` padded tokens a side; `maxBatches` 0: all): see EvalResult. */
+/**
+ * Validation over a dataset (batches of at most `batchTokens` padded tokens a side; `maxBatches` 0: all): see
+ * EvalResult. The measures beside the loss are those the dataset's architecture module has (src/architectures/).
+ */
 export function evaluate(model: Model, data: Dataset, batchTokens: number, maxBatches: number): EvalResult {
+  const measures = architectureTask(data.arch).measures;
   const batches = batchByTokens(data.lengths, { maxTokens: batchTokens, shuffle: false });
   const use = maxBatches > 0 ? batches.slice(0, maxBatches) : batches;
   let nats = 0;
@@ -37,28 +34,16 @@ export function evaluate(model: Model, data: Dataset, batchTokens: number, maxBa
   inference(model, () => {
     for (const idx of use) {
       const { batch } = data.batch(idx);
-      const { logits, loss } = forwardLoss(model, batch, 0);
-      let n: number;
-      if (batch.kind === "encoder_only") {
-        n = batch.labels.length;
-        const C = logits.shape[1];
-        for (let b = 0; b < n; b++) {
-          let best = 0;
-          for (let c = 1; c < C; c++) if (logits.data[b * C + c] > logits.data[b * C + best]) best = c;
-          if (best === batch.labels[b]) correct++;
-        }
-      } else {
-        const targets = batch.kind === "seq2seq" ? batch.tgtOut : batch.targets;
-        n = targets.reduce((s, t) => s + (t === model.config.pad_id ? 0 : 1), 0);
-      }
-      nats += loss.item() * n;
-      if (batch.kind === "seq2seq") shuffledNats += forwardLoss(model, rotateSources(batch), 0).loss.item() * n;
-      count += n;
+      const out = forwardLoss(model, batch, 0);
+      nats += out.loss.item() * out.count;
+      if (measures.accuracy) correct += measures.accuracy(model, batch, out);
+      if (measures.shuffledSourceLoss) shuffledNats += measures.shuffledSourceLoss(model, batch, out);
+      count += out.count;
     }
   });
   return {
     loss: nats / count,
-    accuracy: data.arch === "encoder_only" ? correct / count : undefined,
-    shuffledSourceLoss: data.arch === "seq2seq" ? shuffledNats / count : undefined,
+    accuracy: measures.accuracy ? correct / count : undefined,
+    shuffledSourceLoss: measures.shuffledSourceLoss ? shuffledNats / count : undefined,
   };
 }

@@ -1,6 +1,7 @@
 import { OptionError } from "../errors.js";
 import type { GenerationConfig } from "./config.js";
-import { type GenerationOutput, type GenerativeModel, prepareSearch } from "./generate.js";
+import type { GenerativeModel } from "../models/architectures/registry.js";
+import { type GenerationOutput, prepareSearch } from "./generate.js";
 import { type FinishReason, tokenSearch } from "./search.js";
 
 /** What streaming needs of a tokenizer: ids back to text. */

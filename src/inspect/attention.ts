@@ -4,6 +4,7 @@
  * page reuses it; the CLI only adds the file writing.
  */
 import { OptionError } from "../errors.js";
+import type { Architecture } from "../models/architectures/registry.js";
 import { tokenBatch } from "../models/batch.js";
 import type { DecoderOnly } from "../models/decoder-only.js";
 import type { Seq2Seq } from "../models/seq2seq.js";
@@ -33,7 +34,7 @@ export interface NextToken {
 }
 
 export interface Inspection {
-  architecture: "seq2seq" | "decoder_only";
+  architecture: Architecture;
   /** seq2seq: the source (encoder positions); empty for decoder_only. */
   sourceIds: number[];
   sourceTokens: string[];

@@ -11,7 +11,7 @@ const KIND_TITLE = {
 } as const;
 
 export interface AttentionFigureOptions {
-  /** Every layer and head of every kind; otherwise the last layer's cross-attention (seq2seq) or self-attention. @default false */
+  /** Every layer and head of every kind; otherwise the attention nearest the output: the last layer's cross-attention (seq2seq) or self-attention. @default false */
   allLayers?: boolean;
   /** Document title. */
   title?: string;
@@ -40,19 +40,18 @@ function mapsOf(ins: Inspection, a: LayerAttention, withMean: boolean): Heatmap[
 }
 
 /**
- * Attention heatmaps of an inspection, tokens on both axes, one map per head. By default the last layer's
- * cross-attention (decoder_only: its self-attention) with the mean of its heads; with allLayers every layer's
- * and head's maps of every kind (encoder self, decoder masked self, cross), a row of heads per layer.
+ * Attention heatmaps of an inspection, tokens on both axes, one map per head. By default the attention recorded
+ * last, the one nearest the output (the last layer's cross-attention in seq2seq, its self-attention in
+ * decoder_only), with the mean of its heads; with allLayers every layer's and head's maps of every kind (encoder
+ * self, decoder masked self, cross), a row of heads per layer.
  */
 export function attentionSvg(ins: Inspection, opts: AttentionFigureOptions = {}): string {
-  const wanted = ins.architecture === "seq2seq" ? "cross" : "self";
   let layers: LayerAttention[];
   if (opts.allLayers) {
     const order = ["encoder", "decoder", "cross", "self"];
     layers = [...ins.attention].sort((a, b) => order.indexOf(a.kind) - order.indexOf(b.kind) || a.layer - b.layer);
   } else {
-    const of = ins.attention.filter((a) => a.kind === wanted);
-    layers = of.slice(-1);
+    layers = ins.attention.slice(-1);
   }
   const withMean = !opts.allLayers;
   const perRow = layers[0].heads + (withMean ? 1 : 0);

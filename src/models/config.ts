@@ -1,5 +1,9 @@
 import { ConfigError } from "../errors.js";
 import type { Activation } from "../nn/index.js";
+import { type Architecture, type ModelConfig, ARCHITECTURES, modelArchitecture } from "./architectures/registry.js";
+import { vocabSizeKeys } from "./architectures/spec.js";
+
+export type { Architecture, ModelConfig };
 
 /** Keys every architecture shares (the names of shared/reference/README.md, as written in config.json). */
 export interface CommonConfig {
@@ -23,35 +27,6 @@ export interface CommonConfig {
   eos_id: number;
 }
 
-/** The encoder-decoder Transformer of the paper. */
-export interface Seq2SeqConfig extends CommonConfig {
-  architecture: "seq2seq";
-  src_vocab_size: number;
-  tgt_vocab_size: number;
-  num_encoder_layers: number;
-  num_decoder_layers: number;
-}
-
-/** GPT-style language model: causal self-attention only. */
-export interface DecoderOnlyConfig extends CommonConfig {
-  architecture: "decoder_only";
-  vocab_size: number;
-  num_layers: number;
-}
-
-/** BERT-style bidirectional encoder with a classification head. */
-export interface EncoderOnlyConfig extends CommonConfig {
-  architecture: "encoder_only";
-  vocab_size: number;
-  num_layers: number;
-  num_classes: number;
-  pooling: "first" | "mean";
-}
-
-export type ModelConfig = Seq2SeqConfig | DecoderOnlyConfig | EncoderOnlyConfig;
-export type Architecture = ModelConfig["architecture"];
-export const ARCHITECTURES: readonly Architecture[] = ["seq2seq", "decoder_only", "encoder_only"];
-
 /** Defaults for the keys a user may leave out (the reference cases spell them all out). */
 export const CONFIG_DEFAULTS = {
   dropout: 0.1,
@@ -68,11 +43,6 @@ export const CONFIG_DEFAULTS = {
 } as const;
 
 const COMMON_REQUIRED = ["d_model", "num_heads", "d_ff"] as const;
-const ARCH_REQUIRED: Record<Architecture, readonly string[]> = {
-  seq2seq: ["src_vocab_size", "tgt_vocab_size", "num_encoder_layers", "num_decoder_layers"],
-  decoder_only: ["vocab_size", "num_layers"],
-  encoder_only: ["vocab_size", "num_layers", "num_classes", "pooling"],
-};
 /** Keys the project writes beside the model's own; read by other layers (tokenizer, labels), never by the model. */
 const INFORMATIONAL = ["labels", "tokenizer", "created_by"];
 
@@ -91,12 +61,13 @@ export function parseConfig(raw: unknown, file = "config.json"): ModelConfig {
     fail(`unknown architecture ${JSON.stringify(arch)}; expected one of ${ARCHITECTURES.join(", ")}`);
   }
   const a = arch as Architecture;
-  const known = new Set<string>(["architecture", ...COMMON_REQUIRED, ...ARCH_REQUIRED[a], ...Object.keys(CONFIG_DEFAULTS), ...INFORMATIONAL]);
+  const spec = modelArchitecture(a); // its own keys, defaults and checks: src/models/architectures/
+  const known = new Set<string>(["architecture", ...COMMON_REQUIRED, ...spec.required, ...Object.keys(spec.defaults), ...Object.keys(CONFIG_DEFAULTS), ...INFORMATIONAL]);
   for (const key of Object.keys(obj)) {
     if (!known.has(key)) fail(`unknown key "${key}" for architecture ${a}`);
   }
-  const cfg: Record<string, unknown> = { ...CONFIG_DEFAULTS, ...obj };
-  for (const key of [...COMMON_REQUIRED, ...ARCH_REQUIRED[a]]) {
+  const cfg: Record<string, unknown> = { ...CONFIG_DEFAULTS, ...spec.defaults, ...obj };
+  for (const key of [...COMMON_REQUIRED, ...spec.required]) {
     if (obj[key] === undefined) fail(`missing key "${key}" (required for ${a})`);
   }
   const int = (key: string, min: number): number => {
@@ -132,40 +103,12 @@ export function parseConfig(raw: unknown, file = "config.json"): ModelConfig {
   oneOf("positional", ["sinusoidal", "learned"]);
   int("max_len", 1);
 
-  const vocabKeys = a === "seq2seq" ? ["src_vocab_size", "tgt_vocab_size"] : ["vocab_size"];
+  const vocabKeys = vocabSizeKeys(spec);
   const minVocab = Math.min(...vocabKeys.map((k) => int(k, 1)));
   for (const special of ["pad_id", "bos_id", "eos_id"]) {
     const id = int(special, 0);
     if (id >= minVocab) fail(`"${special}" ${id} is outside the vocabulary (${vocabKeys.join("/")} = ${minVocab})`);
   }
-  if (a === "seq2seq") {
-    int("num_encoder_layers", 1);
-    int("num_decoder_layers", 1);
-  } else {
-    int("num_layers", 1);
-  }
-  if (a === "encoder_only") {
-    int("num_classes", 1);
-    oneOf("pooling", ["first", "mean"]);
-  }
-  if (cfg.tie_word_embeddings) {
-    if (a === "encoder_only") fail(`"tie_word_embeddings" is not available for encoder_only: its head projects onto classes, not onto the vocabulary`);
-    if (a === "seq2seq" && cfg.src_vocab_size !== cfg.tgt_vocab_size) {
-      fail(`"tie_word_embeddings" needs one vocabulary for source and target, found "src_vocab_size" ${cfg.src_vocab_size} and "tgt_vocab_size" ${cfg.tgt_vocab_size}`);
-    }
-  }
+  spec.validate(cfg, { int, num, bool, oneOf, fail });
   return cfg as unknown as ModelConfig;
-}
-
-/** The config keys as the nn layers take them. */
-export function layerOptions(cfg: ModelConfig) {
-  return {
-    dModel: cfg.d_model,
-    numHeads: cfg.num_heads,
-    dFF: cfg.d_ff,
-    dropout: cfg.dropout,
-    activation: cfg.activation,
-    normFirst: cfg.norm_first,
-    layerNormEps: cfg.layer_norm_eps,
-  };
 }

@@ -2,7 +2,8 @@ import type { AttentionCache } from "../nn/index.js";
 import { Embedding, EncoderStack, Linear, Module, PositionalEncoding } from "../nn/index.js";
 import { Rng, Tensor } from "../tensor/index.js";
 import { type TokenBatch, paddingMask } from "./batch.js";
-import { type DecoderOnlyConfig, layerOptions } from "./config.js";
+import type { DecoderOnlyConfig } from "./architectures/decoder-only.js";
+import { layerOptions } from "./layer-options.js";
 import { dropoutIf } from "./seq2seq.js";
 
 export interface DecoderOnlyOptions {

@@ -1,7 +1,8 @@
 import { Embedding, EncoderStack, Linear, Module, PositionalEncoding } from "../nn/index.js";
 import { Rng, Tensor, maskedMeanPool, narrow, reshape } from "../tensor/index.js";
 import { type TokenBatch, paddingMask } from "./batch.js";
-import { type EncoderOnlyConfig, layerOptions } from "./config.js";
+import type { EncoderOnlyConfig } from "./architectures/encoder-only.js";
+import { layerOptions } from "./layer-options.js";
 import { dropoutIf } from "./seq2seq.js";
 
 /** BERT-style classifier (architecture "encoder_only"): bidirectional encoder, pooled, then a linear head. */

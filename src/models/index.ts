@@ -1,4 +1,10 @@
 export * from "./config.js";
+export { layerOptions } from "./layer-options.js";
+export { ARCHITECTURES, modelArchitecture, targetVocabSize, type AnyArchitecture, type GenerativeModel, type TrainBatch } from "./architectures/registry.js";
+export { separateTargetKey, vocabSizeKeys, type ConfigChecks, type Decoding, type DecodingStart, type LossResult, type ModelArchitecture, type NamedShape, type PresetSizes, type ReferenceInputs } from "./architectures/spec.js";
+export { type Seq2SeqConfig, type Seq2SeqTrainBatch, seq2seq } from "./architectures/seq2seq.js";
+export { type DecoderOnlyConfig, type DecoderOnlyTrainBatch, decoderOnly } from "./architectures/decoder-only.js";
+export { type EncoderOnlyConfig, type EncoderOnlyTrainBatch, encoderOnly } from "./architectures/encoder-only.js";
 export { type TokenBatch, tokenBatch, paddingMask } from "./batch.js";
 export { Seq2Seq, type Encoded, type DecodeOptions } from "./seq2seq.js";
 export { DecoderOnly, type DecoderOnlyOptions } from "./decoder-only.js";

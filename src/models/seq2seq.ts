@@ -3,7 +3,8 @@ import {
 } from "../nn/index.js";
 import { Rng, Tensor, dropout } from "../tensor/index.js";
 import { type TokenBatch, paddingMask } from "./batch.js";
-import { type Seq2SeqConfig, layerOptions } from "./config.js";
+import type { Seq2SeqConfig } from "./architectures/seq2seq.js";
+import { layerOptions } from "./layer-options.js";
 
 /** nn.Transformer's two stacks, under the name `transformer` as in the PyTorch reference. */
 class EncoderDecoder extends Module {

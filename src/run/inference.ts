@@ -2,6 +2,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { CheckpointError } from "../errors.js";
 import { loadCheckpoint } from "../models/checkpoint.js";
+import { modelArchitecture, separateTargetKey } from "../models/index.js";
 import { loadTokenizer } from "../tokenizer/file.js";
 import { TARGET_TOKENIZER_FILE, TOKENIZER_FILE } from "./format.js";
 import { type InferenceParts, checkTokenizers } from "./parts.js";
@@ -23,7 +24,7 @@ export function loadForInference(dir: string): InferenceParts {
   const srcTokenizer = loadTokenizer(srcFile);
   const tgtFile = path.join(dir, TARGET_TOKENIZER_FILE);
   const separate = fs.existsSync(tgtFile);
-  const tgtTokenizer = separate && config.architecture === "seq2seq" ? loadTokenizer(tgtFile) : srcTokenizer;
+  const tgtTokenizer = separate && separateTargetKey(modelArchitecture(config.architecture)) !== undefined ? loadTokenizer(tgtFile) : srcTokenizer;
   checkTokenizers(config, srcTokenizer, srcFile, tgtTokenizer, separate ? tgtFile : undefined);
   return { model, config, srcTokenizer, tgtTokenizer };
 }

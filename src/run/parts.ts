@@ -1,5 +1,5 @@
 import { CheckpointError } from "../errors.js";
-import type { Model, ModelConfig } from "../models/index.js";
+import { type Model, type ModelConfig, modelArchitecture, separateTargetKey } from "../models/index.js";
 import type { Tokenizer } from "../tokenizer/index.js";
 import { TARGET_TOKENIZER_FILE } from "./format.js";
 
@@ -21,22 +21,21 @@ export interface InferenceParts {
  */
 export function checkTokenizers(config: ModelConfig, srcTokenizer: Tokenizer, srcFile: string, tgtTokenizer: Tokenizer, tgtFile: string | undefined): void {
   const separate = tgtFile !== undefined;
-  if (separate && config.architecture !== "seq2seq") {
+  const arch = modelArchitecture(config.architecture);
+  const targetKey = separateTargetKey(arch);
+  if (separate && targetKey === undefined) {
     throw new CheckpointError(`${tgtFile}: a ${config.architecture} checkpoint has one vocabulary; remove this file or use a seq2seq checkpoint`);
   }
-  const check = (tok: Tokenizer, file: string, key: string, size: number): void => {
+  const sizes = config as unknown as Record<string, number>;
+  const check = (tok: Tokenizer, file: string, key: string, hint: string): void => {
+    const size = sizes[key];
     if (tok.vocabSize !== size) {
-      const hint = config.architecture === "seq2seq" && !separate && key === "tgt_vocab_size" ? ` (a separate target vocabulary needs ${TARGET_TOKENIZER_FILE})` : "";
       throw new CheckpointError(`${file}: ${tok.vocabSize} tokens, but config.json has ${key} ${size}${hint}`);
     }
     for (const [name, id, want] of [["pad", tok.padId, config.pad_id], ["bos", tok.bosId, config.bos_id], ["eos", tok.eosId, config.eos_id]] as const) {
       if (id !== want) throw new CheckpointError(`${file}: ${name} is token ${id}, but config.json has ${name}_id ${want}`);
     }
   };
-  if (config.architecture === "seq2seq") {
-    check(srcTokenizer, srcFile, "src_vocab_size", config.src_vocab_size);
-    check(tgtTokenizer, tgtFile ?? srcFile, "tgt_vocab_size", config.tgt_vocab_size);
-  } else {
-    check(srcTokenizer, srcFile, "vocab_size", config.vocab_size);
-  }
+  check(srcTokenizer, srcFile, arch.vocab.source, "");
+  if (targetKey !== undefined) check(tgtTokenizer, tgtFile ?? srcFile, targetKey, separate ? "" : ` (a separate target vocabulary needs ${TARGET_TOKENIZER_FILE})`);
 }

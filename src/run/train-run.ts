@@ -1,12 +1,13 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { architectureTask, loadDataset } from "../architectures/registry.js";
 import { backend } from "../backend/index.js";
 import { batchByTokens } from "../data/index.js";
 import { evaluate } from "../eval/evaluate.js";
-import { type ModelConfig, buildModel, initParameters } from "../models/index.js";
+import { type ModelConfig, buildModel, initParameters, modelArchitecture, separateTargetKey, targetVocabSize } from "../models/index.js";
 import { Rng } from "../tensor/index.js";
 import { Tokenizer } from "../tokenizer/index.js";
-import { type Dataset, loadDataset, readTexts, unigramBaseline } from "../train/dataset.js";
+import { type Dataset, unigramBaseline } from "../train/dataset.js";
 import { Adam } from "../train/optimizer.js";
 import { presetConfig } from "../train/presets.js";
 import { cosineRate, noamRate } from "../train/schedule.js";
@@ -42,21 +43,22 @@ export interface StopSignal {
 
 /** A new run: tokenizers trained on the training file, a freshly initialised model, the state at step 0. */
 function newRun(o: RunOptions, info: (m: string) => void): { state: TrainingState; parts: RunParts } {
-  const texts = readTexts(o.arch, o.data, o);
+  const texts = architectureTask(o.arch).readTexts(o.data, o);
+  const separate = !o.sharedVocab && separateTargetKey(modelArchitecture(o.arch)) !== undefined;
   const t0 = Date.now();
   let srcTokenizer: Tokenizer;
   let tgtTokenizer: Tokenizer;
-  if (o.arch === "seq2seq" && !o.sharedVocab) {
+  if (separate) {
     srcTokenizer = Tokenizer.train(texts.src, { vocabSize: o.vocabSize });
     tgtTokenizer = Tokenizer.train(texts.tgt, { vocabSize: o.vocabSize });
   } else {
     srcTokenizer = Tokenizer.train([...texts.src, ...texts.tgt], { vocabSize: o.vocabSize });
     tgtTokenizer = srcTokenizer;
   }
-  info(`trained ${o.arch === "seq2seq" && !o.sharedVocab ? "source and target" : "a shared"} byte-level BPE tokenizer (${srcTokenizer.vocabSize} tokens) in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
-  const labels = o.arch === "encoder_only" ? [...new Set(texts.labels)].sort() : undefined;
+  info(`trained ${separate ? "source and target" : "a shared"} byte-level BPE tokenizer (${srcTokenizer.vocabSize} tokens) in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+  const labels = [...new Set(texts.labels)].sort(); // empty for unlabelled data; only a classifier's preset reads them
   const config = presetConfig(o.arch, o.preset, {
-    srcVocabSize: srcTokenizer.vocabSize, tgtVocabSize: tgtTokenizer.vocabSize, numClasses: labels?.length,
+    srcVocabSize: srcTokenizer.vocabSize, tgtVocabSize: tgtTokenizer.vocabSize, numClasses: labels.length,
     maxLen: o.maxLen, dropout: o.dropout, labels, tieWordEmbeddings: o.tieEmbeddings,
   });
   const model = buildModel(config, new Rng(o.seed));
@@ -72,15 +74,15 @@ function newRun(o: RunOptions, info: (m: string) => void): { state: TrainingStat
 function loadData(o: RunOptions, parts: RunParts, config: ModelConfig, info: (m: string) => void): { train: Dataset; valid: Dataset | null; baseline: number | null } {
   const special = { pad: config.pad_id, bos: config.bos_id, eos: config.eos_id };
   const common = { ...o, srcTokenizer: parts.srcTokenizer, tgtTokenizer: parts.tgtTokenizer, special, maxLen: config.max_len };
-  const labels = config.architecture === "encoder_only" ? (config as { labels?: string[] }).labels : undefined;
+  const labels = (config as { labels?: string[] }).labels;
   const train = loadDataset({ ...common, arch: config.architecture, file: o.data, labels });
   info(`${o.data}: ${train.size} examples (${train.dropped.tooLong} longer than max_len ${config.max_len} dropped, ${train.dropped.empty} empty, ${train.dropped.badRows} malformed rows skipped)`);
   const valid = o.valid ? loadDataset({ ...common, arch: config.architecture, file: o.valid, labels: train.labels }) : null;
   let baseline: number | null = null;
   if (valid) {
     info(`${o.valid}: ${valid.size} examples`);
-    if (config.architecture !== "encoder_only") {
-      const V = config.architecture === "seq2seq" ? config.tgt_vocab_size : config.vocab_size;
+    const V = targetVocabSize(config); // none for a classifier: its targets are labels
+    if (V !== undefined) {
       baseline = unigramBaseline(train, valid, V, new Set([config.pad_id]));
       info(`unigram baseline on the validation set: ${baseline.toFixed(3)} nats/token (a model must get clearly below this)`);
     }

@@ -1,5 +1,5 @@
 import { OptionError } from "../errors.js";
-import { type Architecture, type ModelConfig, parseConfig } from "../models/index.js";
+import { type Architecture, type ModelConfig, modelArchitecture, parseConfig } from "../models/index.js";
 
 /**
  * Model sizes by name: tiny for tests and demos, small for a laptop, base = the paper's base model.
@@ -52,11 +52,6 @@ export function presetConfig(arch: Architecture, name: string, o: PresetOptions)
     norm_first: false, layer_norm_eps: 1e-5, positional: "sinusoidal", max_len: o.maxLen, scale_embeddings: true,
     tie_word_embeddings: o.tieWordEmbeddings ?? false, pad_id: 0, bos_id: 1, eos_id: 2,
   };
-  const raw =
-    arch === "seq2seq"
-      ? { architecture: arch, ...common, src_vocab_size: o.srcVocabSize, tgt_vocab_size: o.tgtVocabSize, num_encoder_layers: p.layers, num_decoder_layers: p.layers }
-      : arch === "decoder_only"
-        ? { architecture: arch, ...common, vocab_size: o.srcVocabSize, num_layers: p.layers }
-        : { architecture: arch, ...common, vocab_size: o.srcVocabSize, num_layers: p.layers, num_classes: o.numClasses, pooling: "first", labels: o.labels };
+  const raw = { architecture: arch, ...common, ...modelArchitecture(arch).preset({ ...o, layers: p.layers }) };
   return parseConfig(raw, `preset ${name}`);
 }

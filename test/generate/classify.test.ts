@@ -9,7 +9,7 @@ import { classify, topLabels } from "../../src/generate/index.js";
 import type { EncoderOnly } from "../../src/models/index.js";
 import { inference } from "../../src/nn/index.js";
 import { loadForInference, trainModel } from "../../src/run/index.js";
-import { loadDataset } from "../../src/train/dataset.js";
+import { loadDataset } from "../../src/architectures/registry.js";
 import type { TrainBatch } from "../../src/train/loss.js";
 import { writeCheckpoint } from "./checkpoints.js";
 

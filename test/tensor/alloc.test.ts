@@ -2,7 +2,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { floats, withSlabs } from "../../src/tensor/index.js";
 import { VARIANTS, tinySeq2Seq } from "../generate/models.js";
-import { Seq2SeqStepDecoder } from "../../src/generate/step-decoder.js";
+import { Seq2SeqStepDecoder } from "../../src/models/step-decoder.js";
 import { tokenBatch } from "../../src/models/batch.js";
 
 test("floats: outside withSlabs, and for sizes out of the slab range, a new array of its own", () => {

@@ -4,7 +4,7 @@ import * as path from "node:path";
 import { fileURLToPath } from "node:url";
 import { Rng, type PairExample } from "../../src/data/index.js";
 import { loadCheckpoint } from "../../src/models/checkpoint.js";
-import { pairsDataset } from "../../src/train/dataset.js";
+import { pairsDataset } from "../../src/architectures/seq2seq.js";
 import { evaluate } from "../../src/eval/index.js";
 
 const REF = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../../test/fixtures/reference/seq2seq_greedy");

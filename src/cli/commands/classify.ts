@@ -1,6 +1,7 @@
 import type { Command } from "commander";
 import { OptionError } from "../../errors.js";
 import { type Classification, classify, topLabels } from "../../generate/index.js";
+import { requireCommand } from "../../architectures/registry.js";
 import { loadForInference } from "../../run/index.js";
 import { integerOption } from "../options.js";
 import { readStdinLines } from "./translate.js";
@@ -27,9 +28,7 @@ than the model's max_len (in tokens, bos included) is cut to fit, with a warning
     .action(async (args: string[], flags: ClassifyFlags) => {
       if (flags.top !== undefined && (!Number.isInteger(flags.top) || flags.top < 1)) throw new OptionError(`--top must be an integer ≥ 1, got ${flags.top}`);
       const { model, config, srcTokenizer } = loadForInference(flags.checkpoint);
-      if (config.architecture !== "encoder_only") {
-        throw new OptionError(`${flags.checkpoint} holds a ${config.architecture} model; classify needs an encoder_only checkpoint${config.architecture === "seq2seq" ? " (use translate)" : " (use generate)"}`);
-      }
+      requireCommand("classify", flags.checkpoint, config.architecture, "classify needs");
       const texts = args.length ? args : await readStdinLines();
       const results = classify(model, srcTokenizer, texts, { batchSize: flags.batchSize });
       results.forEach((r, i) => {

@@ -5,8 +5,8 @@ import { checkSelection, corpusBleu, corpusChrf, evaluate, selectTexts } from ".
 import { type GenerationConfig, resolveGenerationConfig, translateCorpus } from "../../generate/index.js";
 import { unwritableReason } from "../../io/writable.js";
 import type { Architecture, Seq2Seq } from "../../models/index.js";
+import { loadDataset, readTexts } from "../../architectures/registry.js";
 import { loadForInference } from "../../run/index.js";
-import { loadDataset, readTexts } from "../../train/dataset.js";
 import { integerOption, numberOption } from "../options.js";
 
 interface EvalFlags {

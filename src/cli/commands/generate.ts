@@ -2,6 +2,7 @@ import type { Command } from "commander";
 import { OptionError } from "../../errors.js";
 import { type GenerationConfig, resolveGenerationConfig, stream } from "../../generate/index.js";
 import type { DecoderOnly } from "../../models/index.js";
+import { requireCommand } from "../../architectures/registry.js";
 import { loadForInference } from "../../run/index.js";
 import { integerOption, numberOption } from "../options.js";
 
@@ -49,9 +50,7 @@ its last max_len tokens (with a warning); generation also stops where the model'
       config.repetitionPenalty = flags.repetitionPenalty;
       resolveGenerationConfig(config); // bad values fail before the checkpoint is read
       const { model, config: mc, srcTokenizer } = loadForInference(flags.checkpoint);
-      if (mc.architecture !== "decoder_only") {
-        throw new OptionError(`${flags.checkpoint} holds a ${mc.architecture} model; generate continues prompts with a decoder_only checkpoint${mc.architecture === "seq2seq" ? " (use translate)" : ""}`);
-      }
+      requireCommand("generate", flags.checkpoint, mc.architecture, "generate continues prompts with");
       let prompt = srcTokenizer.encode(flags.prompt, { addBos: true });
       if (prompt.length > mc.max_len) {
         process.stderr.write(`transformer: warning: the prompt has ${prompt.length} tokens; only its last ${mc.max_len} (the model's max_len) are used\n`);

@@ -4,6 +4,7 @@ import { OptionError } from "../../errors.js";
 import { type GenerationConfig, generate, resolveGenerationConfig, stream } from "../../generate/index.js";
 import type { Seq2Seq } from "../../models/index.js";
 import type { Tokenizer } from "../../tokenizer/index.js";
+import { requireCommand } from "../../architectures/registry.js";
 import { loadForInference } from "../../run/index.js";
 import { integerOption, numberOption } from "../options.js";
 
@@ -60,9 +61,7 @@ warning on stderr. Empty lines give empty lines; a line break inside a translati
         : { maxNewTokens: flags.maxNewTokens };
       resolveGenerationConfig(config); // bad values fail before the checkpoint is read
       const { model, config: mc, srcTokenizer, tgtTokenizer } = loadForInference(flags.checkpoint);
-      if (mc.architecture !== "seq2seq") {
-        throw new OptionError(`${flags.checkpoint} holds a ${mc.architecture} model; translate needs a seq2seq checkpoint${mc.architecture === "decoder_only" ? " (use generate)" : ""}`);
-      }
+      requireCommand("translate", flags.checkpoint, mc.architecture, "translate needs");
       const seq2seq = model as Seq2Seq;
       const lines = texts.length ? texts.join(" ").split(/\r?\n/) : await readStdinLines();
       const where = (i: number) => (texts.length ? `text line ${i + 1}` : `line ${i + 1}`);

@@ -3,7 +3,7 @@
  * the Annotated Transformer's first example. Ids 0–3 are <pad>, <s>, </s>, <unk> as in trained checkpoints;
  * symbol k is id 4 + k.
  */
-import type { Seq2SeqConfig } from "../../../src/models/config.js";
+import type { Seq2SeqConfig } from "../../../src/models/architectures/seq2seq.js";
 import { parseConfig } from "../../../src/models/config.js";
 import { tokenBatch } from "../../../src/models/batch.js";
 import type { Rng } from "../../../src/tensor/index.js";

@@ -1,9 +1,9 @@
 import { type AttentionCache, type DecoderLayerCache, inference } from "../nn/index.js";
-import type { DecoderOnly } from "../models/decoder-only.js";
-import type { Encoded, Seq2Seq } from "../models/seq2seq.js";
-import { type TokenBatch, paddingMask } from "../models/batch.js";
+import { growPaddingMask, selectAttentionCache, selectMaskRows, selectRows } from "../nn/kv-cache.js";
 import { Tensor, narrow } from "../tensor/index.js";
-import { growPaddingMask, selectAttentionCache, selectMaskRows, selectRows } from "./kv-cache.js";
+import { type TokenBatch, paddingMask } from "./batch.js";
+import type { DecoderOnly } from "./decoder-only.js";
+import type { Encoded, Seq2Seq } from "./seq2seq.js";
 
 /**
  * A model decoding one token per row and step over a KV cache: what every search drives. Rows are

@@ -1,4 +1,4 @@
-import type { AttentionCache } from "../nn/index.js";
+import type { AttentionCache } from "./attention.js";
 import { Tensor } from "../tensor/index.js";
 
 /** Rows `index` of a (B, ...) tensor, in that order (repeats allowed): (index.length, ...). No graph. */
