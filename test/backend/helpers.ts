@@ -4,20 +4,15 @@ import { type Backend, type GemmArgs, resolveGemm } from "../../src/backend/back
 import { jsBackend } from "../../src/backend/js/index.js";
 import { createNativeBackend, loadAddon } from "../../src/backend/native/index.js";
 import { createWasmBackend, type WasmBackend } from "../../src/backend/wasm/index.js";
+import { Rng } from "../../src/tensor/random.js";
 
 /** float32's unit roundoff, 2^-24: the relative error of one correctly rounded float32 operation. */
 export const U32 = 2 ** -24;
 
-/** mulberry32: a small seeded generator, so every test sees the same numbers on every run. */
+/** Uniform numbers in [0, 1) from a seed, so every test sees the same numbers on every run. */
 export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const g = new Rng(seed, "mulberry32"); // the stream these tests were written against
+  return () => g.uniform();
 }
 
 export function uniform(r: () => number, n: number, lo = -1, hi = 1): Float32Array {
