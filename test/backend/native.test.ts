@@ -150,12 +150,12 @@ describe("native backend", { skip }, () => {
       assert.equal(be.threads, 1);
       await be.dispose();
       process.env.TRANSFORMER_THREADS = "zero";
-      await assert.rejects(createNativeBackend(), /TRANSFORMER_THREADS: threads must be an integer/);
+      await assert.rejects(createNativeBackend(), /TRANSFORMER_THREADS="zero": expected a whole number ≥ 1/);
     } finally {
       if (saved === undefined) delete process.env.TRANSFORMER_THREADS;
       else process.env.TRANSFORMER_THREADS = saved;
     }
-    await assert.rejects(createNativeBackend({ threads: 0 }), /threads must be an integer from 1/);
+    await assert.rejects(createNativeBackend({ threads: 0 }), /: threads=0: expected a whole number ≥ 1/);
   });
 
   it("passes the PyTorch conformance cases with the native backend set", () => {

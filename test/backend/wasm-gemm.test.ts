@@ -134,12 +134,12 @@ describe("wasm gemm: threads", () => {
       assert.equal(be.threads, 1);
       await be.dispose();
       process.env.TRANSFORMER_THREADS = "zero";
-      await assert.rejects(createWasmBackend(), /TRANSFORMER_THREADS: threads must be an integer/);
+      await assert.rejects(createWasmBackend(), /TRANSFORMER_THREADS="zero": expected a whole number ≥ 1/);
     } finally {
       if (saved === undefined) delete process.env.TRANSFORMER_THREADS;
       else process.env.TRANSFORMER_THREADS = saved;
     }
-    await assert.rejects(createWasmBackend({ threads: 0 }), /threads must be an integer from 1/);
+    await assert.rejects(createWasmBackend({ threads: 0 }), /: threads=0: expected a whole number ≥ 1/);
   });
 
   it("take a task handed over right after creation (a worker that is slow to start must not miss it)", async () => {
