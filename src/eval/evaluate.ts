@@ -1,6 +1,7 @@
 import { batchByTokens } from "../data/index.js";
 import type { Model } from "../models/index.js";
 import { inference } from "../nn/index.js";
+import { argmax } from "../tensor/index.js";
 import type { Dataset } from "../train/dataset.js";
 import { type TrainBatch, forwardLoss } from "../train/loss.js";
 
@@ -43,9 +44,7 @@ export function evaluate(model: Model, data: Dataset, batchTokens: number, maxBa
         n = batch.labels.length;
         const C = logits.shape[1];
         for (let b = 0; b < n; b++) {
-          let best = 0;
-          for (let c = 1; c < C; c++) if (logits.data[b * C + c] > logits.data[b * C + best]) best = c;
-          if (best === batch.labels[b]) correct++;
+          if (argmax(logits.data, b * C, (b + 1) * C) === batch.labels[b]) correct++;
         }
       } else {
         const targets = batch.kind === "seq2seq" ? batch.tgtOut : batch.targets;
