@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { availableParallelism } from "node:os";
 import { test } from "node:test";
 import { OptionError } from "../../src/errors.js";
+import { useBackend } from "../../src/backend/select.js";
 import { parseThreads, resolveThreads } from "../../src/backend/threads.js";
 
 test("parseThreads takes whole numbers 1..256, as digits or as a number", () => {
@@ -37,6 +38,17 @@ test("resolveThreads: the option, else TRANSFORMER_THREADS, else the number of c
     process.env.TRANSFORMER_THREADS = "many";
     await assert.rejects(resolveThreads(undefined), /^OptionError: TRANSFORMER_THREADS="many": expected a whole number ≥ 1/);
     await assert.rejects(resolveThreads(0), /threads=0: expected/);
+  } finally {
+    if (saved === undefined) delete process.env.TRANSFORMER_THREADS;
+    else process.env.TRANSFORMER_THREADS = saved;
+  }
+});
+
+test("the default backend choice stops at a bad TRANSFORMER_THREADS instead of falling back to the js kernels", async () => {
+  const saved = process.env.TRANSFORMER_THREADS;
+  try {
+    process.env.TRANSFORMER_THREADS = "abc";
+    await assert.rejects(useBackend(undefined), (e: Error) => e instanceof OptionError && e.message.startsWith('TRANSFORMER_THREADS="abc"'));
   } finally {
     if (saved === undefined) delete process.env.TRANSFORMER_THREADS;
     else process.env.TRANSFORMER_THREADS = saved;
