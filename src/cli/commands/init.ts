@@ -9,7 +9,7 @@ export function registerInit(program: Command): void {
   program
     .command("init")
     .description("write a freshly initialised checkpoint (config.json + model.safetensors) for a config")
-    .requiredOption("--config <file>", "model config JSON (keys of shared/reference/README.md)")
+    .requiredOption("--config <file>", "model config JSON (the keys of src/models/config.ts; test/fixtures/reference/*/config.json are examples)")
     .requiredOption("--out <dir>", "checkpoint folder to write")
     .option("--seed <n>", "random seed", "0")
     .action((opts: { config: string; out: string; seed: string }) => {
