@@ -15,6 +15,30 @@ export function rng(seed: number): () => number {
   return () => g.uniform();
 }
 
+/** Runs `f` with TRANSFORMER_THREADS set to `value` (unset for undefined), restoring it afterwards. */
+export async function withThreadsEnv<T>(value: string | undefined, f: () => Promise<T>): Promise<T> {
+  const saved = process.env.TRANSFORMER_THREADS;
+  if (value === undefined) delete process.env.TRANSFORMER_THREADS;
+  else process.env.TRANSFORMER_THREADS = value;
+  try {
+    return await f();
+  } finally {
+    if (saved === undefined) delete process.env.TRANSFORMER_THREADS;
+    else process.env.TRANSFORMER_THREADS = saved;
+  }
+}
+
+/** A fast backend gets its threads by backend/threads.ts's rule: TRANSFORMER_THREADS when not given, bad values refused. */
+export async function checkThreadsRule(create: (opts?: { threads?: number }) => Promise<{ threads: number; dispose(): Promise<void> }>): Promise<void> {
+  await withThreadsEnv("1", async () => {
+    const be = await create();
+    assert.equal(be.threads, 1);
+    await be.dispose();
+  });
+  await withThreadsEnv("zero", () => assert.rejects(create(), /TRANSFORMER_THREADS="zero": expected a whole number ≥ 1/));
+  await assert.rejects(create({ threads: 0 }), /: threads=0: expected a whole number ≥ 1/);
+}
+
 export function uniform(r: () => number, n: number, lo = -1, hi = 1): Float32Array {
   const out = new Float32Array(n);
   for (let i = 0; i < n; i++) out[i] = lo + (hi - lo) * r();

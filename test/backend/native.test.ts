@@ -19,7 +19,7 @@ import type { GemmArgs } from "../../src/backend/backend.js";
 import { backend as currentBackend, setBackend } from "../../src/backend/index.js";
 import { createNativeBackend, type NativeBackend } from "../../src/backend/native/index.js";
 import { runCase, formatResult } from "../../src/conformance/run-case.js";
-import { assertBitIdentical, checkGemm, gemmBuffers, type GemmShape, nativeUnavailable, rng } from "./helpers.js";
+import { assertBitIdentical, checkGemm, checkThreadsRule, gemmBuffers, type GemmShape, nativeUnavailable, rng } from "./helpers.js";
 
 const reason = nativeUnavailable();
 const hasCompiler = spawnSync("g++", ["--version"]).status === 0;
@@ -142,21 +142,7 @@ describe("native backend", { skip }, () => {
     }
   });
 
-  it("threads come from TRANSFORMER_THREADS when not given, and must be a positive integer", async () => {
-    const saved = process.env.TRANSFORMER_THREADS;
-    process.env.TRANSFORMER_THREADS = "1";
-    try {
-      const be = await createNativeBackend();
-      assert.equal(be.threads, 1);
-      await be.dispose();
-      process.env.TRANSFORMER_THREADS = "zero";
-      await assert.rejects(createNativeBackend(), /TRANSFORMER_THREADS="zero": expected a whole number ≥ 1/);
-    } finally {
-      if (saved === undefined) delete process.env.TRANSFORMER_THREADS;
-      else process.env.TRANSFORMER_THREADS = saved;
-    }
-    await assert.rejects(createNativeBackend({ threads: 0 }), /: threads=0: expected a whole number ≥ 1/);
-  });
+  it("threads follow backend/threads.ts (TRANSFORMER_THREADS when not given; bad values refused)", () => checkThreadsRule(createNativeBackend));
 
   it("passes the PyTorch conformance cases with the native backend set", () => {
     const fixtures = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../../test/fixtures/reference");

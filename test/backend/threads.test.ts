@@ -4,6 +4,7 @@ import { test } from "node:test";
 import { OptionError } from "../../src/errors.js";
 import { useBackend } from "../../src/backend/select.js";
 import { parseThreads, resolveThreads } from "../../src/backend/threads.js";
+import { withThreadsEnv } from "./helpers.js";
 
 test("parseThreads takes whole numbers 1..256, as digits or as a number", () => {
   assert.equal(parseThreads("1", "TRANSFORMER_THREADS"), 1);
@@ -26,31 +27,18 @@ test("parseThreads refuses anything else with one message naming the variable an
 });
 
 test("resolveThreads: the option, else TRANSFORMER_THREADS, else the number of cores", async () => {
-  const saved = process.env.TRANSFORMER_THREADS;
-  try {
-    process.env.TRANSFORMER_THREADS = "3";
+  await withThreadsEnv("3", async () => {
     assert.equal(await resolveThreads(5), 5);
     assert.equal(await resolveThreads(undefined), 3);
-    process.env.TRANSFORMER_THREADS = "";
-    assert.equal(await resolveThreads(undefined), availableParallelism());
-    delete process.env.TRANSFORMER_THREADS;
-    assert.equal(await resolveThreads(undefined), availableParallelism());
-    process.env.TRANSFORMER_THREADS = "many";
-    await assert.rejects(resolveThreads(undefined), /^OptionError: TRANSFORMER_THREADS="many": expected a whole number ≥ 1/);
     await assert.rejects(resolveThreads(0), /threads=0: expected/);
-  } finally {
-    if (saved === undefined) delete process.env.TRANSFORMER_THREADS;
-    else process.env.TRANSFORMER_THREADS = saved;
-  }
+  });
+  assert.equal(await withThreadsEnv("", () => resolveThreads(undefined)), availableParallelism());
+  assert.equal(await withThreadsEnv(undefined, () => resolveThreads(undefined)), availableParallelism());
+  await withThreadsEnv("many", () =>
+    assert.rejects(resolveThreads(undefined), /^OptionError: TRANSFORMER_THREADS="many": expected a whole number ≥ 1/));
 });
 
 test("the default backend choice stops at a bad TRANSFORMER_THREADS instead of falling back to the js kernels", async () => {
-  const saved = process.env.TRANSFORMER_THREADS;
-  try {
-    process.env.TRANSFORMER_THREADS = "abc";
-    await assert.rejects(useBackend(undefined), (e: Error) => e instanceof OptionError && e.message.startsWith('TRANSFORMER_THREADS="abc"'));
-  } finally {
-    if (saved === undefined) delete process.env.TRANSFORMER_THREADS;
-    else process.env.TRANSFORMER_THREADS = saved;
-  }
+  await withThreadsEnv("abc", () =>
+    assert.rejects(useBackend(undefined), (e: Error) => e instanceof OptionError && e.message.startsWith('TRANSFORMER_THREADS="abc"')));
 });

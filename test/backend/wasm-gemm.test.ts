@@ -11,7 +11,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import type { GemmArgs } from "../../src/backend/backend.js";
 import { createWasmBackend } from "../../src/backend/wasm/index.js";
-import { assertBitIdentical, checkGemm, gemmBuffers, type GemmShape, rng, uniform, wasmVariants } from "./helpers.js";
+import { assertBitIdentical, checkGemm, checkThreadsRule, gemmBuffers, type GemmShape, rng, uniform, wasmVariants } from "./helpers.js";
 
 const variants = wasmVariants();
 
@@ -126,21 +126,7 @@ describe("wasm gemm: threads", () => {
     }
   });
 
-  it("count comes from TRANSFORMER_THREADS when not given, and must be a positive integer", async () => {
-    const saved = process.env.TRANSFORMER_THREADS;
-    process.env.TRANSFORMER_THREADS = "1";
-    try {
-      const be = await createWasmBackend();
-      assert.equal(be.threads, 1);
-      await be.dispose();
-      process.env.TRANSFORMER_THREADS = "zero";
-      await assert.rejects(createWasmBackend(), /TRANSFORMER_THREADS="zero": expected a whole number ≥ 1/);
-    } finally {
-      if (saved === undefined) delete process.env.TRANSFORMER_THREADS;
-      else process.env.TRANSFORMER_THREADS = saved;
-    }
-    await assert.rejects(createWasmBackend({ threads: 0 }), /: threads=0: expected a whole number ≥ 1/);
-  });
+  it("count follows backend/threads.ts (TRANSFORMER_THREADS when not given; bad values refused)", () => checkThreadsRule(createWasmBackend));
 
   it("take a task handed over right after creation (a worker that is slow to start must not miss it)", async () => {
     const r = rng(700);
