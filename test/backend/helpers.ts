@@ -156,6 +156,20 @@ export function gemmBuffers(g: GemmArgs, r: () => number): { a: Float32Array; b:
 /** A GEMM's sizes, flags, offsets and strides, without its arrays. */
 export type GemmShape = Omit<GemmArgs, "a" | "b" | "c">;
 
+/** Batched GEMMs with offsets, leading dimensions and strides, for every fast backend. */
+export const BATCHED_GEMM_SHAPES: readonly GemmShape[] = [
+  { m: 5, n: 7, k: 9, batch: 3, aOffset: 13, bOffset: 17, cOffset: 19, lda: 12, ldb: 9, ldc: 12,
+    strideA: 5 * 12 + 11, strideB: 9 * 9 + 3, strideC: 5 * 12 + 7, alpha: 0.75, beta: 0.5 },
+  { m: 6, n: 10, k: 4, batch: 4, transA: true, transB: true, lda: 8, ldb: 5, ldc: 11,
+    strideA: 4 * 8, strideB: 10 * 5 + 1, strideC: 6 * 11 },
+  // A broadcast over the batch (stride 0)
+  { m: 33, n: 65, k: 70, batch: 5, strideA: 0 },
+  // per-head products written side by side into (T, h·dK): the attention output layout, split by batch
+  { m: 64, n: 32, k: 128, batch: 4, transB: true, ldc: 128, strideC: 32 },
+  // many small batches split over threads
+  { m: 17, n: 17, k: 64, batch: 70, transB: true, alpha: 0.125 },
+];
+
 /**
  * Runs the GEMM on a fast backend and on the reference from the same C, and checks every element against
  * γ·(|α|·Σ_p |a_ip·b_pj| + |β·c_ij|) with γ = (k + 4)·u (wasm-gemm.test.ts explains the bound); elements the call
