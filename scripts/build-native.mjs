@@ -2,11 +2,13 @@
 // Builds the native backend's addon (binding.gyp → build/Release/transformer_native.node) with the node-gyp that
 // ships with npm. Run by `npm install` (the "install" script): it NEVER fails the install — it prints one line,
 // built or not built and why, and exits 0. Without the addon the native backend is simply unavailable and the
-// default backend selection falls back to wasm (then js).
+// default backend selection falls back to wasm (then js). An addon newer than all its sources that loads is kept:
+// npm runs this script again at every `npm install` and at the first `npx transformer` in this folder (npx links
+// the folder into its cache and runs its install scripts there), and a rebuild costs half a minute of compiling.
 //
 //   node scripts/build-native.mjs [--verbose]     TRANSFORMER_SKIP_NATIVE=1 skips the build
 import { spawnSync } from "node:child_process";
-import { existsSync } from "node:fs";
+import { existsSync, readdirSync, statSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -18,6 +20,25 @@ const verbose = process.argv.includes("--verbose");
 function say(line) {
   console.log(`transformer: native backend ${line}`);
   process.exit(0);
+}
+
+/** The newest modification time of the addon's sources: binding.gyp, native/, the shared kernels/*.c|h, this script. */
+function newestSource() {
+  const files = [join(root, "binding.gyp"), fileURLToPath(import.meta.url)];
+  for (const e of readdirSync(join(root, "native"), { recursive: true, withFileTypes: true })) {
+    if (e.isFile()) files.push(join(e.parentPath ?? e.path, e.name));
+  }
+  for (const name of readdirSync(join(root, "kernels"))) if (/\.[ch]$/.test(name)) files.push(join(root, "kernels", name));
+  return Math.max(...files.map((f) => statSync(f).mtimeMs));
+}
+
+function loads() {
+  try {
+    createRequire(import.meta.url)(out);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 function findNodeGyp() {
@@ -41,6 +62,7 @@ function findNodeGyp() {
 try {
   if (process.env.TRANSFORMER_SKIP_NATIVE) say("not built: TRANSFORMER_SKIP_NATIVE is set");
   if (process.arch !== "x64") say(`not built: needs x86-64 with AVX2/FMA (this is ${process.arch})`);
+  if (existsSync(out) && statSync(out).mtimeMs > newestSource() && loads()) say(`up to date: ${out}`);
   const gyp = findNodeGyp();
   if (!gyp) say("not built: node-gyp not found (it ships with npm)");
   // Node's headers: those installed beside the node binary (Debian's /usr/include/node, an official tarball's

@@ -1,6 +1,7 @@
 /** encoder_only's data and doors: texts and labels from two TSV columns, scored also by accuracy; run on text by classify. */
 import { type LabeledExample, buildLabelMap, collateEncoderOnly, encoderOnlyLengths, filterByLength, labelIds, readTsv } from "../data/index.js";
 import { DataError } from "../errors.js";
+import { argmax } from "../tensor/index.js";
 import { type EncoderOnly, type EncoderOnlyTrainBatch, encoderOnly } from "../models/index.js";
 import type { ArchitectureTask } from "./spec.js";
 
@@ -37,11 +38,7 @@ export const encoderOnlyTask = {
       const C = out.logits.shape[1];
       const logits = out.logits.data;
       let correct = 0;
-      for (let b = 0; b < n; b++) {
-        let best = 0;
-        for (let c = 1; c < C; c++) if (logits[b * C + c] > logits[b * C + best]) best = c;
-        if (best === batch.labels[b]) correct++;
-      }
+      for (let b = 0; b < n; b++) if (argmax(logits, b * C, (b + 1) * C) === batch.labels[b]) correct++;
       return correct;
     },
   },

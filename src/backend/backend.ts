@@ -113,6 +113,60 @@ export interface AttendOneArgs {
   weights: Float32Array; // (B, h, keys), overwritten
 }
 
+/**
+ * LayerNorm over each row of `cols` values (torch.nn.functional.layer_norm over the last dimension):
+ * out = (x − mean) · rstd · gamma + beta, rstd = 1 / sqrt(var + eps) with the biased variance, as PyTorch.
+ */
+export interface LayerNormArgs {
+  x: Float32Array; // (rows, cols)
+  gamma: Float32Array; // (cols): PyTorch's weight
+  beta: Float32Array; // (cols): PyTorch's bias
+  out: Float32Array; // (rows, cols), overwritten
+  mean: Float32Array; // (rows), written for the backward
+  rstd: Float32Array; // (rows), written for the backward
+  rows: number;
+  cols: number;
+  eps: number;
+}
+
+/** LayerNorm's backward from the forward's x, gamma, mean and rstd. */
+export interface LayerNormBackwardArgs {
+  dy: Float32Array; // (rows, cols)
+  x: Float32Array;
+  gamma: Float32Array;
+  mean: Float32Array;
+  rstd: Float32Array;
+  dx: Float32Array; // (rows, cols), overwritten
+  dGamma: Float32Array; // (cols), added into: it accumulates over calls
+  dBeta: Float32Array; // (cols), added into
+  rows: number;
+  cols: number;
+}
+
+/**
+ * Per-row cross-entropy of logits (rows, cols) against class `targets`, with PyTorch's label smoothing ε:
+ * rowLoss[r] = (1 − ε)·(−log p[target]) + ε · mean_c(−log p[c]). Rows whose target is ignoreIndex get rowLoss 0.
+ */
+export interface CrossEntropyArgs {
+  logits: Float32Array; // (rows, cols)
+  targets: Int32Array; // (rows)
+  rows: number;
+  cols: number;
+  ignoreIndex: number; // PyTorch's ignore_index
+  labelSmoothing: number; // PyTorch's label_smoothing, ε
+  rowLoss: Float32Array; // (rows), written
+  logSumExp: Float32Array; // (rows), written for the backward
+}
+
+/** CrossEntropyArgs and what its gradient needs: dLogits = scale · ∂rowLoss[r]/∂logits. */
+export interface CrossEntropyWithGradArgs extends CrossEntropyArgs {
+  scale: number; // the upstream gradient of each row's loss (1/count for a mean)
+  dLogits: Float32Array; // (rows, cols), overwritten
+}
+
+/** The backward reads the forward's logSumExp and writes no loss. */
+export type CrossEntropyBackwardArgs = Omit<CrossEntropyWithGradArgs, "rowLoss">;
+
 export interface AdamArgs {
   lr: number;
   beta1: number;
@@ -145,20 +199,11 @@ export interface Backend {
   /** dx[r, :] = scale · y ⊙ (dy − Σ dy⊙y) for softmax output y; overwrites dx (may alias dy). */
   softmaxBackward(y: Float32Array, dy: Float32Array, dx: Float32Array, rows: number, cols: number, scale: number): void;
 
-  /**
-   * y = (x − mean) · rstd · gamma + beta over each row of `cols` values; writes mean and rstd (rows) for
-   * the backward. rstd = 1 / sqrt(var + eps) with the biased variance, as PyTorch.
-   */
-  layerNorm(
-    x: Float32Array, gamma: Float32Array, beta: Float32Array, out: Float32Array,
-    mean: Float32Array, rstd: Float32Array, rows: number, cols: number, eps: number,
-  ): void;
+  /** LayerNorm of each row (LayerNormArgs); writes mean and rstd for the backward. */
+  layerNorm(args: LayerNormArgs): void;
 
   /** Overwrites dx; adds into dGamma and dBeta (they accumulate over calls). */
-  layerNormBackward(
-    dy: Float32Array, x: Float32Array, gamma: Float32Array, mean: Float32Array, rstd: Float32Array,
-    dx: Float32Array, dGamma: Float32Array, dBeta: Float32Array, rows: number, cols: number,
-  ): void;
+  layerNormBackward(args: LayerNormBackwardArgs): void;
 
   relu(x: Float32Array, out: Float32Array, n: number): void;
   /** dx = dy where x > 0, else 0. Overwrites dx. */
@@ -186,33 +231,22 @@ export interface Backend {
   embeddingBackward(dOut: Float32Array, ids: Int32Array, dim: number, dTable: Float32Array): void;
 
   /**
-   * Per-row cross-entropy of logits (rows, cols) against class `targets`, with PyTorch's label smoothing ε:
-   * rowLoss[r] = (1 − ε)·(−log p[target]) + ε · mean_c(−log p[c]). Rows whose target is ignoreIndex get
-   * rowLoss 0. Writes logSumExp[r] for the backward. Returns the number of rows not ignored.
-   * A target outside 0..cols-1 (other than ignoreIndex) throws a RangeError naming the row.
+   * Each row's loss (CrossEntropyArgs) and logSumExp; returns the number of rows not ignored. A target outside
+   * 0..cols-1 (other than ignoreIndex) throws a RangeError naming the row.
    */
-  crossEntropy(
-    logits: Float32Array, targets: Int32Array, rows: number, cols: number, ignoreIndex: number,
-    labelSmoothing: number, rowLoss: Float32Array, logSumExp: Float32Array,
-  ): number;
+  crossEntropy(args: CrossEntropyArgs): number;
 
   /**
    * dLogits = scale · ∂rowLoss[r]/∂logits for each row (0 for ignored rows): scale · (p − (1−ε)·onehot − ε/C).
    * Overwrites dLogits.
    */
-  crossEntropyBackward(
-    logits: Float32Array, targets: Int32Array, logSumExp: Float32Array, rows: number, cols: number,
-    ignoreIndex: number, labelSmoothing: number, scale: number, dLogits: Float32Array,
-  ): void;
+  crossEntropyBackward(args: CrossEntropyBackwardArgs): void;
 
   /**
-   * crossEntropy and then crossEntropyBackward with `scale`, in one call: returns the rows not ignored, writes
-   * rowLoss, logSumExp and dLogits (which may alias logits). Backends may fuse the two passes over the logits.
+   * crossEntropy and then crossEntropyBackward, in one call: returns the rows not ignored, writes rowLoss,
+   * logSumExp and dLogits (which may alias logits). Backends may fuse the two passes over the logits.
    */
-  crossEntropyWithGrad(
-    logits: Float32Array, targets: Int32Array, rows: number, cols: number, ignoreIndex: number,
-    labelSmoothing: number, rowLoss: Float32Array, logSumExp: Float32Array, scale: number, dLogits: Float32Array,
-  ): number;
+  crossEntropyWithGrad(args: CrossEntropyWithGradArgs): number;
 
   /**
    * One Adam/AdamW step in place, exactly as torch.optim.Adam/AdamW (non-amsgrad, non-fused):

@@ -1,4 +1,4 @@
-import type { AdamArgs, AttendOneArgs } from "./backend.js";
+import type { AdamArgs, AttendOneArgs, CrossEntropyArgs, LayerNormArgs, LayerNormBackwardArgs } from "./backend.js";
 
 /**
  * What the fast element kernels (wasm, native) share around their vector code: argument checks — they read memory
@@ -14,10 +14,7 @@ export function need(label: string, kernel: string, name: string, arr: ArrayLike
 }
 
 /** Backend.layerNorm's arrays are long enough. */
-export function checkLayerNorm(
-  label: string, x: Float32Array, gamma: Float32Array, beta: Float32Array, out: Float32Array, mean: Float32Array,
-  rstd: Float32Array, rows: number, cols: number,
-): void {
+export function checkLayerNorm(label: string, { x, gamma, beta, out, mean, rstd, rows, cols }: LayerNormArgs): void {
   need(label, "layerNorm", "x", x, rows * cols);
   need(label, "layerNorm", "out", out, rows * cols);
   need(label, "layerNorm", "gamma", gamma, cols);
@@ -28,8 +25,7 @@ export function checkLayerNorm(
 
 /** Backend.layerNormBackward's arrays are long enough. */
 export function checkLayerNormBackward(
-  label: string, dy: Float32Array, x: Float32Array, gamma: Float32Array, mean: Float32Array, rstd: Float32Array,
-  dx: Float32Array, dGamma: Float32Array, dBeta: Float32Array, rows: number, cols: number,
+  label: string, { dy, x, gamma, mean, rstd, dx, dGamma, dBeta, rows, cols }: LayerNormBackwardArgs,
 ): void {
   const n = rows * cols;
   need(label, "layerNormBackward", "dy", dy, n);
@@ -43,7 +39,7 @@ export function checkLayerNormBackward(
 }
 
 /** Every target is a class in 0..cols-1 or ignoreIndex; the RangeError names the row. */
-export function checkTargets(label: string, targets: Int32Array, rows: number, cols: number, ignoreIndex: number): void {
+export function checkTargets(label: string, { targets, rows, cols, ignoreIndex }: Pick<CrossEntropyArgs, "targets" | "rows" | "cols" | "ignoreIndex">): void {
   need(label, "crossEntropy", "targets", targets, rows);
   for (let r = 0; r < rows; r++) {
     const t = targets[r];
@@ -58,9 +54,8 @@ export function checkTargets(label: string, targets: Int32Array, rows: number, c
  * writes logSumExp and rowLoss, returns the rows not ignored.
  */
 export function finishCrossEntropy(
-  logits: Float32Array, targets: Int32Array, rows: number, cols: number, ignoreIndex: number, labelSmoothing: number,
+  { logits, targets, rows, cols, ignoreIndex, labelSmoothing, rowLoss, logSumExp }: CrossEntropyArgs,
   rowMax: ArrayLike<number>, rowSumExp: ArrayLike<number>, rowSum: ArrayLike<number>,
-  rowLoss: Float32Array, logSumExp: Float32Array,
 ): number {
   let count = 0;
   for (let r = 0; r < rows; r++) {

@@ -38,8 +38,10 @@ export async function useBackend(name: string | undefined = process.env.TRANSFOR
       const b = await load(candidate, threads);
       setBackend(b);
       return b;
-    } catch {
-      // not available here: try the next one
+    } catch (e) {
+      // a bad TRANSFORMER_THREADS is the user's to fix, not a reason to fall back to the slowest kernels
+      if (e instanceof OptionError) throw e;
+      // otherwise not available here: try the next one
     }
   }
   return jsBackend;

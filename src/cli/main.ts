@@ -11,8 +11,8 @@ program
   .description("Train, run and inspect Transformers (seq2seq, decoder-only, encoder-only) in TypeScript")
   .showSuggestionAfterError()
   .addHelpText("after", `
-Environment: TRANSFORMER_BACKEND=js|wasm picks the kernels (default: the fastest that loads, wasm);
-TRANSFORMER_THREADS=N sets the wasm backend's threads (default: the number of cores).`)
+Environment: TRANSFORMER_BACKEND=js|wasm|native picks the kernels (default: the fastest that loads: native, wasm, js);
+TRANSFORMER_THREADS=N sets the wasm and native backends' threads (default: the number of cores).`)
   // choose the kernels once, before any command runs (not for --help)
   .hook("preAction", async () => {
     await useBackend();

@@ -3,6 +3,7 @@ import * as path from "node:path";
 import { CheckpointError } from "../errors.js";
 import { greedyDecodeUncached } from "../generate/index.js";
 import { type Model, type ReferenceInputs, type Seq2Seq, type TokenBatch, modelArchitecture, tokenBatch } from "../models/index.js";
+import { readJsonFile } from "../io/read-json.js";
 import { loadCheckpoint } from "../models/checkpoint.js";
 import { readSafetensors } from "../models/safetensors-file.js";
 import { Adam, type TrainBatch, forwardLoss, noamRate, trainStep } from "../train/index.js";
@@ -123,12 +124,7 @@ function greedy(model: Model, c: Record<string, any>): Comparison[] {
 export function runCase(dir: string): CaseResult {
   const caseFile = path.join(dir, "case.json");
   if (!fs.existsSync(caseFile)) throw new CheckpointError(`${caseFile}: missing (a case folder holds config.json, model.safetensors and case.json)`);
-  let c: Record<string, any>;
-  try {
-    c = JSON.parse(fs.readFileSync(caseFile, "utf8"));
-  } catch (e) {
-    throw new CheckpointError(`${caseFile}: not valid JSON (${(e as Error).message})`);
-  }
+  const c = readJsonFile(caseFile, CheckpointError) as Record<string, any>;
   const tol: Tolerance = c.tolerance ?? { atol: 1e-4, rtol: 1e-3 };
   const { model } = loadCheckpoint(dir);
   let checks: Comparison[];

@@ -6,7 +6,7 @@
  * tokens and up to maxTokens padded target tokens (batchSize × max(longest source, longest target) ≤ maxTokens).
  */
 import { OptionError } from "../errors.js";
-import { Rng } from "./rng.js";
+import { Rng } from "../tensor/random.js";
 
 /** Row lengths as collated: one number per example, or [source, target] for pairs (see seq2seqLengths). */
 export type ExampleLengths = readonly number[] | readonly (readonly [number, number])[];
@@ -46,7 +46,7 @@ export function batchByTokens(lengths: ExampleLengths, opts: BatchOptions): numb
     tgt[i] = t;
   }
 
-  const rng = new Rng(opts.seed ?? 0);
+  const rng = new Rng(opts.seed ?? 0, "mulberry32");
   const order = Array.from({ length: n }, (_, i) => i);
   if (opts.shuffle) rng.shuffle(order); // random order among equal lengths
   order.sort((a, b) => src[a] - src[b] || tgt[a] - tgt[b]); // stable: by source, then target length

@@ -11,7 +11,6 @@ export { buildLabelMap, labelIds, type LabelMap } from "./labels.js";
 export { filterByLength, filterPairsByLength, type Filtered, type PairLengthLimits } from "./length-filter.js";
 export { parseLines, type LinesOptions, type TextLines } from "./lines.js";
 export { lmWindows, tokenStream, type TokenStreamOptions, type WindowOptions } from "./lm-windows.js";
-export { Rng } from "./rng.js";
 export type { BadLine, NumberedLine } from "./text-lines.js";
 export { splitUtf8Lines } from "./text-lines.js";
 export { parseTsv, type OnBadRow, type TsvOptions, type TsvTable } from "./tsv.js";

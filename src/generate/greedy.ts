@@ -1,7 +1,7 @@
 import { type TokenBatch, tokenBatch } from "../models/batch.js";
 import type { Seq2Seq } from "../models/seq2seq.js";
 import { inference } from "../nn/index.js";
-import { narrow } from "../tensor/index.js";
+import { argmax, narrow } from "../tensor/index.js";
 
 /**
  * Plain greedy decoding without a cache (the reference semantics): the encoder runs once; then each step runs
@@ -26,8 +26,7 @@ export function greedyDecodeUncached(model: Seq2Seq, src: TokenBatch, maxNewToke
           continue;
         }
         const off = b * V;
-        let best = 0;
-        for (let j = 1; j < V; j++) if (logits.data[off + j] > logits.data[off + best]) best = j;
+        const best = argmax(logits.data, off, off + V);
         out[b].push(best);
         done[b] = best === eos;
       }

@@ -11,7 +11,7 @@ export { beamSearch, lengthPenalty } from "./beam.js";
 export {
   type LogitsProcessor, repetitionPenalty, temperature, topK, topP, buildProcessors, softmax, rowLogSumExp,
 } from "./logits-processors.js";
-export { argmax, sampleIndex } from "./samplers.js";
+export { sampleIndex } from "./samplers.js";
 export { type StepDecoder, Seq2SeqStepDecoder, DecoderOnlyStepDecoder } from "../models/step-decoder.js";
 export { selectRows, selectMaskRows, selectAttentionCache } from "../nn/kv-cache.js";
 export { translateCorpus, type TranslateCorpusOptions } from "./translate-corpus.js";

@@ -92,6 +92,6 @@ export function softmax(scores: ArrayLike<number>): Float64Array {
 export function rowLogSumExp(scores: Float32Array, rows: number, V: number): Float32Array {
   const lse = new Float32Array(rows);
   const ignored = new Int32Array(rows).fill(-1); // every row "ignored": only logSumExp is wanted
-  backend().crossEntropy(scores, ignored, rows, V, -1, 0, new Float32Array(rows), lse);
+  backend().crossEntropy({ logits: scores, targets: ignored, rows, cols: V, ignoreIndex: -1, labelSmoothing: 0, rowLoss: new Float32Array(rows), logSumExp: lse });
   return lse;
 }

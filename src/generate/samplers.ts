@@ -2,13 +2,6 @@
 import type { Rng } from "../tensor/index.js";
 import { softmax } from "./logits-processors.js";
 
-/** The index of the highest score; the lowest index among ties (as the uncached reference decoder). */
-export function argmax(scores: ArrayLike<number>): number {
-  let best = 0;
-  for (let i = 1; i < scores.length; i++) if (scores[i] > scores[best]) best = i;
-  return best;
-}
-
 /** Draws an index from softmax(scores) with one uniform number of `rng` (inverse CDF, float64 sums). */
 export function sampleIndex(scores: ArrayLike<number>, rng: Rng): number {
   const probs = softmax(scores);

@@ -1,7 +1,7 @@
-import { Rng } from "../tensor/index.js";
+import { Rng, argmax } from "../tensor/index.js";
 import type { ResolvedGenerationConfig } from "./config.js";
 import { buildProcessors, rowLogSumExp } from "./logits-processors.js";
-import { argmax, sampleIndex } from "./samplers.js";
+import { sampleIndex } from "./samplers.js";
 import type { StepDecoder } from "../models/step-decoder.js";
 
 /** Why a sequence stopped: it emitted eos, it reached maxNewTokens, or the model's max_len positions ran out. */

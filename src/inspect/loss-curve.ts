@@ -1,11 +1,11 @@
+import { escapeXml } from "./svg.js";
+
 /** Points of a loss curve: (step, loss). */
 export interface Series {
   label: string;
   color: string;
   points: Array<[number, number]>;
 }
-
-const esc = (s: string) => s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
 
 /** "Nice" tick values covering [lo, hi]. */
 function ticks(lo: number, hi: number, count: number): number[] {
@@ -33,7 +33,7 @@ export function lossCurveSvg(series: Series[], title: string): string {
   const parts: string[] = [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="sans-serif" font-size="12">`,
     `<rect width="${W}" height="${H}" fill="white"/>`,
-    `<text x="${W / 2}" y="22" text-anchor="middle" font-size="15">${esc(title)}</text>`,
+    `<text x="${W / 2}" y="22" text-anchor="middle" font-size="15">${escapeXml(title)}</text>`,
   ];
   for (const v of ticks(y0, y1, 6)) {
     parts.push(`<line x1="${L}" x2="${W - R}" y1="${y(v)}" y2="${y(v)}" stroke="#eee"/>`);
@@ -48,9 +48,9 @@ export function lossCurveSvg(series: Series[], title: string): string {
   parts.push(`<text transform="translate(16 ${(T + H - B) / 2}) rotate(-90)" text-anchor="middle">loss (nats/token)</text>`);
   series.forEach((s, i) => {
     const pts = s.points.filter((p) => Number.isFinite(p[1]));
-    if (pts.length > 1) parts.push(`<polyline fill="none" stroke="${s.color}" stroke-width="1.5" points="${pts.map((p) => `${x(p[0]).toFixed(1)},${y(p[1]).toFixed(1)}`).join(" ")}"/>`);
-    for (const p of pts.length <= 40 ? pts : []) parts.push(`<circle cx="${x(p[0]).toFixed(1)}" cy="${y(p[1]).toFixed(1)}" r="3" fill="${s.color}"/>`);
-    parts.push(`<rect x="${W - R - 150}" y="${T + 6 + 18 * i}" width="12" height="12" fill="${s.color}"/><text x="${W - R - 132}" y="${T + 16 + 18 * i}">${esc(s.label)}</text>`);
+    if (pts.length > 1) parts.push(`<polyline fill="none" stroke="${escapeXml(s.color)}" stroke-width="1.5" points="${pts.map((p) => `${x(p[0]).toFixed(1)},${y(p[1]).toFixed(1)}`).join(" ")}"/>`);
+    for (const p of pts.length <= 40 ? pts : []) parts.push(`<circle cx="${x(p[0]).toFixed(1)}" cy="${y(p[1]).toFixed(1)}" r="3" fill="${escapeXml(s.color)}"/>`);
+    parts.push(`<rect x="${W - R - 150}" y="${T + 6 + 18 * i}" width="12" height="12" fill="${escapeXml(s.color)}"/><text x="${W - R - 132}" y="${T + 16 + 18 * i}">${escapeXml(s.label)}</text>`);
   });
   parts.push("</svg>");
   return parts.join("\n") + "\n";

@@ -3,6 +3,7 @@ import * as path from "node:path";
 import { CheckpointError } from "../errors.js";
 import { Rng } from "../tensor/index.js";
 import { writeFileAtomic } from "../io/atomic-write.js";
+import { readJsonFile } from "../io/read-json.js";
 import { type Model, buildModel } from "./build.js";
 import { type ModelConfig, parseConfig } from "./config.js";
 import { loadStateDict, stateDict } from "./state-dict.js";
@@ -17,13 +18,7 @@ export function readConfig(dir: string): ModelConfig {
   const file = path.join(dir, CONFIG_FILE);
   if (!fs.existsSync(dir)) throw new CheckpointError(`${dir}: checkpoint folder not found`);
   if (!fs.existsSync(file)) throw new CheckpointError(`${file}: missing (a checkpoint folder holds config.json and model.safetensors)`);
-  let raw: unknown;
-  try {
-    raw = JSON.parse(fs.readFileSync(file, "utf8"));
-  } catch (e) {
-    throw new CheckpointError(`${file}: not valid JSON (${(e as Error).message})`);
-  }
-  return parseConfig(raw, file);
+  return parseConfig(readJsonFile(file, CheckpointError), file);
 }
 
 /** Loads DIR/config.json and DIR/model.safetensors into a ready model (in eval mode). */

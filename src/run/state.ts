@@ -2,6 +2,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { CheckpointError } from "../errors.js";
 import { writeFileAtomic } from "../io/atomic-write.js";
+import { readJsonFile } from "../io/read-json.js";
 import type { NamedTensor } from "../models/safetensors.js";
 import { readSafetensors, writeSafetensors } from "../models/safetensors-file.js";
 import type { Adam } from "../train/optimizer.js";
@@ -63,12 +64,7 @@ export function saveState(dir: string, state: TrainingState): void {
 export function loadState(dir: string): TrainingState {
   const file = path.join(dir, STATE_FILE);
   if (!fs.existsSync(file)) throw new CheckpointError(`${file}: missing (the folder is not a training run to resume)`);
-  let s: TrainingState;
-  try {
-    s = JSON.parse(fs.readFileSync(file, "utf8"));
-  } catch (e) {
-    throw new CheckpointError(`${file}: not valid JSON (${(e as Error).message})`);
-  }
+  const s = readJsonFile(file, CheckpointError) as TrainingState;
   for (const k of ["step", "epoch", "batchInEpoch"] as const) {
     if (!Number.isInteger(s[k]) || s[k] < 0) throw new CheckpointError(`${file}: "${k}" must be a non-negative integer`);
   }

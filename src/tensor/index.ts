@@ -1,7 +1,8 @@
 export { Tensor, shapeSize } from "./tensor.js";
 export { noGrad, isGradEnabled } from "./autograd.js";
 export { floats, withSlabs } from "./alloc.js";
-export { Rng } from "./random.js";
+export { Rng, type RngAlgorithm } from "./random.js";
+export { argmax } from "./argmax.js";
 export { add, sub, mul, div, scale, broadcastShapes } from "./ops/elementwise.js";
 export { sum, mean, maskedMeanPool } from "./ops/reduce.js";
 export { reshape, narrow, concat, transpose } from "./ops/shape.js";

@@ -162,8 +162,8 @@ for (const v of variants) {
         const beta = uniform(r, cols, -0.5, 0.5);
         const exp = { out: new Float32Array(x.length), mean: new Float32Array(rows), rstd: new Float32Array(rows) };
         const got = { out: new Float32Array(x.length), mean: new Float32Array(rows), rstd: new Float32Array(rows) };
-        ref.layerNorm(x, gamma, beta, exp.out, exp.mean, exp.rstd, rows, cols, 1e-5);
-        v.backend!.layerNorm(x, gamma, beta, got.out, got.mean, got.rstd, rows, cols, 1e-5);
+        ref.layerNorm({ x, gamma, beta, ...exp, rows, cols, eps: 1e-5 });
+        v.backend!.layerNorm({ x, gamma, beta, ...got, rows, cols, eps: 1e-5 });
         const g = (cols + 16) * U32;
         assertClose(got.mean, exp.mean, (i) => g * rowMaxAbs(x, i, cols), "layerNorm mean");
         assertClose(got.rstd, exp.rstd, relAbs(g, 0), "layerNorm rstd");
@@ -177,8 +177,8 @@ for (const v of variants) {
         const dGamma0 = uniform(r, cols), dBeta0 = uniform(r, cols);
         const e = { dx: new Float32Array(x.length), dGamma: dGamma0.slice(), dBeta: dBeta0.slice() };
         const a = { dx: new Float32Array(x.length), dGamma: dGamma0.slice(), dBeta: dBeta0.slice() };
-        ref.layerNormBackward(dy, x, gamma, exp.mean, exp.rstd, e.dx, e.dGamma, e.dBeta, rows, cols);
-        v.backend!.layerNormBackward(dy, x, gamma, exp.mean, exp.rstd, a.dx, a.dGamma, a.dBeta, rows, cols);
+        ref.layerNormBackward({ dy, x, gamma, mean: exp.mean, rstd: exp.rstd, ...e, rows, cols });
+        v.backend!.layerNormBackward({ dy, x, gamma, mean: exp.mean, rstd: exp.rstd, ...a, rows, cols });
         const xhat = (i: number): number => (x[i] - exp.mean[Math.floor(i / cols)]) * exp.rstd[Math.floor(i / cols)];
         const rowTerms = new Float64Array(rows * 2); // Σ|g|/cols, Σ|g·x̂|/cols per row
         for (let i = 0; i < x.length; i++) {
@@ -256,8 +256,8 @@ for (const v of variants) {
           const targets = Int32Array.from({ length: rows }, (_, i) => (i % 4 === 3 ? -100 : Math.floor(r() * cols)));
           const e = { loss: new Float32Array(rows), lse: new Float32Array(rows) };
           const a = { loss: new Float32Array(rows), lse: new Float32Array(rows) };
-          const ce = ref.crossEntropy(logits, targets, rows, cols, -100, smoothing, e.loss, e.lse);
-          const ca = v.backend!.crossEntropy(logits, targets, rows, cols, -100, smoothing, a.loss, a.lse);
+          const ce = ref.crossEntropy({ logits, targets, rows, cols, ignoreIndex: -100, labelSmoothing: smoothing, rowLoss: e.loss, logSumExp: e.lse });
+          const ca = v.backend!.crossEntropy({ logits, targets, rows, cols, ignoreIndex: -100, labelSmoothing: smoothing, rowLoss: a.loss, logSumExp: a.lse });
           assert.equal(ca, ce, "count of rows not ignored");
           // Σ exp over cols (cols·u relative, so cols·u absolute on the log) and Σ logits / cols (cols·u·6)
           const t = (cols + 16) * U32 * 8;
@@ -266,8 +266,8 @@ for (const v of variants) {
 
           const scale = 1 / Math.max(ce, 1);
           const de = new Float32Array(logits.length), da = new Float32Array(logits.length);
-          ref.crossEntropyBackward(logits, targets, e.lse, rows, cols, -100, smoothing, scale, de);
-          v.backend!.crossEntropyBackward(logits, targets, e.lse, rows, cols, -100, smoothing, scale, da);
+          ref.crossEntropyBackward({ logits, targets, logSumExp: e.lse, rows, cols, ignoreIndex: -100, labelSmoothing: smoothing, scale, dLogits: de });
+          v.backend!.crossEntropyBackward({ logits, targets, logSumExp: e.lse, rows, cols, ignoreIndex: -100, labelSmoothing: smoothing, scale, dLogits: da });
           // exp(x − lse) with |x − lse| ≤ 12 + log(cols): relative (2·|x − lse| + 8)·u; then − ε/C and the target
           assertClose(da, de, (i) => {
             const row = Math.floor(i / cols);
@@ -277,7 +277,9 @@ for (const v of variants) {
 
           // both in one call, the gradient in place of the logits
           const f = { loss: new Float32Array(rows), lse: new Float32Array(rows), d: logits.slice() };
-          const cf = v.backend!.crossEntropyWithGrad(f.d, targets, rows, cols, -100, smoothing, f.loss, f.lse, scale, f.d);
+          const cf = v.backend!.crossEntropyWithGrad({
+            logits: f.d, targets, rows, cols, ignoreIndex: -100, labelSmoothing: smoothing, rowLoss: f.loss, logSumExp: f.lse, scale, dLogits: f.d,
+          });
           assert.equal(cf, ce, "crossEntropyWithGrad: count of rows not ignored");
           assertClose(f.lse, e.lse, relAbs(U32, t), `crossEntropyWithGrad logSumExp ${rows}×${cols}`);
           assertClose(f.loss, e.loss, relAbs(U32, t), `crossEntropyWithGrad loss ${rows}×${cols}`);
@@ -295,9 +297,10 @@ for (const v of variants) {
       const logits = new Float32Array(12);
       const targets = Int32Array.from([0, 1, 4]);
       const out = new Float32Array(3);
-      assert.throws(() => v.backend!.crossEntropy(logits, targets, 3, 4, -100, 0, out, out.slice()),
+      const args = { logits, targets, rows: 3, cols: 4, ignoreIndex: -100, labelSmoothing: 0 };
+      assert.throws(() => v.backend!.crossEntropy({ ...args, rowLoss: out, logSumExp: out.slice() }),
         (e: unknown) => e instanceof RangeError && /target 4 in row 2/.test(e.message));
-      assert.throws(() => v.backend!.crossEntropyBackward(logits, targets, out, 3, 4, -100, 0, 1, logits.slice()),
+      assert.throws(() => v.backend!.crossEntropyBackward({ ...args, logSumExp: out, scale: 1, dLogits: logits.slice() }),
         /target 4 in row 2/);
     });
 
@@ -398,9 +401,9 @@ describe("element kernels: determinism", () => {
         be.softmax(x, o.softmax, rows, cols, 0.3);
         be.gelu(x, o.gelu, n);
         be.geluBackward(x, dy, o.geluB, n);
-        be.layerNorm(x, gamma, beta, o.ln, o.mean, o.rstd, rows, cols, 1e-5);
-        be.crossEntropy(x, targets, rows, cols, -1, 0.1, o.loss, o.lse);
-        be.crossEntropyBackward(x, targets, o.lse, rows, cols, -1, 0.1, 0.5, o.dl);
+        be.layerNorm({ x, gamma, beta, out: o.ln, mean: o.mean, rstd: o.rstd, rows, cols, eps: 1e-5 });
+        be.crossEntropy({ logits: x, targets, rows, cols, ignoreIndex: -1, labelSmoothing: 0.1, rowLoss: o.loss, logSumExp: o.lse });
+        be.crossEntropyBackward({ logits: x, targets, logSumExp: o.lse, rows, cols, ignoreIndex: -1, labelSmoothing: 0.1, scale: 0.5, dLogits: o.dl });
         return o;
       });
       for (const key of Object.keys(results[0]) as Array<keyof (typeof results)[0]>) {
@@ -410,7 +413,7 @@ describe("element kernels: determinism", () => {
       // layerNormBackward's dGamma sums per-thread partials: same bits for a fixed thread count
       const runLnb = (be: Backend): Float32Array[] => {
         const dx = new Float32Array(n), dg = new Float32Array(cols), db = new Float32Array(cols);
-        be.layerNormBackward(dy, x, gamma, results[0].mean, results[0].rstd, dx, dg, db, rows, cols);
+        be.layerNormBackward({ dy, x, gamma, mean: results[0].mean, rstd: results[0].rstd, dx, dGamma: dg, dBeta: db, rows, cols });
         return [dx, dg, db];
       };
       const [p, q] = [runLnb(two), runLnb(two)];

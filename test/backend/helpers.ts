@@ -4,20 +4,39 @@ import { type Backend, type GemmArgs, resolveGemm } from "../../src/backend/back
 import { jsBackend } from "../../src/backend/js/index.js";
 import { createNativeBackend, loadAddon } from "../../src/backend/native/index.js";
 import { createWasmBackend, type WasmBackend } from "../../src/backend/wasm/index.js";
+import { Rng } from "../../src/tensor/random.js";
 
 /** float32's unit roundoff, 2^-24: the relative error of one correctly rounded float32 operation. */
 export const U32 = 2 ** -24;
 
-/** mulberry32: a small seeded generator, so every test sees the same numbers on every run. */
+/** Uniform numbers in [0, 1) from a seed, so every test sees the same numbers on every run. */
 export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const g = new Rng(seed, "mulberry32"); // the stream these tests were written against
+  return () => g.uniform();
+}
+
+/** Runs `f` with TRANSFORMER_THREADS set to `value` (unset for undefined), restoring it afterwards. */
+export async function withThreadsEnv<T>(value: string | undefined, f: () => Promise<T>): Promise<T> {
+  const saved = process.env.TRANSFORMER_THREADS;
+  if (value === undefined) delete process.env.TRANSFORMER_THREADS;
+  else process.env.TRANSFORMER_THREADS = value;
+  try {
+    return await f();
+  } finally {
+    if (saved === undefined) delete process.env.TRANSFORMER_THREADS;
+    else process.env.TRANSFORMER_THREADS = saved;
+  }
+}
+
+/** A fast backend gets its threads by backend/threads.ts's rule: TRANSFORMER_THREADS when not given, bad values refused. */
+export async function checkThreadsRule(create: (opts?: { threads?: number }) => Promise<{ threads: number; dispose(): Promise<void> }>): Promise<void> {
+  await withThreadsEnv("1", async () => {
+    const be = await create();
+    assert.equal(be.threads, 1);
+    await be.dispose();
+  });
+  await withThreadsEnv("zero", () => assert.rejects(create(), /TRANSFORMER_THREADS="zero": expected a whole number ≥ 1/));
+  await assert.rejects(create({ threads: 0 }), /: threads=0: expected a whole number ≥ 1/);
 }
 
 export function uniform(r: () => number, n: number, lo = -1, hi = 1): Float32Array {
@@ -136,6 +155,20 @@ export function gemmBuffers(g: GemmArgs, r: () => number): { a: Float32Array; b:
 
 /** A GEMM's sizes, flags, offsets and strides, without its arrays. */
 export type GemmShape = Omit<GemmArgs, "a" | "b" | "c">;
+
+/** Batched GEMMs with offsets, leading dimensions and strides, for every fast backend. */
+export const BATCHED_GEMM_SHAPES: readonly GemmShape[] = [
+  { m: 5, n: 7, k: 9, batch: 3, aOffset: 13, bOffset: 17, cOffset: 19, lda: 12, ldb: 9, ldc: 12,
+    strideA: 5 * 12 + 11, strideB: 9 * 9 + 3, strideC: 5 * 12 + 7, alpha: 0.75, beta: 0.5 },
+  { m: 6, n: 10, k: 4, batch: 4, transA: true, transB: true, lda: 8, ldb: 5, ldc: 11,
+    strideA: 4 * 8, strideB: 10 * 5 + 1, strideC: 6 * 11 },
+  // A broadcast over the batch (stride 0)
+  { m: 33, n: 65, k: 70, batch: 5, strideA: 0 },
+  // per-head products written side by side into (T, h·dK): the attention output layout, split by batch
+  { m: 64, n: 32, k: 128, batch: 4, transB: true, ldc: 128, strideC: 32 },
+  // many small batches split over threads
+  { m: 17, n: 17, k: 64, batch: 70, transB: true, alpha: 0.125 },
+];
 
 /**
  * Runs the GEMM on a fast backend and on the reference from the same C, and checks every element against

@@ -19,7 +19,7 @@ import type { GemmArgs } from "../../src/backend/backend.js";
 import { backend as currentBackend, setBackend } from "../../src/backend/index.js";
 import { createNativeBackend, type NativeBackend } from "../../src/backend/native/index.js";
 import { runCase, formatResult } from "../../src/conformance/run-case.js";
-import { assertBitIdentical, checkGemm, gemmBuffers, type GemmShape, nativeUnavailable, rng } from "./helpers.js";
+import { BATCHED_GEMM_SHAPES, assertBitIdentical, checkGemm, checkThreadsRule, gemmBuffers, type GemmShape, nativeUnavailable, rng } from "./helpers.js";
 
 const reason = nativeUnavailable();
 const hasCompiler = spawnSync("g++", ["--version"]).status === 0;
@@ -78,16 +78,7 @@ describe("native backend", { skip }, () => {
       });
 
       it("handles batches with offsets, leading dimensions and strides", () => {
-        const shapes: GemmShape[] = [
-          { m: 5, n: 7, k: 9, batch: 3, aOffset: 13, bOffset: 17, cOffset: 19, lda: 12, ldb: 9, ldc: 12,
-            strideA: 5 * 12 + 11, strideB: 9 * 9 + 3, strideC: 5 * 12 + 7, alpha: 0.75, beta: 0.5 },
-          { m: 6, n: 10, k: 4, batch: 4, transA: true, transB: true, lda: 8, ldb: 5, ldc: 11,
-            strideA: 4 * 8, strideB: 10 * 5 + 1, strideC: 6 * 11 },
-          { m: 33, n: 65, k: 70, batch: 5, strideA: 0 },
-          { m: 64, n: 32, k: 128, batch: 4, transB: true, ldc: 128, strideC: 32 },
-          { m: 17, n: 17, k: 64, batch: 70, transB: true, alpha: 0.125 },
-        ];
-        shapes.forEach((s, i) => checkGemm(backends.get(t)!, s, 200 + i));
+        BATCHED_GEMM_SHAPES.forEach((s, i) => checkGemm(backends.get(t)!, s, 200 + i));
       });
 
       it("accumulates batches in order when they share C (strideC = 0)", () => {
@@ -142,21 +133,7 @@ describe("native backend", { skip }, () => {
     }
   });
 
-  it("threads come from TRANSFORMER_THREADS when not given, and must be a positive integer", async () => {
-    const saved = process.env.TRANSFORMER_THREADS;
-    process.env.TRANSFORMER_THREADS = "1";
-    try {
-      const be = await createNativeBackend();
-      assert.equal(be.threads, 1);
-      await be.dispose();
-      process.env.TRANSFORMER_THREADS = "zero";
-      await assert.rejects(createNativeBackend(), /TRANSFORMER_THREADS: threads must be an integer/);
-    } finally {
-      if (saved === undefined) delete process.env.TRANSFORMER_THREADS;
-      else process.env.TRANSFORMER_THREADS = saved;
-    }
-    await assert.rejects(createNativeBackend({ threads: 0 }), /threads must be an integer from 1/);
-  });
+  it("threads follow backend/threads.ts (TRANSFORMER_THREADS when not given; bad values refused)", () => checkThreadsRule(createNativeBackend));
 
   it("passes the PyTorch conformance cases with the native backend set", () => {
     const fixtures = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../../test/fixtures/reference");

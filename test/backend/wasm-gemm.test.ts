@@ -11,7 +11,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import type { GemmArgs } from "../../src/backend/backend.js";
 import { createWasmBackend } from "../../src/backend/wasm/index.js";
-import { assertBitIdentical, checkGemm, gemmBuffers, type GemmShape, rng, uniform, wasmVariants } from "./helpers.js";
+import { BATCHED_GEMM_SHAPES, assertBitIdentical, checkGemm, checkThreadsRule, gemmBuffers, type GemmShape, rng, uniform, wasmVariants } from "./helpers.js";
 
 const variants = wasmVariants();
 
@@ -53,19 +53,7 @@ for (const v of variants) {
     });
 
     it("handles batches with offsets, leading dimensions and strides", () => {
-      const shapes: GemmShape[] = [
-        { m: 5, n: 7, k: 9, batch: 3, aOffset: 13, bOffset: 17, cOffset: 19, lda: 12, ldb: 9, ldc: 12,
-          strideA: 5 * 12 + 11, strideB: 9 * 9 + 3, strideC: 5 * 12 + 7, alpha: 0.75, beta: 0.5 },
-        { m: 6, n: 10, k: 4, batch: 4, transA: true, transB: true, lda: 8, ldb: 5, ldc: 11,
-          strideA: 4 * 8, strideB: 10 * 5 + 1, strideC: 6 * 11 },
-        // A broadcast over the batch (stride 0)
-        { m: 33, n: 65, k: 70, batch: 5, strideA: 0 },
-        // per-head products written side by side into (T, h·dK): the attention output layout, split by batch
-        { m: 64, n: 32, k: 128, batch: 4, transB: true, ldc: 128, strideC: 32 },
-        // many small batches split over threads
-        { m: 17, n: 17, k: 64, batch: 70, transB: true, alpha: 0.125 },
-      ];
-      shapes.forEach((s, i) => checkGemm(v.backend!, s, 200 + i));
+      BATCHED_GEMM_SHAPES.forEach((s, i) => checkGemm(v.backend!, s, 200 + i));
     });
 
     it("accumulates batches in order when they share C (strideC = 0)", () => {
@@ -126,21 +114,7 @@ describe("wasm gemm: threads", () => {
     }
   });
 
-  it("count comes from TRANSFORMER_THREADS when not given, and must be a positive integer", async () => {
-    const saved = process.env.TRANSFORMER_THREADS;
-    process.env.TRANSFORMER_THREADS = "1";
-    try {
-      const be = await createWasmBackend();
-      assert.equal(be.threads, 1);
-      await be.dispose();
-      process.env.TRANSFORMER_THREADS = "zero";
-      await assert.rejects(createWasmBackend(), /TRANSFORMER_THREADS: threads must be an integer/);
-    } finally {
-      if (saved === undefined) delete process.env.TRANSFORMER_THREADS;
-      else process.env.TRANSFORMER_THREADS = saved;
-    }
-    await assert.rejects(createWasmBackend({ threads: 0 }), /threads must be an integer from 1/);
-  });
+  it("count follows backend/threads.ts (TRANSFORMER_THREADS when not given; bad values refused)", () => checkThreadsRule(createWasmBackend));
 
   it("take a task handed over right after creation (a worker that is slow to start must not miss it)", async () => {
     const r = rng(700);

@@ -2,7 +2,8 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import * as path from "node:path";
 import { fileURLToPath } from "node:url";
-import { Rng, type PairExample } from "../../src/data/index.js";
+import { type PairExample } from "../../src/data/index.js";
+import { Rng } from "../../src/tensor/index.js";
 import { loadCheckpoint } from "../../src/models/checkpoint.js";
 import { pairsDataset } from "../../src/architectures/seq2seq.js";
 import { evaluate } from "../../src/eval/index.js";
@@ -15,7 +16,7 @@ const SPECIAL = { pad: 0, bos: 1, eos: 2 };
 function reversals(n: number, seed: number): PairExample[] {
   const rng = new Rng(seed);
   return Array.from({ length: n }, () => {
-    const src = Array.from({ length: 5 }, () => 3 + rng.nextInt(8));
+    const src = Array.from({ length: 5 }, () => 3 + rng.int(8));
     return { src, tgt: [...src].reverse() };
   });
 }

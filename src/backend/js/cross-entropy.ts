@@ -1,4 +1,4 @@
-import type { Backend } from "../backend.js";
+import type { Backend, CrossEntropyArgs, CrossEntropyBackwardArgs } from "../backend.js";
 
 function checkTarget(t: number, r: number, cols: number): void {
   if (!Number.isInteger(t) || t < 0 || t >= cols) {
@@ -6,10 +6,7 @@ function checkTarget(t: number, r: number, cols: number): void {
   }
 }
 
-export function crossEntropy(
-  logits: Float32Array, targets: Int32Array, rows: number, cols: number, ignoreIndex: number,
-  labelSmoothing: number, rowLoss: Float32Array, logSumExp: Float32Array,
-): number {
+export function crossEntropy({ logits, targets, rows, cols, ignoreIndex, labelSmoothing, rowLoss, logSumExp }: CrossEntropyArgs): number {
   let count = 0;
   for (let r = 0; r < rows; r++) {
     const off = r * cols;
@@ -38,8 +35,7 @@ export function crossEntropy(
 }
 
 export function crossEntropyBackward(
-  logits: Float32Array, targets: Int32Array, logSumExp: Float32Array, rows: number, cols: number,
-  ignoreIndex: number, labelSmoothing: number, scale: number, dLogits: Float32Array,
+  { logits, targets, logSumExp, rows, cols, ignoreIndex, labelSmoothing, scale, dLogits }: CrossEntropyBackwardArgs,
 ): void {
   const uniform = labelSmoothing / cols;
   for (let r = 0; r < rows; r++) {
@@ -58,9 +54,9 @@ export function crossEntropyBackward(
 
 /** Backend.crossEntropyWithGrad from a backend's two cross-entropy kernels, one after the other. */
 export function crossEntropyWithGradOf(be: Pick<Backend, "crossEntropy" | "crossEntropyBackward">): Backend["crossEntropyWithGrad"] {
-  return (logits, targets, rows, cols, ignoreIndex, labelSmoothing, rowLoss, logSumExp, scale, dLogits) => {
-    const count = be.crossEntropy(logits, targets, rows, cols, ignoreIndex, labelSmoothing, rowLoss, logSumExp);
-    be.crossEntropyBackward(logits, targets, logSumExp, rows, cols, ignoreIndex, labelSmoothing, scale, dLogits);
+  return (args) => {
+    const count = be.crossEntropy(args);
+    be.crossEntropyBackward(args);
     return count;
   };
 }

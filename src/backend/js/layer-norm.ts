@@ -1,7 +1,6 @@
-export function layerNorm(
-  x: Float32Array, gamma: Float32Array, beta: Float32Array, out: Float32Array,
-  mean: Float32Array, rstd: Float32Array, rows: number, cols: number, eps: number,
-): void {
+import type { LayerNormArgs, LayerNormBackwardArgs } from "../backend.js";
+
+export function layerNorm({ x, gamma, beta, out, mean, rstd, rows, cols, eps }: LayerNormArgs): void {
   for (let r = 0; r < rows; r++) {
     const off = r * cols;
     let mu = 0;
@@ -21,10 +20,7 @@ export function layerNorm(
 }
 
 /** dx = rstd · (g − mean(g) − x̂ · mean(g ⊙ x̂)) with g = dy ⊙ gamma and x̂ the normalised input. */
-export function layerNormBackward(
-  dy: Float32Array, x: Float32Array, gamma: Float32Array, mean: Float32Array, rstd: Float32Array,
-  dx: Float32Array, dGamma: Float32Array, dBeta: Float32Array, rows: number, cols: number,
-): void {
+export function layerNormBackward({ dy, x, gamma, mean, rstd, dx, dGamma, dBeta, rows, cols }: LayerNormBackwardArgs): void {
   for (let r = 0; r < rows; r++) {
     const off = r * cols;
     const mu = mean[r];

@@ -13,7 +13,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { resolveGemm, type Backend, type GemmArgs, type ResolvedGemm } from "../backend.js";
 import { cLayout, checkGemmBounds, checkGemmShape } from "../gemm-checks.js";
-import { OptionError } from "../../errors.js";
+import { resolveThreads } from "../threads.js";
 import { makeNativeKernels, type NativeKernelAddon } from "./kernels.js";
 
 interface Addon extends NativeKernelAddon {
@@ -35,8 +35,6 @@ export interface NativeBackend extends Backend {
   /** Nothing to release (the addon's threads sleep when idle); kept so every fast backend can be disposed alike. */
   dispose(): Promise<void>;
 }
-
-const MAX_THREADS = 256;
 
 /** Where the addon may be, from dist/src/backend/native/ (the build) or src/backend/native/ (sources). */
 export function addonCandidates(): string[] {
@@ -79,21 +77,6 @@ export function nativeAvailable(): boolean {
   }
 }
 
-function parseThreads(value: string | number, where: string): number {
-  const t = Number(value);
-  if (!Number.isInteger(t) || t < 1 || t > MAX_THREADS) {
-    throw new OptionError(`${where}: threads must be an integer from 1 to ${MAX_THREADS}, got ${value}`);
-  }
-  return t;
-}
-
-async function defaultThreads(): Promise<number> {
-  const env = process.env.TRANSFORMER_THREADS;
-  if (env !== undefined && env !== "") return parseThreads(env, "TRANSFORMER_THREADS");
-  const os = await import("node:os");
-  return os.availableParallelism?.() ?? os.cpus().length;
-}
-
 const INT32 = 2 ** 31 - 1;
 
 function validate(g: ResolvedGemm): void {
@@ -107,7 +90,7 @@ function validate(g: ResolvedGemm): void {
 
 export async function createNativeBackend(opts: NativeBackendOptions = {}): Promise<NativeBackend> {
   const addon = loadAddon();
-  const threads = opts.threads !== undefined ? parseThreads(opts.threads, "createNativeBackend") : await defaultThreads();
+  const threads = await resolveThreads(opts.threads);
   // tensors come and go by the hundred MB a training step: reuse freed memory instead of faulting in fresh pages
   // (TRANSFORMER_MALLOC=default leaves glibc's settings alone)
   if (process.env.TRANSFORMER_MALLOC !== "default") addon.tuneMalloc();

@@ -109,14 +109,14 @@ export function makeNativeKernels(addon: NativeKernelAddon, threads: number): El
       addon.softmaxBackwardRows(y, dy, dx, rows, cols, scale, threads);
     },
 
-    layerNorm(x, gamma, beta, out, mean, rstd, rows, cols, eps) {
-      checkLayerNorm("native", x, gamma, beta, out, mean, rstd, rows, cols);
-      addon.layerNormRows(x, gamma, beta, out, mean, rstd, rows, cols, eps, threads);
+    layerNorm(a) {
+      checkLayerNorm("native", a);
+      addon.layerNormRows(a.x, a.gamma, a.beta, a.out, a.mean, a.rstd, a.rows, a.cols, a.eps, threads);
     },
 
-    layerNormBackward(dy, x, gamma, mean, rstd, dx, dGamma, dBeta, rows, cols) {
-      checkLayerNormBackward("native", dy, x, gamma, mean, rstd, dx, dGamma, dBeta, rows, cols);
-      addon.layerNormBackwardRows(dy, x, gamma, mean, rstd, dx, dGamma, dBeta, rows, cols, threads);
+    layerNormBackward(a) {
+      checkLayerNormBackward("native", a);
+      addon.layerNormBackwardRows(a.dy, a.x, a.gamma, a.mean, a.rstd, a.dx, a.dGamma, a.dBeta, a.rows, a.cols, threads);
     },
 
     relu: (x, out, n) => activation("relu", 0, x, out, n),
@@ -149,32 +149,34 @@ export function makeNativeKernels(addon: NativeKernelAddon, threads: number): El
     embedding,
     embeddingBackward,
 
-    crossEntropy(logits, targets, rows, cols, ignoreIndex, labelSmoothing, rowLoss, logSumExp) {
+    crossEntropy(a) {
+      const { logits, rows, cols } = a;
       need("crossEntropy", "logits", logits, rows * cols);
-      need("crossEntropy", "rowLoss", rowLoss, rows);
-      need("crossEntropy", "logSumExp", logSumExp, rows);
-      checkTargets("native", targets, rows, cols, ignoreIndex);
+      need("crossEntropy", "rowLoss", a.rowLoss, rows);
+      need("crossEntropy", "logSumExp", a.logSumExp, rows);
+      checkTargets("native", a);
       const rowMax = new Float32Array(rows), rowSumExp = new Float32Array(rows), rowSum = new Float32Array(rows);
       addon.crossEntropyRows(logits, rows, cols, rowMax, rowSumExp, rowSum, threads);
-      return finishCrossEntropy(logits, targets, rows, cols, ignoreIndex, labelSmoothing, rowMax, rowSumExp, rowSum,
-        rowLoss, logSumExp);
+      return finishCrossEntropy(a, rowMax, rowSumExp, rowSum);
     },
 
-    crossEntropyBackward(logits, targets, logSumExp, rows, cols, ignoreIndex, labelSmoothing, scale, dLogits) {
-      need("crossEntropyBackward", "logits", logits, rows * cols);
-      need("crossEntropyBackward", "dLogits", dLogits, rows * cols);
-      need("crossEntropyBackward", "logSumExp", logSumExp, rows);
-      checkTargets("native", targets, rows, cols, ignoreIndex);
-      addon.crossEntropyBackwardRows(logits, targets, logSumExp, rows, cols, ignoreIndex, labelSmoothing, scale, dLogits, threads);
+    crossEntropyBackward(a) {
+      const { rows, cols } = a;
+      need("crossEntropyBackward", "logits", a.logits, rows * cols);
+      need("crossEntropyBackward", "dLogits", a.dLogits, rows * cols);
+      need("crossEntropyBackward", "logSumExp", a.logSumExp, rows);
+      checkTargets("native", a);
+      addon.crossEntropyBackwardRows(a.logits, a.targets, a.logSumExp, rows, cols, a.ignoreIndex, a.labelSmoothing, a.scale, a.dLogits, threads);
     },
 
-    crossEntropyWithGrad(logits, targets, rows, cols, ignoreIndex, labelSmoothing, rowLoss, logSumExp, scale, dLogits) {
-      need("crossEntropyWithGrad", "logits", logits, rows * cols);
-      need("crossEntropyWithGrad", "dLogits", dLogits, rows * cols);
-      need("crossEntropyWithGrad", "rowLoss", rowLoss, rows);
-      need("crossEntropyWithGrad", "logSumExp", logSumExp, rows);
-      checkTargets("native", targets, rows, cols, ignoreIndex);
-      addon.crossEntropyWithGrad(logits, targets, rows, cols, ignoreIndex, labelSmoothing, rowLoss, logSumExp, scale, dLogits, threads);
+    crossEntropyWithGrad(a) {
+      const { targets, rows, cols, ignoreIndex } = a;
+      need("crossEntropyWithGrad", "logits", a.logits, rows * cols);
+      need("crossEntropyWithGrad", "dLogits", a.dLogits, rows * cols);
+      need("crossEntropyWithGrad", "rowLoss", a.rowLoss, rows);
+      need("crossEntropyWithGrad", "logSumExp", a.logSumExp, rows);
+      checkTargets("native", a);
+      addon.crossEntropyWithGrad(a.logits, targets, rows, cols, ignoreIndex, a.labelSmoothing, a.rowLoss, a.logSumExp, a.scale, a.dLogits, threads);
       let count = 0;
       for (let r = 0; r < rows; r++) if (targets[r] !== ignoreIndex) count++;
       return count;

@@ -5,11 +5,11 @@
  * GEMM's O(m·n·k); see bench/README.md for the measured share).
  */
 import type { Backend } from "../backend.js";
-import { OptionError } from "../../errors.js";
+import { resolveThreads } from "../threads.js";
 import { Arena } from "./arena.js";
 import { GEMM_PARAMS_BYTES, gemmWasm, type GemmContext, type GemmStats, type ThreadBuffers } from "./gemm.js";
 import { makeKernels } from "./kernels.js";
-import { instantiate, isNode, loadKernels } from "./loader.js";
+import { instantiate, loadKernels } from "./loader.js";
 import { ThreadPool } from "./pool.js";
 
 export interface WasmBackendOptions {
@@ -35,29 +35,8 @@ export interface WasmBackend extends Backend {
   dispose(): Promise<void>;
 }
 
-const MAX_THREADS = 256;
-
-async function defaultThreads(): Promise<number> {
-  if (isNode()) {
-    const env = process.env.TRANSFORMER_THREADS;
-    if (env !== undefined && env !== "") return parseThreads(env, "TRANSFORMER_THREADS");
-    const os = await import("node:os");
-    return os.availableParallelism?.() ?? os.cpus().length;
-  }
-  const nav = (globalThis as { navigator?: { hardwareConcurrency?: number } }).navigator;
-  return nav?.hardwareConcurrency ?? 1;
-}
-
-function parseThreads(value: string | number, where: string): number {
-  const t = Number(value);
-  if (!Number.isInteger(t) || t < 1 || t > MAX_THREADS) {
-    throw new OptionError(`${where}: threads must be an integer from 1 to ${MAX_THREADS}, got ${value}`);
-  }
-  return t;
-}
-
 export async function createWasmBackend(opts: WasmBackendOptions = {}): Promise<WasmBackend> {
-  const threads = opts.threads !== undefined ? parseThreads(opts.threads, "createWasmBackend") : await defaultThreads();
+  const threads = await resolveThreads(opts.threads);
   const { module, relaxed } = await loadKernels(opts.relaxed);
 
   // The main thread's instance tells the sizes of the per-thread buffers.

@@ -7,7 +7,7 @@
  */
 import type { AdamArgs, AttentionMask, Backend } from "../backend.js";
 import {
-  adamScalars, checkAttendOne, checkLayerNorm, checkLayerNormBackward, checkTargets as checkTargetsFor, finishCrossEntropy, need as needFor,
+  adamScalars, checkAttendOne, checkLayerNorm, checkLayerNormBackward, checkTargets, finishCrossEntropy, need as needFor,
 } from "../kernel-args.js";
 import { addColumnSums } from "../js/column-sums.js";
 import { crossEntropyWithGradOf } from "../js/cross-entropy.js";
@@ -30,8 +30,6 @@ export type ElementKernels = Omit<Backend, "name" | "gemm">;
 export const PARALLEL_MIN_ELEMENTS = 1 << 15;
 
 const need = (kernel: string, name: string, arr: ArrayLike<number>, count: number) => needFor("wasm", kernel, name, arr, count);
-const checkTargets = (targets: Int32Array, rows: number, cols: number, ignoreIndex: number) =>
-  checkTargetsFor("wasm", targets, rows, cols, ignoreIndex);
 
 export function makeKernels(ctx: KernelContext): ElementKernels {
   const { arena, pool } = ctx;
@@ -151,9 +149,10 @@ export function makeKernels(ctx: KernelContext): ElementKernels {
       arena.copyOut(dyAt, dx, 0, n);
     },
 
-    layerNorm(x, gamma, beta, out, mean, rstd, nRows, cols, eps) {
+    layerNorm(a) {
+      const { x, gamma, beta, out, mean, rstd, rows: nRows, cols, eps } = a;
       const n = nRows * cols;
-      checkLayerNorm("wasm", x, gamma, beta, out, mean, rstd, nRows, cols);
+      checkLayerNorm("wasm", a);
       arena.reset();
       const xAt = arena.copyIn(x, 0, n);
       const gAt = arena.copyIn(gamma, 0, cols);
@@ -166,9 +165,10 @@ export function makeKernels(ctx: KernelContext): ElementKernels {
       arena.copyOut(rstdAt, rstd, 0, nRows);
     },
 
-    layerNormBackward(dy, x, gamma, mean, rstd, dx, dGamma, dBeta, nRows, cols) {
+    layerNormBackward(a) {
+      const { dy, x, gamma, mean, rstd, dx, dGamma, dBeta, rows: nRows, cols } = a;
       const n = nRows * cols;
-      checkLayerNormBackward("wasm", dy, x, gamma, mean, rstd, dx, dGamma, dBeta, nRows, cols);
+      checkLayerNormBackward("wasm", a);
       arena.reset();
       const dyAt = arena.copyIn(dy, 0, n);
       const xAt = arena.copyIn(x, 0, n);
@@ -222,12 +222,13 @@ export function makeKernels(ctx: KernelContext): ElementKernels {
     embedding,
     embeddingBackward,
 
-    crossEntropy(logits, targets, nRows, cols, ignoreIndex, labelSmoothing, rowLoss, logSumExp) {
+    crossEntropy(a) {
+      const { logits, rows: nRows, cols } = a;
       const n = nRows * cols;
       need("crossEntropy", "logits", logits, n);
-      need("crossEntropy", "rowLoss", rowLoss, nRows);
-      need("crossEntropy", "logSumExp", logSumExp, nRows);
-      checkTargets(targets, nRows, cols, ignoreIndex);
+      need("crossEntropy", "rowLoss", a.rowLoss, nRows);
+      need("crossEntropy", "logSumExp", a.logSumExp, nRows);
+      checkTargets("wasm", a);
       arena.reset();
       const at = arena.copyIn(logits, 0, n);
       const maxAt = arena.alloc(nRows * f);
@@ -236,16 +237,16 @@ export function makeKernels(ctx: KernelContext): ElementKernels {
       rows("cross_entropy_rows", nRows, cols, (r0, r1) => [at, r0, r1, cols, maxAt, sumExpAt, sumAt]);
       const mem = arena.f32;
       const at32 = (byteAt: number) => mem.subarray(byteAt >> 2, (byteAt >> 2) + nRows);
-      return finishCrossEntropy(logits, targets, nRows, cols, ignoreIndex, labelSmoothing,
-        at32(maxAt), at32(sumExpAt), at32(sumAt), rowLoss, logSumExp);
+      return finishCrossEntropy(a, at32(maxAt), at32(sumExpAt), at32(sumAt));
     },
 
-    crossEntropyBackward(logits, targets, logSumExp, nRows, cols, ignoreIndex, labelSmoothing, scale, dLogits) {
+    crossEntropyBackward(a) {
+      const { logits, targets, logSumExp, rows: nRows, cols, ignoreIndex, labelSmoothing, scale, dLogits } = a;
       const n = nRows * cols;
       need("crossEntropyBackward", "logits", logits, n);
       need("crossEntropyBackward", "dLogits", dLogits, n);
       need("crossEntropyBackward", "logSumExp", logSumExp, nRows);
-      checkTargets(targets, nRows, cols, ignoreIndex);
+      checkTargets("wasm", a);
       arena.reset();
       const at = arena.copyIn(logits, 0, n);
       const tAt = arena.copyInBytes(targets.subarray(0, nRows));

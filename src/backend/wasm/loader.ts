@@ -3,6 +3,7 @@
  * the plain-SIMD build otherwise. Both are embedded as base64 (binaries.ts), so neither Node nor a browser bundle
  * has to locate a .wasm file.
  */
+import { isNode } from "../runtime.js";
 import { KERNELS_RELAXED, KERNELS_SIMD } from "./binaries.js";
 
 export interface LoadedKernels {
@@ -15,10 +16,6 @@ function decodeBase64(s: string): Uint8Array<ArrayBuffer> {
   const out = new Uint8Array(new ArrayBuffer(bin.length));
   for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
   return out;
-}
-
-export function isNode(): boolean {
-  return typeof process !== "undefined" && typeof process.versions?.node === "string";
 }
 
 /**

@@ -4,7 +4,8 @@
  * finished: the Backend stays synchronous. How work is split is the callers' business (gemm.ts, kernels.ts); they
  * split it so that results are the same run to run.
  */
-import { isNode, type KernelExports } from "./loader.js";
+import { isNode } from "../runtime.js";
+import type { KernelExports } from "./loader.js";
 import {
   ARGS_BYTE, DONE, ERR, FN, MAX_ARGS, NARGS, QUIT, SEQ, SLOT_BYTES, SLOT_INTS, SPIN, TAKE_TIMEOUT_MS, TAKEN, TASKS,
   type TaskName,

@@ -1,6 +1,7 @@
 import * as fs from "node:fs";
 import type { Command } from "commander";
 import { CheckpointError, OptionError } from "../../errors.js";
+import { readJsonFile } from "../../io/read-json.js";
 import { buildModel, initParameters, parseConfig } from "../../models/index.js";
 import { saveCheckpoint } from "../../models/checkpoint.js";
 
@@ -8,20 +9,14 @@ export function registerInit(program: Command): void {
   program
     .command("init")
     .description("write a freshly initialised checkpoint (config.json + model.safetensors) for a config")
-    .requiredOption("--config <file>", "model config JSON (keys of shared/reference/README.md)")
+    .requiredOption("--config <file>", "model config JSON (the keys of src/models/config.ts; test/fixtures/reference/*/config.json are examples)")
     .requiredOption("--out <dir>", "checkpoint folder to write")
     .option("--seed <n>", "random seed", "0")
     .action((opts: { config: string; out: string; seed: string }) => {
       const seed = Number(opts.seed);
       if (!Number.isInteger(seed) || seed < 0) throw new OptionError(`--seed must be a non-negative integer, got "${opts.seed}"`);
       if (!fs.existsSync(opts.config)) throw new CheckpointError(`${opts.config}: config file not found`);
-      let raw: unknown;
-      try {
-        raw = JSON.parse(fs.readFileSync(opts.config, "utf8"));
-      } catch (e) {
-        throw new CheckpointError(`${opts.config}: not valid JSON (${(e as Error).message})`);
-      }
-      const config = parseConfig(raw, opts.config);
+      const config = parseConfig(readJsonFile(opts.config, CheckpointError), opts.config);
       const model = buildModel(config);
       initParameters(model, seed);
       saveCheckpoint(opts.out, model);

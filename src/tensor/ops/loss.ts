@@ -21,7 +21,8 @@ export function crossEntropy(logits: Tensor, targets: Int32Array, opts: CrossEnt
   const eps = opts.labelSmoothing ?? 0;
   const rowLoss = new Float32Array(rows);
   const lse = new Float32Array(rows);
-  const count = backend().crossEntropy(logits.data, targets, rows, cols, ignore, eps, rowLoss, lse);
+  const args = { logits: logits.data, targets, rows, cols, ignoreIndex: ignore, labelSmoothing: eps, rowLoss, logSumExp: lse };
+  const count = backend().crossEntropy(args);
   let total = 0;
   for (let r = 0; r < rows; r++) total += rowLoss[r];
   // all targets ignored: PyTorch returns NaN; 0 with zero gradient keeps an all-pad batch harmless
@@ -29,7 +30,7 @@ export function crossEntropy(logits: Tensor, targets: Int32Array, opts: CrossEnt
   return record(Float32Array.of(loss), [], [logits], (o) => {
     if (count === 0) return;
     const d = new Float32Array(logits.size);
-    backend().crossEntropyBackward(logits.data, targets, lse, rows, cols, ignore, eps, o.grad![0] / count, d);
+    backend().crossEntropyBackward({ ...args, scale: o.grad![0] / count, dLogits: d });
     logits.accumulateGrad(d, { owned: true });
   });
 }
@@ -78,11 +79,12 @@ export function linearCrossEntropy(x: Tensor, weight: Tensor, bias: Tensor | nul
     const l = lse.subarray(r0, r0 + n);
     if (bias) for (let r = 0; r < n; r++) logits.set(bias.data, r * V); // the GEMM adds onto the bias
     be.gemm({ m: n, n: V, k: D, a: x.data, aOffset: r0 * D, b: weight.data, c: logits, transB: true, beta: bias ? 1 : 0 });
+    const args = { logits, targets: t, rows: n, cols: V, ignoreIndex: ignore, labelSmoothing: eps, rowLoss: rowLoss.subarray(r0, r0 + n), logSumExp: l };
     if (!dx || !dw) {
-      be.crossEntropy(logits, t, n, V, ignore, eps, rowLoss.subarray(r0, r0 + n), l);
+      be.crossEntropy(args);
       continue;
     }
-    be.crossEntropyWithGrad(logits, t, n, V, ignore, eps, rowLoss.subarray(r0, r0 + n), l, 1 / count, logits); // in place: now dLogits
+    be.crossEntropyWithGrad({ ...args, scale: 1 / count, dLogits: logits }); // in place: now dLogits
     // dx rows (n, D) = dLogits (n, V) · W (V, D);  dW (V, D) += dLogitsᵀ (V, n) · x rows (n, D);  db += Σ dLogits
     be.gemm({ m: n, n: D, k: V, a: logits, b: weight.data, c: dx, cOffset: r0 * D });
     be.gemm({ m: V, n: D, k: n, a: logits, b: x.data, bOffset: r0 * D, c: dw, transA: true, beta: r0 === 0 ? 0 : 1 });

@@ -13,13 +13,13 @@ export function layerNorm(x: Tensor, gamma: Tensor, beta: Tensor, eps: number): 
   const out = floats(x.size);
   const mu = floats(rows);
   const rstd = floats(rows);
-  backend().layerNorm(x.data, gamma.data, beta.data, out, mu, rstd, rows, cols, eps);
+  backend().layerNorm({ x: x.data, gamma: gamma.data, beta: beta.data, out, mean: mu, rstd, rows, cols, eps });
   return record(out, x.shape, [x, gamma, beta], (o) => {
     const dx = new Float32Array(x.size);
     // the kernel accumulates into dGamma/dBeta, so pass scratch buffers when those grads are not wanted
     const dGamma = gamma.requiresGrad ? gamma.gradBuffer() : new Float32Array(cols);
     const dBeta = beta.requiresGrad ? beta.gradBuffer() : new Float32Array(cols);
-    backend().layerNormBackward(o.grad!, x.data, gamma.data, mu, rstd, dx, dGamma, dBeta, rows, cols);
+    backend().layerNormBackward({ dy: o.grad!, x: x.data, gamma: gamma.data, mean: mu, rstd, dx, dGamma, dBeta, rows, cols });
     if (x.requiresGrad) x.accumulateGrad(dx, { owned: true });
   });
 }

@@ -3,6 +3,7 @@
  * vocabulary is separate, tokenizer.target.json — from files the user picked or from URLs (the demo).
  */
 import { CheckpointError } from "../../../src/errors.js";
+import { parseJsonText } from "../../../src/io/json-text.js";
 import { type Model, buildModel, loadStateDict, parseConfig, parseSafetensors } from "../../../src/models/index.js";
 import { Rng } from "../../../src/tensor/index.js";
 import { CONFIG_FILE, TARGET_TOKENIZER_FILE, TOKENIZER_FILE, WEIGHTS_FILE } from "../../../src/run/format.js";
@@ -76,21 +77,13 @@ async function fromUrl(base: string, label: string): Promise<RawFiles> {
   };
 }
 
-function parseJson(text: string, file: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch (e) {
-    throw new CheckpointError(`${file}: not valid JSON (${e instanceof Error ? e.message : String(e)})`);
-  }
-}
-
 /** Reads, validates and loads a checkpoint (weights strictly by name and shape, as loadCheckpoint in Node). */
 export async function loadCheckpointFrom(src: CheckpointSource): Promise<LoadedCheckpoint> {
   const raw = src.kind === "files" ? await fromFiles(src.files) : await fromUrl(src.base, src.label);
-  const config = parseConfig(parseJson(raw.config, CONFIG_FILE), CONFIG_FILE);
-  const srcTokenizer = Tokenizer.fromJSON(parseJson(raw.tokenizer, TOKENIZER_FILE), TOKENIZER_FILE);
+  const config = parseConfig(parseJsonText(raw.config, CONFIG_FILE, CheckpointError), CONFIG_FILE);
+  const srcTokenizer = Tokenizer.fromJSON(parseJsonText(raw.tokenizer, TOKENIZER_FILE, CheckpointError), TOKENIZER_FILE);
   const tgtTokenizer = raw.targetTokenizer !== undefined
-    ? Tokenizer.fromJSON(parseJson(raw.targetTokenizer, TARGET_TOKENIZER_FILE), TARGET_TOKENIZER_FILE)
+    ? Tokenizer.fromJSON(parseJsonText(raw.targetTokenizer, TARGET_TOKENIZER_FILE, CheckpointError), TARGET_TOKENIZER_FILE)
     : srcTokenizer;
   const { tensors } = parseSafetensors(new Uint8Array(raw.weights), WEIGHTS_FILE);
   const model = buildModel(config, new Rng(0));
