@@ -4,7 +4,7 @@ import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { fileURLToPath } from "node:url";
-import { benchDecode } from "../../bench/decode.js";
+import { benchDecode } from "../../src/bench/decode.js";
 import { loadForInference } from "../../src/run/index.js";
 import { CheckpointError } from "../../src/errors.js";
 import { generate } from "../../src/generate/index.js";

@@ -3,13 +3,13 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { fileURLToPath } from "node:url";
 import { type Command, Option } from "commander";
-import { benchDecode } from "../../../bench/decode.js";
-import { benchTrain } from "../../../bench/train.js";
-import { benchGemm, benchNumpy, TRANSFORMER_SHAPES } from "../../../bench/gemm.js";
+import { benchDecode } from "../../bench/decode.js";
+import { benchTrain } from "../../bench/train.js";
+import { benchGemm, benchNumpy, TRANSFORMER_SHAPES } from "../../bench/gemm.js";
 import { PRESETS } from "../../train/presets.js";
 import { integerOption } from "../options.js";
 
-/** `bench decode`: decoding speed on the small preset (bench/decode.ts), beside PyTorch's (bench/decode_torch.py). */
+/** `bench decode`: decoding speed on the small preset (src/bench/decode.ts), beside PyTorch's (bench/decode_torch.py). */
 export function registerBenchDecode(bench: Command): void {
   bench
     .command("decode")

@@ -5,9 +5,9 @@
  * search with the KV cache, greedy search without it (the reference decoder that re-runs every position each
  * step), and beam search with 4 beams (tokens of the returned hypothesis per second).
  */
-import { generate, greedyDecodeUncached } from "../src/generate/index.js";
-import { Seq2Seq, initParameters, parseConfig, tokenBatch, type Seq2SeqConfig } from "../src/models/index.js";
-import { Rng } from "../src/tensor/index.js";
+import { generate, greedyDecodeUncached } from "../generate/index.js";
+import { Seq2Seq, initParameters, parseConfig, tokenBatch, type Seq2SeqConfig } from "../models/index.js";
+import { Rng } from "../tensor/index.js";
 
 export interface DecodeBenchOptions {
   /** Source tokens. @default 32 */

@@ -10,10 +10,10 @@
 import { spawnSync } from "node:child_process";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { dirname, join } from "node:path";
-import type { Backend } from "../src/backend/backend.js";
-import { jsBackend } from "../src/backend/js/index.js";
-import { createWasmBackend, type WasmBackend } from "../src/backend/wasm/index.js";
-import { createNativeBackend, type NativeBackend } from "../src/backend/native/index.js";
+import type { Backend } from "../backend/backend.js";
+import { jsBackend } from "../backend/js/index.js";
+import { createWasmBackend, type WasmBackend } from "../backend/wasm/index.js";
+import { createNativeBackend, type NativeBackend } from "../backend/native/index.js";
 
 export type GemmShape = [m: number, n: number, k: number];
 
@@ -111,7 +111,7 @@ interface NumpyReport {
 
 /** bench/gemm_numpy.py on the given shapes (python3 must have numpy). */
 export function benchNumpy(shapes: GemmShape[], threads?: number, minMs = 500): NumpyReport {
-  const script = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "bench", "gemm_numpy.py");
+  const script = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "..", "bench", "gemm_numpy.py");
   const args = [script, "--shapes", shapes.map((s) => s.join(",")).join(";"), "--min-ms", String(minMs)];
   if (threads !== undefined) args.push("--threads", String(threads));
   const run = spawnSync("python3", args, { encoding: "utf8" });

@@ -4,11 +4,11 @@
  * an Adam step — the step that bench/train_torch.py times in PyTorch. Random weights and ids: speed does not
  * depend on them.
  */
-import { backend } from "../src/backend/index.js";
-import { type Seq2SeqConfig, Seq2Seq, initParameters, tokenBatch } from "../src/models/index.js";
-import { Rng } from "../src/tensor/index.js";
-import { Adam, noamRate, trainStep } from "../src/train/index.js";
-import { presetConfig } from "../src/train/presets.js";
+import { backend } from "../backend/index.js";
+import { type Seq2SeqConfig, Seq2Seq, initParameters, tokenBatch } from "../models/index.js";
+import { Rng } from "../tensor/index.js";
+import { Adam, noamRate, trainStep } from "../train/index.js";
+import { presetConfig } from "../train/presets.js";
 
 export interface TrainBenchOptions {
   preset: string;
