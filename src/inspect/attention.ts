@@ -110,7 +110,7 @@ export function inspectSeq2Seq(model: Seq2Seq, source: readonly number[], target
   const srcLabel = opts.sourceLabel ?? String;
   const tgtLabel = opts.targetLabel ?? String;
   return inference(model, () => {
-    const enc = model.encode(tokenBatch([source]), true);
+    const enc = model.encode(tokenBatch([source]), { keepWeights: true });
     const logits = model.logits(model.decode(tokenBatch([target]), enc, { keepWeights: true })).data; // (1, T, V)
     const attention: LayerAttention[] = [];
     model.transformer.encoder.layers.items.forEach((l, i) => attention.push(take(l.selfAttn, "encoder", i, S, S)));

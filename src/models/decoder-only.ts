@@ -41,7 +41,7 @@ export class DecoderOnly extends Module {
     let x = this.embed.forward(ids.ids, [ids.batch, ids.length]);
     x = opts.positions ? this.pos.forwardAt(x, opts.positions) : this.pos.forward(x, offset);
     x = dropoutIf(x, this.training ? this.config.dropout : 0, this.rng);
-    return this.stack.forward(x, keyPad, true, opts.cache, opts.keepWeights);
+    return this.stack.forward(x, { keyPad, causal: true, cache: opts.cache, keepWeights: opts.keepWeights });
   }
 
   logits(hidden: Tensor): Tensor {

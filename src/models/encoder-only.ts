@@ -21,12 +21,12 @@ export class EncoderOnly extends Module {
     this.classifier = this.addChild("classifier", new Linear(c.d_model, c.num_classes));
   }
 
-  hidden(ids: TokenBatch, keepWeights = false): { hidden: Tensor; keyPad: Uint8Array | null } {
+  hidden(ids: TokenBatch, { keepWeights = false } = {}): { hidden: Tensor; keyPad: Uint8Array | null } {
     const keyPad = paddingMask(ids, this.config.pad_id);
     let x = this.embed.forward(ids.ids, [ids.batch, ids.length]);
     x = this.pos.forward(x);
     x = dropoutIf(x, this.training ? this.config.dropout : 0, this.rng);
-    return { hidden: this.stack.forward(x, keyPad, false, undefined, keepWeights), keyPad }; // (B, T, dModel)
+    return { hidden: this.stack.forward(x, { keyPad, keepWeights }), keyPad }; // (B, T, dModel)
   }
 
   /** Class logits (B, numClasses): the first token's state, or the mean over non-pad positions. */

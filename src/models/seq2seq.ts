@@ -56,13 +56,13 @@ export class Seq2Seq extends Module {
   }
 
   /** Runs the encoder once over the source: its output is what every decoder step attends to. */
-  encode(src: TokenBatch, keepWeights = false): Encoded {
+  encode(src: TokenBatch, { keepWeights = false } = {}): Encoded {
     const srcPad = paddingMask(src, this.config.pad_id);
     let x = this.srcEmbed.forward(src.ids, [src.batch, src.length]); // (B, S, dModel)
     x = this.srcPos.forward(x);
     const p = this.training ? this.config.dropout : 0;
     x = dropoutIf(x, p, this.rng);
-    return { memory: this.transformer.encoder.forward(x, srcPad, false, undefined, keepWeights), srcPad };
+    return { memory: this.transformer.encoder.forward(x, { keyPad: srcPad, keepWeights }), srcPad };
   }
 
   /** Decoder hidden states (B, T, dModel) for target ids, attending to the encoder output. */
@@ -73,7 +73,7 @@ export class Seq2Seq extends Module {
     let y = this.tgtEmbed.forward(tgt.ids, [tgt.batch, tgt.length]); // (B, T, dModel)
     y = this.tgtPos.forward(y, offset);
     y = dropoutIf(y, this.training ? this.config.dropout : 0, this.rng);
-    return this.transformer.decoder.forward(y, enc.memory, tgtPad, enc.srcPad, opts.cache, opts.keepWeights);
+    return this.transformer.decoder.forward(y, enc.memory, { tgtKeyPad: tgtPad, memKeyPad: enc.srcPad, cache: opts.cache, keepWeights: opts.keepWeights });
   }
 
   /** The final linear layer: hidden (…, dModel) → logits over the target vocabulary (…, V). */

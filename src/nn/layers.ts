@@ -26,6 +26,27 @@ function sublayerConnection(x: Tensor, norm: LayerNorm, f: (y: Tensor) => Tensor
   return norm.forward(add(x, dropout(f(x), p, rng)));
 }
 
+/** What an encoder layer (and stack) attends over, besides its input. */
+export interface EncoderInputs {
+  /** (B, T) 1 where a key is padding; null: none is. */
+  keyPad: Uint8Array | null;
+  /** Causal self-attention: a GPT block (decoder-only models reuse the encoder layer). */
+  causal?: boolean;
+  /** Incremental decoding: the keys and values of earlier positions (causal only). */
+  cache?: AttentionCache;
+  /** Keep the attention weights for inspection. */
+  keepWeights?: boolean;
+}
+
+/** What a decoder layer (and stack) attends over, besides its input y. */
+export interface DecoderInputs {
+  /** (B, T) padding of the target so far; (B, S) padding of the source. */
+  tgtKeyPad: Uint8Array | null;
+  memKeyPad: Uint8Array | null;
+  cache?: DecoderLayerCache;
+  keepWeights?: boolean;
+}
+
 /** One encoder layer (paper §3.1): self-attention then feed-forward, each a residual sublayer. */
 export class EncoderLayer extends Module {
   readonly selfAttn: MultiHeadAttention;
@@ -44,8 +65,8 @@ export class EncoderLayer extends Module {
     this.norm2 = this.addChild("norm2", new LayerNorm(dModel, layerNormEps));
   }
 
-  /** x (B, T, dModel). `causal` makes it a GPT block (decoder-only models reuse the encoder layer). */
-  forward(x: Tensor, keyPad: Uint8Array | null, causal = false, cache?: AttentionCache, keepWeights = false): Tensor {
+  /** x (B, T, dModel). */
+  forward(x: Tensor, { keyPad, causal = false, cache, keepWeights = false }: EncoderInputs): Tensor {
     const p = this.training ? this.opts.dropout : 0;
     const { normFirst, activation } = this.opts;
     x = sublayerConnection(x, this.norm1, (y) => this.selfAttn.forward(y, null, { keyPad, causal, cache, keepWeights }), normFirst, p, this.rng);
@@ -84,10 +105,7 @@ export class DecoderLayer extends Module {
   }
 
   /** y (B, T, dModel) over memory (B, S, dModel). */
-  forward(
-    y: Tensor, memory: Tensor, tgtKeyPad: Uint8Array | null, memKeyPad: Uint8Array | null,
-    cache?: DecoderLayerCache, keepWeights = false,
-  ): Tensor {
+  forward(y: Tensor, memory: Tensor, { tgtKeyPad, memKeyPad, cache, keepWeights = false }: DecoderInputs): Tensor {
     const p = this.training ? this.opts.dropout : 0;
     const { normFirst, activation } = this.opts;
     y = sublayerConnection(y, this.norm1, (z) => this.selfAttn.forward(z, null, { keyPad: tgtKeyPad, causal: true, cache: cache?.self, keepWeights }), normFirst, p, this.rng);

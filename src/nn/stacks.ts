@@ -2,7 +2,7 @@ import { Tensor } from "../tensor/index.js";
 import type { Rng } from "../tensor/index.js";
 import type { AttentionCache } from "./attention.js";
 import { LayerNorm } from "./layer-norm.js";
-import { DecoderLayer, type DecoderLayerCache, EncoderLayer, type LayerOptions } from "./layers.js";
+import { DecoderLayer, type DecoderInputs, type DecoderLayerCache, EncoderLayer, type EncoderInputs, type LayerOptions } from "./layers.js";
 import { Module, ModuleList } from "./module.js";
 
 /**
@@ -18,9 +18,10 @@ export class EncoderStack extends Module {
     this.norm = this.addChild("norm", new LayerNorm(opts.dModel, opts.layerNormEps));
   }
 
-  forward(x: Tensor, keyPad: Uint8Array | null, causal = false, cache?: AttentionCache[], keepWeights = false): Tensor {
+  /** `cache`: one per layer. */
+  forward(x: Tensor, inputs: Omit<EncoderInputs, "cache"> & { cache?: AttentionCache[] }): Tensor {
     this.layers.items.forEach((layer, i) => {
-      x = layer.forward(x, keyPad, causal, cache?.[i], keepWeights);
+      x = layer.forward(x, { ...inputs, cache: inputs.cache?.[i] });
     });
     return this.norm.forward(x); // (B, T, dModel)
   }
@@ -36,12 +37,10 @@ export class DecoderStack extends Module {
     this.norm = this.addChild("norm", new LayerNorm(opts.dModel, opts.layerNormEps));
   }
 
-  forward(
-    y: Tensor, memory: Tensor, tgtKeyPad: Uint8Array | null, memKeyPad: Uint8Array | null,
-    cache?: DecoderLayerCache[], keepWeights = false,
-  ): Tensor {
+  /** y (B, T, dModel) over memory (B, S, dModel); `cache`: one per layer. */
+  forward(y: Tensor, memory: Tensor, inputs: Omit<DecoderInputs, "cache"> & { cache?: DecoderLayerCache[] }): Tensor {
     this.layers.items.forEach((layer, i) => {
-      y = layer.forward(y, memory, tgtKeyPad, memKeyPad, cache?.[i], keepWeights);
+      y = layer.forward(y, memory, { ...inputs, cache: inputs.cache?.[i] });
     });
     return this.norm.forward(y); // (B, T, dModel)
   }

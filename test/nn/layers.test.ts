@@ -39,7 +39,7 @@ test("EncoderLayer, post-LN (the paper): x = LN(x + SelfAttn(x)), then LN(x + FF
     const y = layerNormRow(plus(x, A1), EPS);
     return layerNormRow(plus(y, relu(y)), EPS);
   });
-  assertNear(layer.forward(Tensor.from(X, [1, 2, D]), null).data, want, 1e-5, "post-LN");
+  assertNear(layer.forward(Tensor.from(X, [1, 2, D]), { keyPad: null }).data, want, 1e-5, "post-LN");
 });
 
 test("EncoderLayer, pre-LN: x = x + SelfAttn(LN(x)), then x + FFN(LN(x)); no norm after the last residual", () => {
@@ -50,7 +50,7 @@ test("EncoderLayer, pre-LN: x = x + SelfAttn(LN(x)), then x + FFN(LN(x)); no nor
     const y = plus(x, A1);
     return plus(y, relu(layerNormRow(y, EPS)));
   });
-  assertNear(layer.forward(Tensor.from(X, [1, 2, D]), null).data, want, 1e-5, "pre-LN");
+  assertNear(layer.forward(Tensor.from(X, [1, 2, D]), { keyPad: null }).data, want, 1e-5, "pre-LN");
 });
 
 test("DecoderLayer: self-attention, then cross-attention over the memory, then the feed-forward; post-LN and pre-LN", () => {
@@ -71,7 +71,7 @@ test("DecoderLayer: self-attention, then cross-attention over the memory, then t
     const z = plus(plus(x, A1), A2);
     return plus(z, relu(layerNormRow(z, EPS)));
   });
-  assertNear(post.forward(y, memory, null, null).data, wantPost, 1e-5, "post-LN");
-  assertNear(pre.forward(y, memory, null, null).data, wantPre, 1e-5, "pre-LN");
+  assertNear(post.forward(y, memory, { tgtKeyPad: null, memKeyPad: null }).data, wantPost, 1e-5, "post-LN");
+  assertNear(pre.forward(y, memory, { tgtKeyPad: null, memKeyPad: null }).data, wantPre, 1e-5, "pre-LN");
   assert.notDeepEqual(wantPost, wantPre);
 });
