@@ -5,17 +5,21 @@ import { LayerNorm } from "./layer-norm.js";
 import { DecoderLayer, type DecoderInputs, type DecoderLayerCache, EncoderLayer, type EncoderInputs, type LayerOptions } from "./layers.js";
 import { Module, ModuleList } from "./module.js";
 
-/**
- * N encoder layers that share no weights, then a final LayerNorm (PyTorch's stacks always end with one, in
- * post-LN and pre-LN alike). With `causal` it is the body of a decoder-only (GPT-style) model.
- */
-export class EncoderStack extends Module {
-  readonly layers: ModuleList<EncoderLayer>;
+/** N layers that share no weights, then a final LayerNorm (PyTorch's stacks always end with one, post-LN and pre-LN alike). */
+abstract class LayerStack<L extends Module> extends Module {
+  readonly layers: ModuleList<L>;
   readonly norm: LayerNorm;
-  constructor(opts: LayerOptions, numLayers: number, rng: Rng) {
+  constructor(opts: LayerOptions, numLayers: number, makeLayer: () => L) {
     super();
-    this.layers = this.addChild("layers", new ModuleList(Array.from({ length: numLayers }, () => new EncoderLayer(opts, rng))));
+    this.layers = this.addChild("layers", new ModuleList(Array.from({ length: numLayers }, makeLayer)));
     this.norm = this.addChild("norm", new LayerNorm(opts.dModel, opts.layerNormEps));
+  }
+}
+
+/** The encoder's N layers; with `causal` the body of a decoder-only (GPT-style) model. */
+export class EncoderStack extends LayerStack<EncoderLayer> {
+  constructor(opts: LayerOptions, numLayers: number, rng: Rng) {
+    super(opts, numLayers, () => new EncoderLayer(opts, rng));
   }
 
   /** `cache`: one per layer. */
@@ -27,14 +31,10 @@ export class EncoderStack extends Module {
   }
 }
 
-/** N decoder layers that share no weights, then a final LayerNorm. */
-export class DecoderStack extends Module {
-  readonly layers: ModuleList<DecoderLayer>;
-  readonly norm: LayerNorm;
+/** The decoder's N layers. */
+export class DecoderStack extends LayerStack<DecoderLayer> {
   constructor(opts: LayerOptions, numLayers: number, rng: Rng) {
-    super();
-    this.layers = this.addChild("layers", new ModuleList(Array.from({ length: numLayers }, () => new DecoderLayer(opts, rng))));
-    this.norm = this.addChild("norm", new LayerNorm(opts.dModel, opts.layerNormEps));
+    super(opts, numLayers, () => new DecoderLayer(opts, rng));
   }
 
   /** y (B, T, dModel) over memory (B, S, dModel); `cache`: one per layer. */
