@@ -1,7 +1,11 @@
 import { CheckpointError } from "../errors.js";
-import { type Model, type ModelConfig, modelArchitecture, separateTargetKey } from "../models/index.js";
-import type { Tokenizer } from "../tokenizer/index.js";
-import { TARGET_TOKENIZER_FILE } from "./format.js";
+import { parseJsonText } from "../io/json-text.js";
+import {
+  type Model, type ModelConfig, buildModel, loadStateDict, modelArchitecture, parseConfig, parseSafetensors, separateTargetKey,
+} from "../models/index.js";
+import { Rng } from "../tensor/index.js";
+import { Tokenizer } from "../tokenizer/index.js";
+import { CONFIG_FILE, TARGET_TOKENIZER_FILE, TOKENIZER_FILE, WEIGHTS_FILE } from "./format.js";
 
 /** A checkpoint ready to run on text. */
 export interface InferenceParts {
@@ -38,4 +42,30 @@ export function checkTokenizers(config: ModelConfig, srcTokenizer: Tokenizer, sr
   };
   check(srcTokenizer, srcFile, arch.vocab.source, "");
   if (targetKey !== undefined) check(tgtTokenizer, tgtFile ?? srcFile, targetKey, separate ? "" : ` (a separate target vocabulary needs ${TARGET_TOKENIZER_FILE})`);
+}
+
+/** A checkpoint folder's files as bytes and text, however they were fetched (a page's picked files, URLs). */
+export interface CheckpointFiles {
+  config: string;
+  weights: Uint8Array;
+  tokenizer: string;
+  /** tokenizer.target.json, when the folder has one. */
+  targetTokenizer?: string;
+}
+
+/**
+ * A checkpoint ready to run from its files' contents, checked as loadForInference checks a folder (config keys,
+ * weights strictly by name and shape, tokenizers against the config). Browser-safe: the page's worker uses it.
+ */
+export function partsFromFiles(files: CheckpointFiles): InferenceParts {
+  const config = parseConfig(parseJsonText(files.config, CONFIG_FILE, CheckpointError), CONFIG_FILE);
+  const srcTokenizer = Tokenizer.fromJSON(parseJsonText(files.tokenizer, TOKENIZER_FILE, CheckpointError), TOKENIZER_FILE);
+  const separate = files.targetTokenizer !== undefined;
+  const tgtTokenizer = separate ? Tokenizer.fromJSON(parseJsonText(files.targetTokenizer!, TARGET_TOKENIZER_FILE, CheckpointError), TARGET_TOKENIZER_FILE) : srcTokenizer;
+  const { tensors } = parseSafetensors(files.weights, WEIGHTS_FILE);
+  const model = buildModel(config, new Rng(0));
+  loadStateDict(model, tensors, WEIGHTS_FILE);
+  model.eval();
+  checkTokenizers(config, srcTokenizer, TOKENIZER_FILE, tgtTokenizer, separate ? TARGET_TOKENIZER_FILE : undefined);
+  return { model, config, srcTokenizer, tgtTokenizer };
 }

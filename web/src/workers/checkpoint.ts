@@ -3,12 +3,10 @@
  * vocabulary is separate, tokenizer.target.json — from files the user picked or from URLs (the demo).
  */
 import { CheckpointError } from "../../../src/errors.js";
-import { parseJsonText } from "../../../src/io/json-text.js";
-import { type Model, buildModel, loadStateDict, parseConfig, parseSafetensors } from "../../../src/models/index.js";
-import { Rng } from "../../../src/tensor/index.js";
+import type { Model } from "../../../src/models/index.js";
 import { CONFIG_FILE, TARGET_TOKENIZER_FILE, TOKENIZER_FILE, WEIGHTS_FILE } from "../../../src/run/format.js";
-import { checkTokenizers } from "../../../src/run/parts.js";
-import { Tokenizer } from "../../../src/tokenizer/index.js";
+import { partsFromFiles } from "../../../src/run/parts.js";
+import type { Tokenizer } from "../../../src/tokenizer/index.js";
 import type { CheckpointSource } from "../protocol.js";
 
 export interface LoadedCheckpoint {
@@ -80,15 +78,6 @@ async function fromUrl(base: string, label: string): Promise<RawFiles> {
 /** Reads, validates and loads a checkpoint (weights strictly by name and shape, as loadCheckpoint in Node). */
 export async function loadCheckpointFrom(src: CheckpointSource): Promise<LoadedCheckpoint> {
   const raw = src.kind === "files" ? await fromFiles(src.files) : await fromUrl(src.base, src.label);
-  const config = parseConfig(parseJsonText(raw.config, CONFIG_FILE, CheckpointError), CONFIG_FILE);
-  const srcTokenizer = Tokenizer.fromJSON(parseJsonText(raw.tokenizer, TOKENIZER_FILE, CheckpointError), TOKENIZER_FILE);
-  const tgtTokenizer = raw.targetTokenizer !== undefined
-    ? Tokenizer.fromJSON(parseJsonText(raw.targetTokenizer, TARGET_TOKENIZER_FILE, CheckpointError), TARGET_TOKENIZER_FILE)
-    : srcTokenizer;
-  const { tensors } = parseSafetensors(new Uint8Array(raw.weights), WEIGHTS_FILE);
-  const model = buildModel(config, new Rng(0));
-  loadStateDict(model, tensors, WEIGHTS_FILE);
-  model.eval();
-  checkTokenizers(config, srcTokenizer, TOKENIZER_FILE, tgtTokenizer, raw.targetTokenizer !== undefined ? TARGET_TOKENIZER_FILE : undefined);
+  const { model, srcTokenizer, tgtTokenizer } = partsFromFiles({ ...raw, weights: new Uint8Array(raw.weights) });
   return { model, srcTokenizer, tgtTokenizer, separateTarget: tgtTokenizer !== srcTokenizer, source: raw.source, ignored: raw.ignored };
 }
