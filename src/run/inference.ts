@@ -4,13 +4,15 @@ import { CheckpointError } from "../errors.js";
 import { loadCheckpoint } from "../models/checkpoint.js";
 import { loadTokenizer } from "../tokenizer/file.js";
 import { TARGET_TOKENIZER_FILE, TOKENIZER_FILE } from "./format.js";
+import { assertIntact } from "./intact.js";
 import { type InferenceParts, checkTokenizers } from "./parts.js";
 
 /**
  * Loads a checkpoint folder for translate / generate / attention / eval: config.json, model.safetensors,
  * tokenizer.json (the source, or shared, tokenizer) and tokenizer.target.json when the target vocabulary is
- * separate. Every problem is one CheckpointError line naming the folder or file: a missing tokenizer, a tokenizer
- * whose vocabulary or special ids do not match config.json.
+ * separate. Every problem is one CheckpointError line naming the folder or file: files that do not match the
+ * folder's manifest (a torn checkpoint), a missing tokenizer, a tokenizer whose vocabulary or special ids do not
+ * match config.json.
  */
 export function loadForInference(dir: string): InferenceParts {
   const { model, config } = loadCheckpoint(dir);
@@ -20,6 +22,7 @@ export function loadForInference(dir: string): InferenceParts {
       `${srcFile}: missing (running a checkpoint on text needs the tokenizer it was trained with: ${TOKENIZER_FILE}, plus ${TARGET_TOKENIZER_FILE} for a separate target vocabulary)`,
     );
   }
+  assertIntact(dir, [TOKENIZER_FILE, TARGET_TOKENIZER_FILE]);
   const srcTokenizer = loadTokenizer(srcFile);
   const tgtFile = path.join(dir, TARGET_TOKENIZER_FILE);
   const separate = fs.existsSync(tgtFile);

@@ -1,7 +1,7 @@
 import { type Command, Option } from "commander";
 import { OptionError } from "../../errors.js";
 import { ARCHITECTURES } from "../../models/index.js";
-import { type EvalEvent, type TrainOptions, trainModel } from "../../run/index.js";
+import { type EvalEvent, type RunRequest, trainModel } from "../../run/index.js";
 import { PRESETS } from "../../train/presets.js";
 import { TrainingProgress } from "../progress.js";
 import { numberOption, integerOption } from "../options.js";
@@ -29,7 +29,8 @@ export function registerTrain(program: Command): void {
     .addOption(new Option("--preset <name>", "model size").choices(Object.keys(PRESETS)).default("tiny"))
     .option("--steps <n>", "total optimizer steps of the run (a resumed run counts the steps already done)", integerOption)
     .option("--minutes <m>", "stop after this much training time", numberOption)
-    .option("--resume <dir>", "continue the run saved in this folder")
+    .option("--resume <dir>", "continue the run saved in this folder (its newest complete checkpoint), or from one of its checkpoints")
+    .option("--overwrite", "replace the run that --out holds (only a run's own files are deleted)")
     .option("--seed <n>", "random seed (initialisation, batch order, dropout)", integerOption, 1)
     .option("--src-col <name>", "source column (seq2seq)", "english")
     .option("--tgt-col <name>", "target column (seq2seq)", "spanish")
@@ -56,7 +57,7 @@ export function registerTrain(program: Command): void {
     .option("--valid-batches <n>", "validation batches per evaluation (0: all)", integerOption, 0)
     .action(async (flags: Record<string, unknown>, cmd: Command) => {
       const explicit = new Set(Object.keys(flags).filter((k) => cmd.getOptionValueSource(k) === "cli"));
-      const opts = { ...flags, sharedVocab: !flags.separateVocab, explicit } as unknown as TrainOptions & { resume?: string; explicit: Set<string> };
+      const opts = { ...flags, sharedVocab: !flags.separateVocab, explicit } as unknown as RunRequest;
       if (opts.resume === undefined && opts.out === undefined) throw new OptionError("--out is required (the run folder to write)");
       if (opts.out === undefined) opts.out = opts.resume!;
       const progress = new TrainingProgress();
@@ -75,7 +76,8 @@ export function registerTrain(program: Command): void {
           save: (dir, step) => progress.note(`step ${step}: saved ${dir}`),
         }, signal);
         progress.stop();
-        process.stdout.write(`${r.interrupted ? "interrupted" : "finished"} at step ${r.step}: train loss ${r.finalTrainLoss.toFixed(3)}` +
+        const trained = Number.isNaN(r.finalTrainLoss) ? "nothing left to train (give a larger --steps)" : `train loss ${r.finalTrainLoss.toFixed(3)}`;
+        process.stdout.write(`${r.interrupted ? "interrupted" : "finished"} at step ${r.step}: ${trained}` +
           (r.validLoss !== null ? `, validation loss ${r.validLoss.toFixed(3)}` : "") +
           (r.baselineLoss !== null ? ` (unigram baseline ${r.baselineLoss.toFixed(3)})` : "") + `; checkpoint in ${flags.out ?? flags.resume}\n`);
         if (r.interrupted) process.exitCode = 130;
