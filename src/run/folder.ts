@@ -7,11 +7,13 @@
  */
 import fs from "node:fs";
 import path from "node:path";
+import { isFolder, samePath } from "../io/paths.js";
 import { tempFileTarget } from "../io/atomic-write.js";
 import { OptionError } from "../errors.js";
-import { fsCall } from "../io/fs-error.js";
-import { PROBE_NAME } from "../io/make-folder.js";
+import { FileSystemError, fsCall } from "../io/fs-error.js";
+import { PROBE_NAME, makeFolder, probeWritable } from "../io/make-folder.js";
 import { BEST_DIR, CHECKPOINT_FILES, CHECKPOINTS_DIR, MANIFEST_FILE, RUN_FILES, type TempKind, parseTempDir, stepOfDir } from "./format.js";
+import { runOf } from "./intact.js";
 
 /** The three kinds of place in a run folder: its top level, checkpoints/, and a checkpoint folder (step-N, best). */
 type Zone = "top" | "checkpoints" | "checkpoint";
@@ -82,8 +84,37 @@ export function survey(dir: string): Survey {
 }
 
 /** The --out refusal for a foreign entry. */
-export function foreignMessage(dir: string, foreign: string): string {
+function foreignMessage(dir: string, foreign: string): string {
   return `--out ${dir}: holds ${foreign}, which a run does not write; choose an empty or new folder`;
+}
+
+/**
+ * What --out holds, checked before any work: nothing foreign, and not a checkpoint inside a run (its step folders
+ * and best/ are written by the run only). Null when the folder does not exist yet.
+ */
+export function inspectOut(dir: string): Survey | null {
+  const run = runOf(dir);
+  if (run !== null && !samePath(run, dir)) throw new OptionError(`--out ${dir}: is a checkpoint inside the run ${run}; give --out ${run}`);
+  return isFolder(dir) ? surveyOut(dir) : null;
+}
+
+/** What --out (which exists) holds; refused when anything there is foreign. */
+export function surveyOut(dir: string): Survey {
+  const s = survey(dir);
+  if (s.foreign !== null) throw new OptionError(foreignMessage(dir, s.foreign));
+  return s;
+}
+
+/** Creates --out if needed and probes a write there: a bad --out fails now, in one line. Returns the folders created. */
+export function ensureWritable(dir: string): string[] {
+  try {
+    const created = makeFolder(dir);
+    probeWritable(dir);
+    return created;
+  } catch (e) {
+    if (!(e instanceof FileSystemError)) throw e;
+    throw new FileSystemError(e.path, e.code, `--out ${e.message.startsWith(`${dir}: `) ? e.message : `${dir}: ${e.message}`}`);
+  }
 }
 
 function remove(p: string): void {

@@ -6,36 +6,25 @@
  */
 import fs from "node:fs";
 import path from "node:path";
+import { isFolder, samePath } from "../io/paths.js";
 import { CheckpointError } from "../errors.js";
 import { BEST_DIR, CHECKPOINTS_DIR, MANIFEST_FILE, STATE_FILE, stepOfDir } from "./format.js";
 import { mismatch, readManifest } from "./manifest.js";
 
-function isDir(p: string): boolean {
-  try {
-    return fs.statSync(p).isDirectory();
-  } catch {
-    return false;
-  }
-}
-
-function same(a: string, b: string): boolean {
-  return path.resolve(a) === path.resolve(b);
-}
-
 /** The step folders under `run`/checkpoints, as names. */
 export function stepFolders(run: string): string[] {
   const ckpts = path.join(run, CHECKPOINTS_DIR);
-  if (!isDir(ckpts)) return [];
-  return fs.readdirSync(ckpts).filter((n) => stepOfDir(n) !== null && isDir(path.join(ckpts, n)));
+  if (!isFolder(ckpts)) return [];
+  return fs.readdirSync(ckpts).filter((n) => stepOfDir(n) !== null && isFolder(path.join(ckpts, n)));
 }
 
 /** The run folder `dir` is, or belongs to as checkpoints/step-N or best/; null for a folder outside any run. */
 export function runOf(dir: string): string | null {
-  if (isDir(path.join(dir, CHECKPOINTS_DIR))) return dir;
+  if (isFolder(path.join(dir, CHECKPOINTS_DIR))) return dir;
   const name = path.basename(path.resolve(dir));
   const parent = path.join(dir, "..");
   if (stepOfDir(name) !== null && path.basename(path.resolve(parent)) === CHECKPOINTS_DIR) return path.join(parent, "..");
-  if (name === BEST_DIR && isDir(path.join(parent, CHECKPOINTS_DIR))) return parent;
+  if (name === BEST_DIR && isFolder(path.join(parent, CHECKPOINTS_DIR))) return parent;
   return null;
 }
 
@@ -81,17 +70,16 @@ export interface CheckpointRef {
 /**
  * The newest complete checkpoint of `run`: its step folders and its top level, newest step first, and a step folder
  * before the top level of the same step (it also holds the metrics up to its step). A folder without a manifest
- * counts only when `legacy` accepts it (resuming a run saved before manifests); `exclude` is left out.
+ * counts only when `legacy` accepts it (resuming a run saved before manifests).
  */
-export function newestComplete(run: string, o: { exclude?: string; legacy?: (dir: string) => boolean } = {}): CheckpointRef | null {
+export function newestComplete(run: string, legacy?: (dir: string) => boolean): CheckpointRef | null {
   const candidates: CheckpointRef[] = stepFolders(run).map((n) => ({ dir: path.join(run, CHECKPOINTS_DIR, n), step: stepOfDir(n)! }));
   const top = claimedStep(run);
   if (top !== null) candidates.push({ dir: run, step: top });
   candidates.sort((a, b) => b.step - a.step); // stable: a step folder stays before the top level of its step
   for (const c of candidates) {
-    if (o.exclude !== undefined && same(c.dir, o.exclude)) continue;
     if (isComplete(c.dir, c.step)) return c;
-    if (readManifest(c.dir).kind === "absent" && !manifestExpected(c.dir) && o.legacy?.(c.dir)) return c;
+    if (readManifest(c.dir).kind === "absent" && !manifestExpected(c.dir) && legacy?.(c.dir)) return c;
   }
   return null;
 }
@@ -99,10 +87,10 @@ export function newestComplete(run: string, o: { exclude?: string; legacy?: (dir
 /** The one line for a torn folder: what does not match, and the checkpoint to use instead. */
 export function tornError(dir: string, why: string): CheckpointError {
   const run = runOf(dir);
-  const last = run === null ? null : newestComplete(run, { exclude: dir });
+  const last = run === null ? null : newestComplete(run);
   let instead = "";
   if (run !== null && last !== null) {
-    instead = `; the last complete one is ${last.dir} (${same(run, dir) ? `use it as --checkpoint, or --resume ${dir} to repair` : "use it instead"})`;
+    instead = `; the last complete one is ${last.dir} (${samePath(run, dir) ? `use it as --checkpoint, or --resume ${dir} to repair` : "use it instead"})`;
   } else if (run !== null) {
     instead = `; no complete checkpoint is left in ${run}`;
   }

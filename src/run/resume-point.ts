@@ -10,6 +10,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { CheckpointError } from "../errors.js";
 import { fsCall } from "../io/fs-error.js";
+import { samePath } from "../io/paths.js";
 import { readSafetensors } from "../models/safetensors-file.js";
 import { METRICS_FILE, OPTIMIZER_FILE, STATE_FILE, WEIGHTS_FILE } from "./format.js";
 import { newestComplete, runOf, tornError, tornReason } from "./intact.js";
@@ -53,8 +54,8 @@ function resumableLegacy(dir: string): boolean {
 export function findResumePoint(dir: string): ResumePoint {
   if (!fs.existsSync(dir)) throw new CheckpointError(`--resume ${dir}: not found`);
   const run = runOf(dir);
-  if (run !== null && path.resolve(run) === path.resolve(dir)) {
-    const c = newestComplete(run, { legacy: resumableLegacy });
+  if (run !== null && samePath(run, dir)) {
+    const c = newestComplete(run, resumableLegacy);
     if (c !== null) return { ...c, run };
   }
   const why = tornReason(dir) ?? (readManifest(dir).kind === "absent" ? stepsDisagree(dir) : null);

@@ -15,31 +15,19 @@
  */
 import fs from "node:fs";
 import path from "node:path";
+import { isFolder, samePath } from "../io/paths.js";
 import { OptionError } from "../errors.js";
 import { fsyncDir, linkOrCopy, placeFileAtomic, writeFileAtomic } from "../io/atomic-write.js";
-import { FileSystemError, fsCall } from "../io/fs-error.js";
-import { makeFolder, probeWritable } from "../io/make-folder.js";
+import { fsCall } from "../io/fs-error.js";
 import type { Adam } from "../train/optimizer.js";
 import { type RunParts, writeCheckpointFiles } from "./checkpoint.js";
 import { BEST_DIR, CHECKPOINT_FILES, CHECKPOINTS_DIR, MANIFEST_FILE, METRICS_FILE, stepDirName, stepOfDir, tempDirName } from "./format.js";
-import { type Survey, foreignMessage, removeRunFiles, removeTemporaries, survey } from "./folder.js";
-import { isComplete, runOf, stepFolders } from "./intact.js";
+import { type Survey, ensureWritable, inspectOut, removeRunFiles, removeTemporaries, surveyOut } from "./folder.js";
+import { isComplete, stepFolders } from "./intact.js";
 import { readManifest, writeManifest, writeManifestAs } from "./manifest.js";
 import { MetricsLog } from "./metrics.js";
 import { type ResumePoint, metricsHistory } from "./resume-point.js";
 import type { TrainingState } from "./state.js";
-
-function same(a: string, b: string): boolean {
-  return path.resolve(a) === path.resolve(b);
-}
-
-function isDir(p: string): boolean {
-  try {
-    return fs.statSync(p).isDirectory();
-  } catch {
-    return false;
-  }
-}
 
 function mkdir(p: string): void {
   fsCall(p, "create the folder", () => fs.mkdirSync(p));
@@ -67,31 +55,6 @@ function swapIn(tmp: string, final: string): void {
   if (old !== null) remove(old);
 }
 
-/**
- * What --out holds, checked before any work: nothing foreign, and not a checkpoint inside a run (its step folders
- * and best/ are written by the run only). Null when the folder does not exist yet.
- */
-export function inspectOut(dir: string): Survey | null {
-  const run = runOf(dir);
-  if (run !== null && !same(run, dir)) throw new OptionError(`--out ${dir}: is a checkpoint inside the run ${run}; give --out ${run}`);
-  if (!isDir(dir)) return null;
-  const s = survey(dir);
-  if (s.foreign !== null) throw new OptionError(foreignMessage(dir, s.foreign));
-  return s;
-}
-
-/** Creates --out if needed and probes a write there: a bad --out fails now, in one line. Returns the folders created. */
-export function ensureWritable(dir: string): string[] {
-  try {
-    const created = makeFolder(dir);
-    probeWritable(dir);
-    return created;
-  } catch (e) {
-    if (!(e instanceof FileSystemError)) throw e;
-    throw new FileSystemError(e.path, e.code, `--out ${e.message.startsWith(`${dir}: `) ? e.message : `${dir}: ${e.message}`}`);
-  }
-}
-
 export interface RunPlan {
   /** Where a resumed run continues from; undefined for a new run. */
   point?: ResumePoint;
@@ -103,7 +66,7 @@ export interface RunPlan {
 
 /** Whether the run continues one of `dir`'s own checkpoints (else it starts the folder afresh). */
 function continuesIn(plan: RunPlan, dir: string): boolean {
-  return plan.point !== undefined && same(plan.point.run, dir);
+  return plan.point !== undefined && samePath(plan.point.run, dir);
 }
 
 /** Complete step folders of the run `dir` after `step`. */
@@ -111,10 +74,9 @@ function newerCheckpoints(dir: string, step: number): string[] {
   return stepFolders(dir).filter((n) => stepOfDir(n)! > step && isComplete(path.join(dir, CHECKPOINTS_DIR, n), stepOfDir(n)!));
 }
 
-/** Refuses what `dir` holds when it is not this run's to write: foreign files, another run, a later history. */
+/** Refuses a run folder that is not this run's to write: another run, or a later history of this one. */
 function refuse(dir: string, plan: RunPlan, s: Survey): void {
   const { point, overwrite } = plan;
-  if (s.foreign !== null) throw new OptionError(foreignMessage(dir, s.foreign));
   const within = continuesIn(plan, dir);
   if (s.holdsRun && !within && !overwrite) {
     throw new OptionError(point
@@ -150,8 +112,8 @@ export class RunFolder {
    * metrics cut back to it, and its top level, best/ and --keep put right.
    */
   begin(parts: RunParts, opt: Adam, state: TrainingState): void {
-    const s = survey(this.dir);
-    refuse(this.dir, this.plan, s); // again: the folder may have changed while the data loaded
+    const s = surveyOut(this.dir); // again: the folder may have changed while the data loaded
+    refuse(this.dir, this.plan, s);
     const n = removeTemporaries(this.dir, s.temporaries);
     if (n > 0) this.info(`${this.dir}: removed ${n} temporar${n === 1 ? "y" : "ies"} left by an interrupted save`);
     const { point } = this.plan;
@@ -197,7 +159,7 @@ export class RunFolder {
     const snapshot = history ?? this.metrics.read();
     state.metricsBytes = snapshot.length;
     const ckpts = path.join(this.dir, CHECKPOINTS_DIR);
-    if (!isDir(ckpts)) mkdir(ckpts);
+    if (!isFolder(ckpts)) mkdir(ckpts);
     const name = stepDirName(state.step);
     const tmp = path.join(ckpts, tempDirName(name, "tmp", process.pid));
     remove(tmp);

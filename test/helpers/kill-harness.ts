@@ -77,8 +77,10 @@ export async function trainWithKills(args: string[], out: string, kills: number,
 /** Paths under `dir` named like a temporary: `.NAME.PID.HEX.tmp` files and `NAME.tmp-PID`/`.old-PID`/`.del-PID` folders. */
 export function temporaries(dir: string): string[] {
   const found: string[] = [];
-  for (const e of fs.readdirSync(dir, { recursive: true, withFileTypes: true })) {
-    if (/\.tmp$|\.(tmp|old|del)-\d+$/.test(e.name)) found.push(path.join(e.parentPath, e.name));
+  for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
+    const p = path.join(dir, e.name);
+    if (/\.tmp$|\.(tmp|old|del)-\d+$/.test(e.name)) found.push(p);
+    else if (e.isDirectory()) found.push(...temporaries(p));
   }
   return found;
 }

@@ -37,7 +37,8 @@ test("resumed from checkpoints/step-N into its run, metrics.jsonl keeps the line
 test("lines logged after the last save (a run killed between saves) are dropped on resume", async () => {
   const run = path.join(tmp, "b");
   await trainModel(opts(run, 6));
-  fs.appendFileSync(path.join(run, "metrics.jsonl"), `{"type":"train","step":7,"loss":1}\n{"type":"train","st`);
+  // the final evaluation's line, logged after the save of step 6 (then killed): the resumed run evaluates step 6 again
+  fs.appendFileSync(path.join(run, "metrics.jsonl"), `{"type":"valid","step":6,"loss":1}\n{"type":"train","st`);
   await trainModel({ ...opts(run, 8), resume: run });
   sameHistory(run);
 });
@@ -49,4 +50,21 @@ test("a run resumed into a new folder takes its history along", async () => {
   await trainModel({ ...opts(moved, 8), resume: path.join(run, "checkpoints/step-0000004") });
   sameHistory(moved);
   assert.ok(fs.readFileSync(path.join(moved, "model.safetensors")).equals(fs.readFileSync(path.join(full, "model.safetensors"))));
+});
+
+test("metrics.jsonl lost or cut short: a checkpoint's own snapshot brings its history back", async () => {
+  const run = path.join(tmp, "d");
+  await trainModel(opts(run, 6));
+  fs.rmSync(path.join(run, "metrics.jsonl"));
+  await trainModel({ ...opts(run, 8), resume: run });
+  sameHistory(run);
+});
+
+test("with checkpoints/ deleted, the position the top level's state records cuts the log", async () => {
+  const run = path.join(tmp, "e");
+  await trainModel(opts(run, 6));
+  fs.rmSync(path.join(run, "checkpoints"), { recursive: true });
+  fs.appendFileSync(path.join(run, "metrics.jsonl"), `{"type":"valid","step":6,"loss":1}\n`); // logged after the save
+  await trainModel({ ...opts(run, 8), resume: run });
+  sameHistory(run);
 });

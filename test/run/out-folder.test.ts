@@ -6,6 +6,7 @@ import * as path from "node:path";
 import { useBackend } from "../../src/backend/select.js";
 import { OptionError } from "../../src/errors.js";
 import { trainModel } from "../../src/run/index.js";
+import { removeRunFiles } from "../../src/run/folder.js";
 import { listing, tree } from "../helpers/folders.js";
 import { smallCorpus, tinyOptions } from "../helpers/train-fixtures.js";
 
@@ -107,6 +108,37 @@ test("a run resumed from its own earlier checkpoint refuses to discard later one
   await refused(trainModel({ ...tinyOptions(data, out, 4), resume: step2 }),
     new RegExp(`^--resume ${step2}: ${out} has checkpoints newer than its step 2 \\(step-0000004\\); give --overwrite to discard them, or another --out$`));
   assert.deepEqual(tree(out), before);
+  // with --overwrite they go, best/ too when it came after: a later --resume must not pick them up
+  await trainModel({ ...tinyOptions(data, out, 3), evalEvery: 100, resume: step2, overwrite: true });
+  assert.deepEqual(fs.readdirSync(path.join(out, "checkpoints")), ["step-0000002", "step-0000003"]);
+  assert.ok(JSON.parse(fs.readFileSync(path.join(out, "best", "training_state.json"), "utf8")).step <= 3, "best/ is not the discarded step 4's");
   // and --out cannot be a checkpoint inside a run
   await refused(trainModel({ ...tinyOptions(data, step2, 4), resume: step2 }), new RegExp(`^--out ${step2}: is a checkpoint inside the run ${out}; give --out ${out}$`));
+});
+
+test("removing a run refuses, deleting nothing, when anything in the folder is not a run's", async () => {
+  const out = fresh();
+  await trainModel(tinyOptions(data, out, 1));
+  fs.writeFileSync(path.join(out, "best", "notes.txt"), "mine");
+  const before = tree(out);
+  assert.throws(() => removeRunFiles(out), /holds best\/notes\.txt, which a run does not write/);
+  assert.deepEqual(tree(out), before);
+});
+
+test("a best/ that a version before manifests moved aside (best.old-PID) is put back at the next start", async () => {
+  const out = fresh();
+  await trainModel(tinyOptions(data, out, 2));
+  // such a run: no manifests, no best step in its state; and killed between its two renames of best/
+  for (const d of [out, path.join(out, "best"), ...fs.readdirSync(path.join(out, "checkpoints")).map((n) => path.join(out, "checkpoints", n))]) {
+    fs.rmSync(path.join(d, "manifest.json"));
+    const file = path.join(d, "training_state.json");
+    const { bestStep: _b, evaluatedStep: _e, metricsBytes: _m, ...state } = JSON.parse(fs.readFileSync(file, "utf8"));
+    fs.rmSync(file);
+    fs.writeFileSync(file, JSON.stringify(state));
+  }
+  const best = tree(path.join(out, "best"));
+  fs.renameSync(path.join(out, "best"), path.join(out, "best.old-77"));
+  await trainModel({ ...tinyOptions(data, out, 2), resume: out });
+  assert.deepEqual(tree(path.join(out, "best")), best);
+  assert.ok(!fs.existsSync(path.join(out, "best.old-77")));
 });

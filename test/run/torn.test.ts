@@ -107,3 +107,18 @@ test("a run saved before manifests, whose top level was torn by a kill, resumes 
   const steps = fs.readFileSync(path.join(run, "metrics.jsonl"), "utf8").trim().split("\n").map((l) => JSON.parse(l)).filter((m) => m.type === "train").map((m) => m.step);
   assert.deepEqual(steps, [1, 2, 3, 4, 5, 6, 7, 8]);
 });
+
+test("a run saved before manifests whose weights and state disagree, with no checkpoint to fall back on, is refused in one line", async () => {
+  const run = path.join(tmp, "old-alone");
+  await trainModel(opts(run, 6));
+  fs.rmSync(path.join(run, "manifest.json"));
+  fs.rmSync(path.join(run, "checkpoints"), { recursive: true });
+  fs.rmSync(path.join(run, "best"), { recursive: true });
+  const state = JSON.parse(fs.readFileSync(path.join(run, "training_state.json"), "utf8"));
+  swapInText(path.join(run, "training_state.json"), JSON.stringify({ ...state, step: 4 }));
+  await assert.rejects(trainModel({ ...opts(run, 8), resume: run }), (e: unknown) => {
+    assert.ok(e instanceof CheckpointError, String(e));
+    assert.equal(e.message, `${run}: torn checkpoint (training_state.json says step 4, model.safetensors step 6: an interrupted save?)`);
+    return true;
+  });
+});

@@ -3,8 +3,7 @@ import type { Command } from "commander";
 import { CheckpointError, OptionError } from "../../errors.js";
 import { buildModel, initParameters, parseConfig } from "../../models/index.js";
 import { saveCheckpoint } from "../../models/checkpoint.js";
-import { removeRunFiles } from "../../run/folder.js";
-import { ensureWritable, inspectOut } from "../../run/run-folder.js";
+import { ensureWritable, inspectOut, removeRunFiles } from "../../run/folder.js";
 
 export function registerInit(program: Command): void {
   program
