@@ -1,6 +1,8 @@
 /** transformer for Node.js: everything in the browser-safe API, plus files and the training loop. */
 export * from "./index.js";
-export { loadCheckpoint, saveCheckpoint, readConfig, CONFIG_FILE, WEIGHTS_FILE } from "./models/checkpoint.js";
+export { saveCheckpoint, readConfig, CONFIG_FILE, WEIGHTS_FILE } from "./models/checkpoint.js";
+/** A checkpoint folder's model, checked against its manifest where a training run wrote one. */
+export { loadModel as loadCheckpoint } from "./run/load.js";
 export { readSafetensors, writeSafetensors } from "./models/safetensors-file.js";
 export { writeFileAtomic } from "./io/atomic-write.js";
 export { loadTokenizer, saveTokenizer } from "./tokenizer/file.js";

@@ -13,9 +13,16 @@ import type { FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 
-/** A temporary name beside `target`, hidden, unique per process and call. */
-function tempPathFor(target: string): string {
+/** A temporary name beside `target`, hidden, unique per process and call: `.NAME.PID.HEX.tmp`. */
+export function tempPathFor(target: string): string {
   return path.join(path.dirname(target), `.${path.basename(target)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
+}
+
+const TEMP_NAME = /^\.(.+)\.\d+\.[0-9a-f]{12}\.tmp$/;
+
+/** The name a temporary of tempPathFor's was made for, or null when `name` is not one (left by a killed save). */
+export function tempFileTarget(name: string): string | null {
+  return TEMP_NAME.exec(name)?.[1] ?? null;
 }
 
 /** Permission bits of the file being replaced, so that replacing it keeps them; undefined for a new file. */
@@ -41,8 +48,8 @@ function writeAll(fd: number, bytes: Uint8Array): void {
   }
 }
 
-/** Flushes the folder entry of the rename. Not possible everywhere (Windows cannot open a folder): best effort. */
-function fsyncDir(dir: string): void {
+/** Flushes the folder entry of a rename. Not possible everywhere (Windows cannot open a folder): best effort. */
+export function fsyncDir(dir: string): void {
   let fd: number | undefined;
   try {
     fd = fs.openSync(dir, 'r');
@@ -117,5 +124,60 @@ export async function writeFileAtomicAsync(target: string, data: Uint8Array | st
     // best effort, as in fsyncDir
   } finally {
     await dir?.close().catch(() => undefined);
+  }
+}
+
+/** Errors of linkSync that mean "no hard links here" rather than a failure: copy instead. */
+const NO_LINKS = new Set(['EXDEV', 'EPERM', 'ENOTSUP', 'EOPNOTSUPP', 'EMLINK', 'ENOSYS']);
+
+/**
+ * Makes `target` (a new name) hold the bytes of `src`: a hard link where the file system has them (nothing is
+ * copied; both names stay valid, since files are only ever replaced by rename, never written in place), else a
+ * flushed copy.
+ */
+export function linkOrCopy(src: string, target: string): void {
+  try {
+    fs.linkSync(src, target);
+    return;
+  } catch (e) {
+    if (!NO_LINKS.has((e as NodeJS.ErrnoException).code ?? '')) throw e;
+  }
+  fs.copyFileSync(src, target, fs.constants.COPYFILE_EXCL);
+  const fd = fs.openSync(target, 'r+');
+  try {
+    fs.fsyncSync(fd);
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+/** Whether two names are links to one file. */
+function sameFile(a: string, b: string): boolean {
+  try {
+    const [x, y] = [fs.statSync(a), fs.statSync(b)];
+    return x.ino === y.ino && x.dev === y.dev;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Replaces `target` by the file `src` atomically, as writeFileAtomic does for bytes (the folder is not flushed: the
+ * caller does it once). A `target` already linked to `src` is left as it is: rename between two links to one file
+ * does nothing (POSIX), which would leave the temporary behind.
+ */
+export function placeFileAtomic(src: string, target: string): void {
+  if (sameFile(src, target)) return;
+  const tmp = tempPathFor(target);
+  try {
+    linkOrCopy(src, tmp);
+    fs.renameSync(tmp, target);
+  } catch (e) {
+    try {
+      fs.unlinkSync(tmp);
+    } catch {
+      // never created, or already renamed
+    }
+    throw e;
   }
 }

@@ -4,6 +4,8 @@ import { CheckpointError } from "../errors.js";
 import { Rng } from "../tensor/index.js";
 import { writeFileAtomic } from "../io/atomic-write.js";
 import { readJsonFile } from "../io/read-json.js";
+import { fsCall } from "../io/fs-error.js";
+import { makeFolder } from "../io/make-folder.js";
 import { type Model, buildModel } from "./build.js";
 import { type ModelConfig, parseConfig } from "./config.js";
 import { loadStateDict, stateDict } from "./state-dict.js";
@@ -21,8 +23,12 @@ export function readConfig(dir: string): ModelConfig {
   return parseConfig(readJsonFile(file, CheckpointError), file);
 }
 
-/** Loads DIR/config.json and DIR/model.safetensors into a ready model (in eval mode). */
+/**
+ * Loads DIR/config.json and DIR/model.safetensors into a ready model (in eval mode), as they are: the run layer's
+ * loadModel (run/load.ts) checks them against the manifest a training run writes before calling this.
+ */
 export function loadCheckpoint(dir: string, rng: Rng = new Rng(0)): { config: ModelConfig; model: Model } {
+  if (!fs.existsSync(dir)) throw new CheckpointError(`${dir}: checkpoint folder not found`);
   const config = readConfig(dir);
   const file = path.join(dir, WEIGHTS_FILE);
   if (!fs.existsSync(file)) throw new CheckpointError(`${file}: missing (a checkpoint folder holds config.json and model.safetensors)`);
@@ -38,7 +44,8 @@ export function loadCheckpoint(dir: string, rng: Rng = new Rng(0)): { config: Mo
  * first: an interrupted save leaves either the old or the new file in each place, never a torn one.
  */
 export function saveCheckpoint(dir: string, model: Model, metadata: Record<string, string> = {}): void {
-  fs.mkdirSync(dir, { recursive: true });
+  makeFolder(dir);
   writeSafetensors(path.join(dir, WEIGHTS_FILE), stateDict(model), { format: "pt", created_by: "transformer", ...metadata });
-  writeFileAtomic(path.join(dir, CONFIG_FILE), JSON.stringify(model.config, null, 2) + "\n");
+  const config = path.join(dir, CONFIG_FILE);
+  fsCall(config, "write", () => writeFileAtomic(config, JSON.stringify(model.config, null, 2) + "\n"));
 }

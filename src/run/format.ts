@@ -4,7 +4,9 @@
  * top level plus the training files, earlier checkpoints and the best one. Browser-safe.
  */
 
-export { CONFIG_FILE, WEIGHTS_FILE } from "../models/files.js";
+import { CONFIG_FILE, WEIGHTS_FILE } from "../models/files.js";
+
+export { CONFIG_FILE, WEIGHTS_FILE };
 /** The source (or shared) tokenizer, Hugging Face tokenizer.json. */
 export const TOKENIZER_FILE = "tokenizer.json";
 /** Only when source and target vocabularies are separate (seq2seq). */
@@ -13,14 +15,27 @@ export const TARGET_TOKENIZER_FILE = "tokenizer.target.json";
 export const OPTIMIZER_FILE = "optimizer.safetensors";
 /** Step, data position, random state and options, for --resume. */
 export const STATE_FILE = "training_state.json";
-/** One JSON object a line: train and validation metrics. */
+/** One JSON object a line: train and validation metrics. A checkpoint under checkpoints/ keeps the lines up to its step. */
 export const METRICS_FILE = "metrics.jsonl";
 /** The loss curve drawn from metrics.jsonl. */
 export const LOSS_CURVE_FILE = "loss.svg";
+/**
+ * Written last into a checkpoint a run saves: its step and each file's size and sha256. A checkpoint whose files
+ * do not match it is torn (a save that was interrupted, or files swapped by hand) and is not loaded.
+ */
+export const MANIFEST_FILE = "manifest.json";
 /** Earlier checkpoints, as step-NNNNNNN folders. */
 export const CHECKPOINTS_DIR = "checkpoints";
 /** The checkpoint with the lowest validation loss. */
 export const BEST_DIR = "best";
+
+/**
+ * The files a run writes into a checkpoint folder (checkpoints/step-N, best/). The top level has the same names, but
+ * its metrics.jsonl is the live log (not in its manifest), not a checkpoint's snapshot.
+ */
+export const CHECKPOINT_FILES: readonly string[] = [CONFIG_FILE, WEIGHTS_FILE, TOKENIZER_FILE, TARGET_TOKENIZER_FILE, OPTIMIZER_FILE, STATE_FILE, METRICS_FILE, MANIFEST_FILE];
+/** The files at a run folder's top level. */
+export const RUN_FILES: readonly string[] = [...CHECKPOINT_FILES, LOSS_CURVE_FILE];
 
 /** The folder name of the checkpoint saved at `step` under checkpoints/. */
 export function stepDirName(step: number): string {
@@ -28,3 +43,27 @@ export function stepDirName(step: number): string {
 }
 
 export const STEP_DIR_PATTERN = /^step-\d+$/;
+
+/** The step of a step-NNNNNNN folder name, or null for any other name. */
+export function stepOfDir(name: string): number | null {
+  return STEP_DIR_PATTERN.test(name) ? Number(name.slice(5)) : null;
+}
+
+/**
+ * A folder being built (tmp), replaced (old) or removed (del) sits beside its final name as `.NAME.KIND-PID`, so that
+ * a save killed half-way leaves nothing a reader takes for a checkpoint, and the next start knows what to clean.
+ */
+export type TempKind = "tmp" | "old" | "del";
+
+export function tempDirName(name: string, kind: TempKind, pid: number): string {
+  return `.${name}.${kind}-${pid}`;
+}
+
+/** Ours: `.step-N.tmp-PID`, `.best.old-PID`, ...; and `step-N.tmp-PID`, `best.old-PID` of versions before manifests. */
+const TEMP_DIR = /^\.?(step-\d+|best)\.(tmp|old|del)-\d+$/;
+
+/** The final name and kind of a folder temporary (see tempDirName), or null for any other name. */
+export function parseTempDir(name: string): { target: string; kind: TempKind } | null {
+  const m = TEMP_DIR.exec(name);
+  return m ? { target: m[1], kind: m[2] as TempKind } : null;
+}

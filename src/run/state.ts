@@ -3,6 +3,7 @@ import * as path from "node:path";
 import { CheckpointError } from "../errors.js";
 import { writeFileAtomic } from "../io/atomic-write.js";
 import { readJsonFile } from "../io/read-json.js";
+import { fsCall } from "../io/fs-error.js";
 import type { NamedTensor } from "../models/safetensors.js";
 import { readSafetensors, writeSafetensors } from "../models/safetensors-file.js";
 import type { Adam } from "../train/optimizer.js";
@@ -18,6 +19,15 @@ export interface TrainingState {
   /** The dropout RNG's state. */
   rng: number[];
   bestValidLoss: number | null;
+  /** The step whose evaluation gave bestValidLoss (best/ holds it). Absent in runs saved before it was kept. */
+  bestStep?: number | null;
+  /** The step of the latest evaluation, so that a run resumed at its end does the final one exactly once. */
+  evaluatedStep?: number;
+  /**
+   * The byte length of metrics.jsonl when the checkpoint was saved: a resume drops what was logged after it.
+   * Absent in runs saved before it was kept.
+   */
+  metricsBytes?: number;
   elapsedSeconds: number;
   tokensSeen: number;
   /** The options the run was started with (data files, schedule, seed, ...). */
@@ -58,7 +68,8 @@ export function loadOptimizer(file: string, opt: Adam, expectedStep: number): vo
 }
 
 export function saveState(dir: string, state: TrainingState): void {
-  writeFileAtomic(path.join(dir, STATE_FILE), JSON.stringify(state, null, 2) + "\n");
+  const file = path.join(dir, STATE_FILE);
+  fsCall(file, "write", () => writeFileAtomic(file, JSON.stringify(state, null, 2) + "\n"));
 }
 
 export function loadState(dir: string): TrainingState {
@@ -67,6 +78,10 @@ export function loadState(dir: string): TrainingState {
   const s = readJsonFile(file, CheckpointError) as TrainingState;
   for (const k of ["step", "epoch", "batchInEpoch"] as const) {
     if (!Number.isInteger(s[k]) || s[k] < 0) throw new CheckpointError(`${file}: "${k}" must be a non-negative integer`);
+  }
+  for (const k of ["bestStep", "evaluatedStep", "metricsBytes"] as const) {
+    const v = s[k];
+    if (v !== undefined && v !== null && (!Number.isInteger(v) || v < 0)) throw new CheckpointError(`${file}: "${k}" must be a non-negative integer`);
   }
   if (!Array.isArray(s.rng) || s.rng.length !== 4) throw new CheckpointError(`${file}: "rng" must be 4 numbers`);
   if (s.batching !== "per-side") {

@@ -3,10 +3,13 @@ import { clipGradNorm } from "./clip.js";
 import { type TrainBatch, forwardLoss } from "./loss.js";
 import type { Adam } from "./optimizer.js";
 
-export interface StepOptions {
+export interface GradientOptions {
   labelSmoothing: number;
   /** Global gradient-norm bound (Infinity: measure the norm, clip nothing). */
   clip: number;
+}
+
+export interface StepOptions extends GradientOptions {
   /** The learning rate of this step (the schedule's value at step + 1). */
   lr: number;
 }
@@ -19,11 +22,12 @@ export interface StepResult {
 }
 
 /**
- * One optimizer step, browser-safe: forward and loss for each batch, backward with the gradients summed over the
- * batches (each seeded with 1/n, so the step sees the mean loss: gradient accumulation), global-norm clipping,
- * then Adam at `lr`. The model must be in training mode for dropout; the caller owns batching and the schedule.
+ * The first half of an optimizer step, browser-safe: forward and loss for each batch, backward with the gradients
+ * summed over the batches (each seeded with 1/n, so the step sees the mean loss: gradient accumulation), then
+ * global-norm clipping. The weights are not touched yet: a caller can look at the loss and the norm (a run stops
+ * on a non-finite one) before applyGradients. The model must be in training mode for dropout.
  */
-export function trainStep(model: Model, opt: Adam, batches: readonly TrainBatch[], o: StepOptions): StepResult {
+export function computeGradients(model: Model, opt: Adam, batches: readonly TrainBatch[], o: GradientOptions): StepResult {
   opt.zeroGrad();
   const n = batches.length;
   let loss = 0;
@@ -33,7 +37,18 @@ export function trainStep(model: Model, opt: Adam, batches: readonly TrainBatch[
     l.backward(Float32Array.of(1 / n));
   }
   const gradNorm = clipGradNorm(model.parameters(), o.clip);
-  opt.lr = o.lr;
-  opt.step();
   return { loss, gradNorm };
+}
+
+/** The second half: Adam at `lr` on the gradients computeGradients left. */
+export function applyGradients(opt: Adam, lr: number): void {
+  opt.lr = lr;
+  opt.step();
+}
+
+/** One optimizer step (computeGradients, then applyGradients); the caller owns batching and the schedule. */
+export function trainStep(model: Model, opt: Adam, batches: readonly TrainBatch[], o: StepOptions): StepResult {
+  const r = computeGradients(model, opt, batches, o);
+  applyGradients(opt, o.lr);
+  return r;
 }

@@ -55,8 +55,11 @@ test("a run saved when --batch-tokens counted both sides together is not resumed
   const file = path.join(out, "training_state.json");
   const state = JSON.parse(fs.readFileSync(file, "utf8"));
   assert.equal(state.batching, "per-side");
-  delete state.batching; // what an older version wrote
+  // what an older version wrote: no batching field, and no manifests (nor checkpoints/ here)
+  delete state.batching;
   fs.writeFileSync(file, JSON.stringify(state));
+  fs.rmSync(path.join(out, "manifest.json"));
+  fs.rmSync(path.join(out, "checkpoints"), { recursive: true });
   const before = fs.readFileSync(path.join(out, "model.safetensors"));
   await assert.rejects(trainModel({ ...tinyOptions(data, out, 2), resume: out }),
     /training_state\.json: saved by an older version whose --batch-tokens counted source and target tokens together/);

@@ -1,0 +1,94 @@
+/** Training in a child process that is SIGKILLed at random moments and started again: the kill test's harness. */
+import { spawn } from "node:child_process";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { fileURLToPath } from "node:url";
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../..");
+export const CLI = path.join(ROOT, "dist/src/cli/main.js");
+
+/** mulberry32: a seeded generator, so that a failing trial's moments can be chosen again from its seed. */
+export function seeded(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/**
+ * Runs `transformer train ARGS`; `killAfter` (a number of progress lines on stderr, then a delay in ms; or a delay
+ * in ms from the start) SIGKILLs it. Resolves "killed", or "finished" (exit 0); rejects on any other exit.
+ */
+function run(args: string[], killAt: { lines: number; thenMs: number } | { ms: number } | null): Promise<"killed" | "finished"> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [CLI, "train", ...args], { stdio: ["ignore", "ignore", "pipe"] });
+    let stderr = "";
+    let seen = 0;
+    let killed = false;
+    const kill = () => {
+      killed = child.kill("SIGKILL");
+    };
+    if (killAt && "ms" in killAt) setTimeout(kill, killAt.ms);
+    child.stderr.setEncoding("utf8").on("data", (chunk: string) => {
+      stderr += chunk;
+      if (!killAt || !("lines" in killAt) || seen >= killAt.lines) return;
+      seen += (chunk.match(/^step \d+/gm) ?? []).length;
+      if (seen >= killAt.lines) setTimeout(kill, killAt.thenMs);
+    });
+    child.on("exit", (code, signal) => {
+      if (signal === "SIGKILL" && killed) resolve("killed");
+      else if (code === 0) resolve("finished");
+      else reject(new Error(`train ${args.join(" ")} exited with ${code ?? signal}:\n${stderr}`));
+    });
+  });
+}
+
+export function trainToEnd(args: string[]): Promise<"killed" | "finished"> {
+  return run(args, null);
+}
+
+/** Whether `out` holds a committed checkpoint (a checkpoints/step-N folder: its rename is the commit). */
+function committed(out: string): boolean {
+  const ckpts = path.join(out, "checkpoints");
+  return fs.existsSync(ckpts) && fs.readdirSync(ckpts).some((n) => /^step-\d+$/.test(n));
+}
+
+/**
+ * Trains into `out` (`args` without --out) with `kills` SIGKILLs at moments `rng` chooses (after a random number
+ * of progress lines plus 0-7 ms, so that many land inside a save; one in five at a random time from the start,
+ * during start-up, the first checkpoint or a repair), starting again after each with the same command, plus --resume once a
+ * checkpoint is committed. Then trains to the end. Returns the kills that landed.
+ */
+export async function trainWithKills(args: string[], out: string, kills: number, steps: number, rng: () => number): Promise<number> {
+  let landed = 0;
+  for (;;) {
+    // a resumed run takes its per-sitting options (--save-every, --log-every, ...) as given again: the same command
+    const argv = [...args, "--out", out, ...(committed(out) ? ["--resume", out] : [])];
+    const at = landed === kills ? null : rng() < 0.2 ? { ms: Math.floor(rng() * 800) } : { lines: 1 + Math.floor(rng() * Math.ceil((1.5 * steps) / kills)), thenMs: Math.floor(rng() * 8) };
+    if ((await run(argv, at)) === "finished") return landed;
+    landed++;
+  }
+}
+
+/** Paths under `dir` named like a temporary: `.NAME.PID.HEX.tmp` files and `NAME.tmp-PID`/`.old-PID`/`.del-PID` folders. */
+export function temporaries(dir: string): string[] {
+  const found: string[] = [];
+  for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
+    const p = path.join(dir, e.name);
+    if (/\.tmp$|\.(tmp|old|del)-\d+$/.test(e.name)) found.push(p);
+    else if (e.isDirectory()) found.push(...temporaries(p));
+  }
+  return found;
+}
+
+/** The (type, step, loss) of each metrics.jsonl line: what a resumed run must log exactly as an uninterrupted one. */
+export function metricLines(dir: string): string[] {
+  return fs.readFileSync(path.join(dir, "metrics.jsonl"), "utf8").trim().split("\n").map((l) => {
+    const m = JSON.parse(l) as { type: string; step: number; loss: number };
+    return `${m.type} ${m.step} ${m.loss}`;
+  });
+}
