@@ -16,7 +16,7 @@ import { METRICS_FILE, OPTIMIZER_FILE, STATE_FILE, WEIGHTS_FILE } from "./format
 import { newestComplete, runOf, tornError, tornReason } from "./intact.js";
 import { readManifest } from "./manifest.js";
 import { linesUpTo } from "./metrics.js";
-import type { TrainingState } from "./state.js";
+import { type TrainingState, loadState } from "./state.js";
 
 export interface ResumePoint {
   /** The checkpoint folder to read. */
@@ -31,9 +31,8 @@ export interface ResumePoint {
  * the weights and the moments say different steps (a save killed half-way); null when they agree.
  */
 function stepsDisagree(dir: string): string | null {
-  const stateFile = path.join(dir, STATE_FILE);
-  if (!fs.existsSync(stateFile)) return null; // not a training run: readRun says so
-  const step = Number(JSON.parse(fsCall(stateFile, "read", () => fs.readFileSync(stateFile, "utf8"))).step);
+  if (!fs.existsSync(path.join(dir, STATE_FILE))) return null; // not a training run: readRun says so
+  const { step } = loadState(dir);
   for (const f of [WEIGHTS_FILE, OPTIMIZER_FILE]) {
     const file = path.join(dir, f);
     if (!fs.existsSync(file)) return `${f} is missing`;
@@ -60,11 +59,7 @@ export function findResumePoint(dir: string): ResumePoint {
   }
   const why = tornReason(dir) ?? (readManifest(dir).kind === "absent" ? stepsDisagree(dir) : null);
   if (why !== null) throw tornError(dir, why);
-  const stateFile = path.join(dir, STATE_FILE);
-  if (!fs.existsSync(stateFile)) throw new CheckpointError(`${stateFile}: missing (the folder is not a training run to resume)`);
-  const m = readManifest(dir);
-  const step = m.kind === "ok" ? m.manifest.step : Number(JSON.parse(fs.readFileSync(stateFile, "utf8")).step);
-  return { dir, step, run: run ?? dir };
+  return { dir, step: loadState(dir).step, run: run ?? dir };
 }
 
 /**
