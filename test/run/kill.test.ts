@@ -10,6 +10,7 @@ const STEPS = 40;
 
 test("SIGKILL at random moments, resumed each time: the run ends byte-identical to an uninterrupted one, with no temporaries", async (t) => {
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "kill-"));
+  t.after(() => fs.rmSync(tmp, { recursive: true, force: true }));
   const data = smallCorpus(40, tmp);
   const args = ["--data", data, "--valid", data, "--steps", String(STEPS), "--save-every", "3", "--eval-every", "5", "--log-every", "1",
     "--keep", "2", "--vocab-size", "300", "--max-len", "48", "--batch-tokens", "300", "--warmup", "4", "--valid-batches", "1", "--seed", "3"];
