@@ -29,6 +29,7 @@ function oneLineError(r: ReturnType<typeof train>, pattern: RegExp): void {
 }
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "train-cli-"));
+process.on("exit", () => fs.rmSync(tmp, { recursive: true, force: true }));
 const out = path.join(tmp, "out");
 
 test("missing data file", () => {

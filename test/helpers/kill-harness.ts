@@ -20,10 +20,13 @@ export function seeded(seed: number): () => number {
 }
 
 /**
- * Runs `transformer train ARGS`; `killAfter` (a number of progress lines on stderr, then a delay in ms; or a delay
- * in ms from the start) SIGKILLs it. Resolves "killed", or "finished" (exit 0); rejects on any other exit.
+ * When to SIGKILL: a delay from the start; or a delay after the `lines`-th progress line ("step N/M ...", printed
+ * just before step N's evaluation and save) of any step, or of a step that saves (`every`: the save interval).
  */
-function run(args: string[], killAt: { lines: number; thenMs: number } | { ms: number } | null): Promise<"killed" | "finished"> {
+type KillAt = { ms: number } | { lines: number; every: number; thenMs: number };
+
+/** Runs `transformer train ARGS`, killed at `killAt`. Resolves "killed", or "finished" (exit 0); rejects on any other exit. */
+function run(args: string[], killAt: KillAt | null): Promise<"killed" | "finished"> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [CLI, "train", ...args], { stdio: ["ignore", "ignore", "pipe"] });
     let stderr = "";
@@ -36,7 +39,7 @@ function run(args: string[], killAt: { lines: number; thenMs: number } | { ms: n
     child.stderr.setEncoding("utf8").on("data", (chunk: string) => {
       stderr += chunk;
       if (!killAt || !("lines" in killAt) || seen >= killAt.lines) return;
-      seen += (chunk.match(/^step \d+/gm) ?? []).length;
+      seen += [...chunk.matchAll(/^step (\d+)\//gm)].filter((m) => Number(m[1]) % killAt.every === 0).length;
       if (seen >= killAt.lines) setTimeout(kill, killAt.thenMs);
     });
     child.on("exit", (code, signal) => {
@@ -57,20 +60,33 @@ function committed(out: string): boolean {
   return fs.existsSync(ckpts) && fs.readdirSync(ckpts).some((n) => /^step-\d+$/.test(n));
 }
 
+/** What the kills of trainWithKills did: how many landed, and how many of those cut a save short (left a temporary). */
+export interface Kills {
+  landed: number;
+  midSave: number;
+}
+
 /**
- * Trains into `out` (`args` without --out) with `kills` SIGKILLs at moments `rng` chooses (after a random number
- * of progress lines plus 0-7 ms, so that many land inside a save; one in five at a random time from the start,
- * during start-up, the first checkpoint or a repair), starting again after each with the same command, plus --resume once a
- * checkpoint is committed. Then trains to the end. Returns the kills that landed.
+ * Trains into `out` (`args` without --out, saving every `saveEvery` of its `steps`) with `kills` SIGKILLs at moments
+ * `rng` chooses, starting again after each with the same command, plus --resume once a checkpoint is committed; then
+ * trains to the end. Half the kills come 0-7 ms after the progress line of a step that saves (most land inside
+ * the save), three in ten after any progress line, two in ten at a random time from the start (start-up, the first
+ * checkpoint, the repairs of a resumed run).
  */
-export async function trainWithKills(args: string[], out: string, kills: number, steps: number, rng: () => number): Promise<number> {
-  let landed = 0;
+export async function trainWithKills(args: string[], out: string, o: { kills: number; steps: number; saveEvery: number }, rng: () => number): Promise<Kills> {
+  const k: Kills = { landed: 0, midSave: 0 };
+  const within = (n: number) => 1 + Math.floor(rng() * Math.ceil((1.5 * n) / o.kills));
   for (;;) {
     // a resumed run takes its per-sitting options (--save-every, --log-every, ...) as given again: the same command
     const argv = [...args, "--out", out, ...(committed(out) ? ["--resume", out] : [])];
-    const at = landed === kills ? null : rng() < 0.2 ? { ms: Math.floor(rng() * 800) } : { lines: 1 + Math.floor(rng() * Math.ceil((1.5 * steps) / kills)), thenMs: Math.floor(rng() * 8) };
-    if ((await run(argv, at)) === "finished") return landed;
-    landed++;
+    const r = rng();
+    const at: KillAt | null = k.landed === o.kills ? null
+      : r < 0.5 ? { lines: within(o.steps / o.saveEvery), every: o.saveEvery, thenMs: Math.floor(rng() * 8) }
+      : r < 0.8 ? { lines: within(o.steps), every: 1, thenMs: Math.floor(rng() * 8) }
+      : { ms: Math.floor(rng() * 800) };
+    if ((await run(argv, at)) === "finished") return k;
+    k.landed++;
+    if (fs.existsSync(out) && temporaries(out).length > 0) k.midSave++;
   }
 }
 

@@ -8,6 +8,7 @@ import { FileSystemError } from "../../src/io/fs-error.js";
 import { makeFolder, probeWritable } from "../../src/io/make-folder.js";
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "make-folder-"));
+process.on("exit", () => fs.rmSync(tmp, { recursive: true, force: true }));
 
 /** Throws one FileSystemError line matching `pattern`. */
 function fails(f: () => unknown, pattern: RegExp): void {

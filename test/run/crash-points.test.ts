@@ -46,6 +46,7 @@ function killAt(t: TestContext, at: number): { calls: () => number; restore: () 
 
 test("a kill between any two file-system calls of a run (and another in the run started again) changes nothing about its end", async (t) => {
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "crash-"));
+  t.after(() => fs.rmSync(tmp, { recursive: true, force: true }));
   const data = smallCorpus(40, tmp);
   // saves at 0, 2, 4, 6 and at each new best (evaluations at 3 and 6), keeping 2: commit, publish, best, prune
   const opts = (out: string) => ({ ...tinyOptions(data, out, 6), saveEvery: 2, evalEvery: 3, keep: 2 });

@@ -13,6 +13,7 @@ await useBackend();
 
 test("a disk that fills up during a save: one line naming the file, the last checkpoint stays current, and the run resumes", async (t) => {
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "disk-full-"));
+  t.after(() => fs.rmSync(tmp, { recursive: true, force: true }));
   const data = smallCorpus(40, tmp);
   const full = path.join(tmp, "full");
   await trainModel(tinyOptions(data, full, 4));

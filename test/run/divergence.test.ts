@@ -11,6 +11,7 @@ import { smallCorpus, tinyOptions } from "../helpers/train-fixtures.js";
 await useBackend();
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "diverge-"));
+process.on("exit", () => fs.rmSync(tmp, { recursive: true, force: true }));
 const data = smallCorpus(40, tmp);
 
 async function diverges(p: Promise<unknown>, pattern: RegExp): Promise<void> {

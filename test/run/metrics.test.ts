@@ -11,6 +11,7 @@ import { smallCorpus, tinyOptions } from "../helpers/train-fixtures.js";
 await useBackend();
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "metrics-"));
+process.on("exit", () => fs.rmSync(tmp, { recursive: true, force: true }));
 const data = smallCorpus(40, tmp);
 const opts = (out: string, steps: number) => ({ ...tinyOptions(data, out, steps), keep: 5 });
 const full = path.join(tmp, "full");

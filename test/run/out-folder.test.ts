@@ -13,6 +13,7 @@ import { smallCorpus, tinyOptions } from "../helpers/train-fixtures.js";
 await useBackend();
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "out-folder-"));
+process.on("exit", () => fs.rmSync(tmp, { recursive: true, force: true }));
 const data = smallCorpus(40, tmp);
 let n = 0;
 const fresh = () => path.join(tmp, `f${n++}`);

@@ -14,6 +14,7 @@ await useBackend();
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../..");
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "torn-"));
+process.on("exit", () => fs.rmSync(tmp, { recursive: true, force: true }));
 const data = smallCorpus(40, tmp);
 const opts = (out: string, steps: number) => ({ ...tinyOptions(data, out, steps), keep: 3 });
 
