@@ -154,3 +154,19 @@ test("GET /healthz, unknown routes and methods, and /metrics counting requests b
   assert.equal(metric(after.text, "transformer_queue_depth"), 0);
   assert.ok(metric(after.text, "transformer_batch_size_count")! >= 1);
 });
+
+test("POST /v1/generate: a prompt over max_len keeps its last max_len tokens (bos + prompt), reported as truncated", async () => {
+  const prompt = Array.from({ length: 12 }, (_, i) => `verse ${i}: In the beginning God created the heaven and the earth.`).join(" ");
+  const ids = lm.srcTokenizer.encode(prompt, { addBos: true });
+  const cut = ids.length - lm.config.max_len;
+  assert.ok(cut > 0);
+  const cfg = { strategy: "sample" as const, seed: 1 };
+  const last = generate(lm.model as GenerativeModel, [ids.slice(cut)], cfg).results[0][0].tokens;
+  const first = generate(lm.model as GenerativeModel, [ids.slice(0, lm.config.max_len)], cfg).results[0][0].tokens;
+  assert.notDeepEqual(last, first, "the test tells the two ends apart");
+  const r = await request(servers.lm, "/v1/generate", { prompt, seed: 1, ids: true });
+  assert.equal(r.status, 200, r.text);
+  assert.deepEqual(r.json.truncated_tokens, [cut]);
+  assert.deepEqual(r.json.finish, ["max_len"]);
+  assert.deepEqual(r.json.ids, [last]);
+});
