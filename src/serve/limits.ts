@@ -49,5 +49,9 @@ export function resolveLimits(given: Partial<ServeLimits> = {}): ServeLimits {
     if (typeof value !== "number" || !Number.isSafeInteger(value) || value < min) throw new OptionError(key, `must be an integer ≥ ${min}, got ${JSON.stringify(value)}`);
     out[key] = value;
   }
+  // Node refuses a headers timeout longer than the request's, which includes the headers
+  if (out.headersTimeoutMs > out.requestTimeoutMs) {
+    throw new OptionError("headersTimeoutMs", (name) => `${name("headersTimeoutMs")} ${out.headersTimeoutMs} is longer than ${name("requestTimeoutMs")} ${out.requestTimeoutMs}`);
+  }
   return out;
 }

@@ -71,6 +71,16 @@ test("413: more texts in one request than --max-texts", async () => {
   assert.deepEqual([r.status, r.json.error], [413, '"text" has 3 texts, more than the 2 a request may hold']);
 });
 
+test("413: a request larger than one batch (longest text × texts × beam over --max-batch-tokens)", async () => {
+  const server = await serve(s2s, { maxBatchTokens: 40 });
+  after(() => server.close());
+  const text = "In the beginning God created the heavens and the earth."; // 2 × its tokens fit, 2 × 2 beams do not
+  const n = s2s.srcTokenizer.encode(text).length;
+  assert.equal((await request(server, "/v1/translate", { text: [text, text] })).status, 200);
+  const r = await request(server, "/v1/translate", { text: [text, text], beam: 2 });
+  assert.deepEqual([r.status, r.json.error], [413, `the request needs ${n * 4} padded tokens (longest text × texts × beam), more than the 40 of a batch; send fewer texts or a smaller beam`]);
+});
+
 test("503 with Retry-After when the queue is full; a client that goes away leaves the queue", async () => {
   // a batch that never fills and a long wait: the first request stays queued until its client gives up
   const server = await serve(s2s, { maxQueue: 1, maxWaitMs: 60_000, maxBatchTokens: 1_000_000 });

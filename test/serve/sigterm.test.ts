@@ -59,6 +59,8 @@ test("serve CLI: bad flags and files are one line, before anything listens", asy
   assert.match(noCkpt.stderr, /required option '--checkpoint <dir>' not specified/);
   const badLimit = run(["--checkpoint", DEMO, "--max-queue", "0"]);
   assert.deepEqual([badLimit.status, badLimit.stderr], [1, "transformer: --max-queue must be an integer ≥ 1, got 0\n"]);
+  const timeouts = run(["--checkpoint", DEMO, "--headers-timeout-ms", "5000", "--request-timeout-ms", "1000"]);
+  assert.deepEqual([timeouts.status, timeouts.stderr], [1, "transformer: --headers-timeout-ms 5000 is longer than --request-timeout-ms 1000\n"]);
   const noKey = run(["--checkpoint", DEMO, "--api-key-file", "/nonexistent/key"]);
   assert.deepEqual([noKey.status, noKey.stderr], [1, "transformer: --api-key-file /nonexistent/key: cannot be read (ENOENT)\n"]);
   const help = run(["--help"]);
