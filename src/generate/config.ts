@@ -77,7 +77,9 @@ const STRATEGY_KEYS: Record<SearchStrategy, readonly string[]> = {
   beam: ["numBeams", "lengthPenalty", "numReturnSequences"],
   sample: ["temperature", "topK", "topP", "seed"],
 };
-const ALL_KEYS = new Set<string>([...COMMON_KEYS, ...Object.values(STRATEGY_KEYS).flat()]);
+/** Every GenerationConfig key, in the order the errors list them (a door maps them to its own names). */
+export const GENERATION_KEYS: readonly (keyof GenerationConfig)[] = [...COMMON_KEYS, ...(Object.values(STRATEGY_KEYS).flat() as (keyof GenerationConfig)[])];
+const ALL_KEYS = new Set<string>(GENERATION_KEYS);
 
 /**
  * Checks a generation config and fills its defaults. Unknown fields, fields that do not apply to the strategy

@@ -6,6 +6,7 @@ import { type Command, Option } from "commander";
 import { benchDecode } from "../../bench/decode.js";
 import { benchTrain } from "../../bench/train.js";
 import { benchGemm, benchNumpy, TRANSFORMER_SHAPES } from "../../bench/gemm.js";
+import { benchServe } from "../../bench/serve.js";
 import { PRESETS } from "../../train/presets.js";
 import { integerOption } from "../options.js";
 
@@ -122,8 +123,31 @@ export function registerBenchGemm(bench: Command): void {
     });
 }
 
+/** `bench serve`: `transformer serve` under load on loopback (src/bench/serve.ts), batching on and off in one run. */
+export function registerBenchServe(bench: Command): void {
+  bench
+    .command("serve")
+    .description("POST /v1/translate under load (autocannon, loopback): sentences/s, p50/p95/p99 latency, errors, peak RSS, with batching on and off")
+    .option("--checkpoint <dir>", "seq2seq checkpoint to serve", path.join(ROOT, "web/public/demo"))
+    .option("--data <file>", "TSV whose english column holds the texts sent", path.join(ROOT, "data/bible/web-sparv.test.tsv.gz"))
+    .option("--connections <n>", "concurrent clients", integerOption, 16)
+    .option("--seconds <n>", "seconds of load per mode", integerOption, 10)
+    .option("--json", "print the results as JSON")
+    .action(async (opts: { checkpoint: string; data: string; connections: number; seconds: number; json?: boolean }) => {
+      const runs = await benchServe({ ...opts, log: (line) => process.stderr.write(line + "\n") });
+      if (opts.json) {
+        process.stdout.write(JSON.stringify(runs, null, 2) + "\n");
+        return;
+      }
+      process.stdout.write("batching  sentences/s  p50 ms  p95 ms  p99 ms  ok  errors  peak RSS MiB\n");
+      for (const r of runs) {
+        process.stdout.write(`${(r.batching ? "on" : "off").padEnd(8)}  ${String(r.sentences_per_s).padStart(11)}  ${String(r.latency_ms.p50).padStart(6)}  ${String(r.latency_ms.p95).padStart(6)}  ${String(r.latency_ms.p99).padStart(6)}  ${String(r.ok).padStart(2)}  ${String(r.errors).padStart(6)}  ${String(r.peak_rss_mib ?? "-").padStart(12)}\n`);
+      }
+    });
+}
+
 /** The subcommands of `bench`. */
-export const benchSubcommands: Array<(bench: Command) => void> = [registerBenchDecode, registerBenchTrain, registerBenchGemm];
+export const benchSubcommands: Array<(bench: Command) => void> = [registerBenchDecode, registerBenchTrain, registerBenchGemm, registerBenchServe];
 
 export function registerBench(program: Command): void {
   const bench = program.command("bench").description("measure the speed of parts of the library");
