@@ -51,8 +51,13 @@ export class Batcher {
     return this.queue.length;
   }
 
-  /** Queues a job; rejects with a 503 when the queue is full, a 504 past the deadline. `signal` withdraws it. */
+  /** Queues a job; rejects with a 413 when it alone is larger than a batch, a 503 when the queue is full, a 504 past the deadline. `signal` withdraws it. */
   submit<I, R>(job: Job<I, R>, signal?: AbortSignal): Promise<R[]> {
+    // one request must fit one batch: that bounds what a single decode holds in memory
+    const needs = Math.max(0, ...job.lengths) * job.lengths.length * job.width;
+    if (needs > this.o.maxBatchTokens) {
+      return Promise.reject(new HttpError(413, `the request needs ${needs} padded tokens (longest text × texts × beam), more than the ${this.o.maxBatchTokens} of a batch; send fewer texts or a smaller beam`));
+    }
     if (this.queue.length >= this.o.maxQueue) {
       return Promise.reject(new HttpError(503, `the server is busy (${this.o.maxQueue} requests queued); retry shortly`, { "Retry-After": "1" }));
     }
