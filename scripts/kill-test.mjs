@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 /**
  * The kill test at the issue's size (not run in CI): tiny preset, 3,000 sentence pairs, 150 steps, a checkpoint
- * every 3 steps. Each trial SIGKILLs `transformer train` 5 times at random moments (half of them just after the
- * progress line of a step that saves, so that most of those land inside the save; see test/helpers/kill-harness.ts),
+ * every 3 steps. Each trial SIGKILLs `transformer train` 5 times at random moments (half of them just after a save
+ * began, so that many land inside it; see test/run/kill-harness.ts),
  * starting it again each time with --resume, and runs it to the end; the trial passes when model.safetensors,
  * optimizer.safetensors and best/model.safetensors are byte-identical to an uninterrupted run's, metrics.jsonl has
  * the same lines, checkpoints/ the same folders, and no temporary file is left. Prints how many trials passed.
@@ -17,7 +17,7 @@ import { fileURLToPath } from "node:url";
 import { gunzipSync } from "node:zlib";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
-const harness = path.join(ROOT, "dist/test/helpers/kill-harness.js");
+const harness = path.join(ROOT, "dist/test/run/kill-harness.js");
 if (!fs.existsSync(harness)) {
   console.error("kill-test: build first (npm run build)");
   process.exit(1);

@@ -6,7 +6,7 @@ import * as path from "node:path";
 import { useBackend } from "../../src/backend/select.js";
 import { trainModel } from "../../src/run/index.js";
 import { smallCorpus, tinyOptions } from "../helpers/train-fixtures.js";
-import { metricLines, seeded, temporaries } from "../helpers/kill-harness.js";
+import { metricLines, seeded, temporaries } from "./kill-harness.js";
 
 await useBackend();
 // node loads its recursive rm lazily, taking fs functions as they are then: load it before any are replaced

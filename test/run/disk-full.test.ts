@@ -7,7 +7,7 @@ import { useBackend } from "../../src/backend/select.js";
 import { TransformerError } from "../../src/errors.js";
 import { loadForInference, trainModel } from "../../src/run/index.js";
 import { smallCorpus, tinyOptions } from "../helpers/train-fixtures.js";
-import { temporaries } from "../helpers/kill-harness.js";
+import { temporaries } from "./kill-harness.js";
 
 await useBackend();
 

@@ -5,7 +5,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { useBackend } from "../../src/backend/select.js";
 import { DivergenceError, loadForInference, trainModel } from "../../src/run/index.js";
-import { listing } from "../helpers/folders.js";
+import { listing } from "./folders.js";
 import { smallCorpus, tinyOptions } from "../helpers/train-fixtures.js";
 
 await useBackend();

@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { metricLines, seeded, temporaries, trainToEnd, trainWithKills } from "../helpers/kill-harness.js";
+import { metricLines, seeded, temporaries, trainToEnd, trainWithKills } from "./kill-harness.js";
 import { smallCorpus } from "../helpers/train-fixtures.js";
 
 const STEPS = 40;

@@ -5,7 +5,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { useBackend } from "../../src/backend/select.js";
 import { trainModel } from "../../src/run/index.js";
-import { metricLines } from "../helpers/kill-harness.js";
+import { metricLines } from "./kill-harness.js";
 import { smallCorpus, tinyOptions } from "../helpers/train-fixtures.js";
 
 await useBackend();

@@ -7,7 +7,7 @@ import { useBackend } from "../../src/backend/select.js";
 import { OptionError } from "../../src/errors.js";
 import { trainModel } from "../../src/run/index.js";
 import { removeRunFiles } from "../../src/run/folder.js";
-import { listing, tree } from "../helpers/folders.js";
+import { listing, tree } from "./folders.js";
 import { smallCorpus, tinyOptions } from "../helpers/train-fixtures.js";
 
 await useBackend();
