@@ -10,6 +10,7 @@ import { type Model, buildModel } from "./build.js";
 import { type ModelConfig, parseConfig } from "./config.js";
 import { loadStateDict, stateDict } from "./state-dict.js";
 import { readSafetensors, writeSafetensors } from "./safetensors-file.js";
+import type { SafetensorsDtype } from "./safetensors.js";
 
 import { CONFIG_FILE, WEIGHTS_FILE } from "./files.js";
 
@@ -43,9 +44,9 @@ export function loadCheckpoint(dir: string, rng: Rng = new Rng(0)): { config: Mo
  * Writes the model as DIR/model.safetensors and DIR/config.json, each atomically (temp file + rename), weights
  * first: an interrupted save leaves either the old or the new file in each place, never a torn one.
  */
-export function saveCheckpoint(dir: string, model: Model, metadata: Record<string, string> = {}): void {
+export function saveCheckpoint(dir: string, model: Model, metadata: Record<string, string> = {}, dtype: SafetensorsDtype = "F32"): void {
   makeFolder(dir);
-  writeSafetensors(path.join(dir, WEIGHTS_FILE), stateDict(model), { format: "pt", created_by: "transformer", ...metadata });
+  writeSafetensors(path.join(dir, WEIGHTS_FILE), stateDict(model), { format: "pt", created_by: "transformer", ...metadata }, { dtype });
   const config = path.join(dir, CONFIG_FILE);
   fsCall(config, "write", () => writeFileAtomic(config, JSON.stringify(model.config, null, 2) + "\n"));
 }

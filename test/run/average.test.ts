@@ -9,6 +9,15 @@ import { readSafetensors } from "../../src/models/safetensors-file.js";
 import { trainModel } from "../../src/run/index.js";
 import { averageCheckpoints } from "../../src/run/average.js";
 import { smallCorpus, tinyOptions } from "../helpers/train-fixtures.js";
+import { f16ToF32Bits, f32ToF16Bits } from "../../src/models/half.js";
+
+/** x through f16 and back, by the bit conversions the half-precision fixture checks against PyTorch. */
+function halfOf(x: number): number {
+  const f = new Float32Array([x]);
+  const u = new Uint32Array(f.buffer);
+  u[0] = f16ToF32Bits(f32ToF16Bits(u[0]));
+  return f[0];
+}
 
 const CLI = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../src/cli/main.js");
 
@@ -55,4 +64,23 @@ test("average refuses checkpoints of different configs, and an --out that holds 
   assert.equal(r.status, 1);
   assert.match(r.stderr, /^transformer: .*busy: holds notes\.txt; write the checkpoint to a new or empty folder\n$/);
   assert.equal(fs.readFileSync(path.join(busy, "notes.txt"), "utf8"), "mine");
+});
+
+test("average --dtype f16 writes half the bytes, each weight rounded as PyTorch's .half() does, and the folder translates", async () => {
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "average-"));
+  const run = path.join(tmp, "run");
+  await trainModel(tinyOptions(smallCorpus(40, tmp), run, 2));
+  const f32 = path.join(tmp, "f32");
+  const f16 = path.join(tmp, "f16");
+  execFileSync(process.execPath, [CLI, "average", "--out", f32, run], { encoding: "utf8" });
+  execFileSync(process.execPath, [CLI, "average", "--out", f16, "--dtype", "f16", run], { encoding: "utf8" });
+  const size = (d: string) => fs.statSync(path.join(d, "model.safetensors")).size;
+  assert.ok(size(f16) < 0.51 * size(f32), `${size(f16)} bytes against ${size(f32)}`);
+  const full = readSafetensors(path.join(f32, "model.safetensors")).tensors;
+  const half = readSafetensors(path.join(f16, "model.safetensors")).tensors;
+  for (const [name, t] of full) {
+    const h = half.get(name)!.data;
+    for (let i = 0; i < t.data.length; i++) assert.equal(h[i], halfOf(t.data[i]), `${name}[${i}]`);
+  }
+  assert.equal(spawnSync(process.execPath, [CLI, "translate", "--checkpoint", f16, "God is love."], { encoding: "utf8" }).status, 0);
 });
