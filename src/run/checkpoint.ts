@@ -2,6 +2,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import type { Model } from "../models/index.js";
 import { saveCheckpoint } from "../models/checkpoint.js";
+import type { SafetensorsDtype } from "../models/safetensors.js";
 import { loadModel } from "./load.js";
 import { Rng } from "../tensor/index.js";
 import type { Tokenizer } from "../tokenizer/index.js";
@@ -18,14 +19,22 @@ export interface RunParts {
   separateTarget: boolean;
 }
 
+/**
+ * Writes what inference needs into `dir`: config.json, model.safetensors (in `dtype`), tokenizer.json and, for a
+ * separate target vocabulary, tokenizer.target.json.
+ */
+export function writeModelFiles(dir: string, parts: Pick<RunParts, "model" | "srcTokenizer" | "tgtTokenizer">, metadata: Record<string, string> = {}, dtype: SafetensorsDtype = "F32"): void {
+  saveCheckpoint(dir, parts.model, metadata, dtype);
+  saveTokenizer(parts.srcTokenizer, path.join(dir, TOKENIZER_FILE));
+  if (parts.tgtTokenizer !== parts.srcTokenizer) saveTokenizer(parts.tgtTokenizer, path.join(dir, TARGET_TOKENIZER_FILE));
+}
+
 /** Writes a checkpoint's files into the folder `dir` (a temporary one: RunFolder commits it); returns their names. */
 export function writeCheckpointFiles(dir: string, parts: RunParts, opt: Adam, state: TrainingState): string[] {
-  saveCheckpoint(dir, parts.model, { training_step: String(state.step) });
-  saveTokenizer(parts.srcTokenizer, path.join(dir, TOKENIZER_FILE));
-  if (parts.separateTarget) saveTokenizer(parts.tgtTokenizer, path.join(dir, TARGET_TOKENIZER_FILE));
+  writeModelFiles(dir, parts, { training_step: String(state.step) });
   saveOptimizer(path.join(dir, OPTIMIZER_FILE), opt, state.step);
   saveState(dir, state);
-  return [CONFIG_FILE, WEIGHTS_FILE, TOKENIZER_FILE, ...(parts.separateTarget ? [TARGET_TOKENIZER_FILE] : []), OPTIMIZER_FILE, STATE_FILE];
+  return [CONFIG_FILE, WEIGHTS_FILE, TOKENIZER_FILE, ...(parts.tgtTokenizer !== parts.srcTokenizer ? [TARGET_TOKENIZER_FILE] : []), OPTIMIZER_FILE, STATE_FILE];
 }
 
 /** A saved run to continue: its state, model and tokenizers (the optimizer's moments load once it exists: loadMoments). */

@@ -1,7 +1,7 @@
 import { type Command, Option } from "commander";
 import type { SafetensorsDtype } from "../../models/safetensors.js";
 import { averageCheckpoints } from "../../run/average.js";
-import { writeModelFolder } from "../../run/model-folder.js";
+import { checkNewFolder, writeModelFolder } from "../../run/model-folder.js";
 
 export function registerAverage(program: Command): void {
   program
@@ -11,6 +11,7 @@ export function registerAverage(program: Command): void {
     .addOption(new Option("--dtype <type>", "how the weights are stored: f32 (exact), f16 or bf16 (half the size; computed in float32 when loaded)").choices(["f32", "f16", "bf16"]).default("f32"))
     .argument("<checkpoints...>", "checkpoint folders of the same config and tokenizer, e.g. runs/x/checkpoints/step-*")
     .action((dirs: string[], opts: { out: string; dtype: string }) => {
+      checkNewFolder(opts.out); // before reading every checkpoint, not after
       const parts = averageCheckpoints(dirs);
       writeModelFolder(opts.out, parts, { averaged_from: dirs.join(",") }, opts.dtype.toUpperCase() as SafetensorsDtype);
       process.stdout.write(`wrote ${opts.out}: the mean of ${dirs.length} checkpoint${dirs.length === 1 ? "" : "s"}\n`);
