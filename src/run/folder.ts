@@ -12,7 +12,7 @@ import { tempFileTarget } from "../io/atomic-write.js";
 import { OptionError } from "../errors.js";
 import { FileSystemError, fsCall } from "../io/fs-error.js";
 import { PROBE_NAME, makeFolder, probeWritable } from "../io/make-folder.js";
-import { BEST_DIR, CHECKPOINT_FILES, CHECKPOINTS_DIR, MANIFEST_FILE, RUN_FILES, type TempKind, parseTempDir, stepOfDir } from "./format.js";
+import { AVERAGED_DIR, BEST_DIR, CHECKPOINT_FILES, CHECKPOINTS_DIR, MANIFEST_FILE, RUN_FILES, type TempKind, parseTempDir, stepOfDir } from "./format.js";
 import { runOf } from "./intact.js";
 
 /** The three kinds of place in a run folder: its top level, checkpoints/, and a checkpoint folder (step-N, best). */
@@ -32,7 +32,8 @@ function isTemporaryOf(zone: Zone, target: string | null): boolean {
 /** The zone a sub-folder named `name` of a `zone` is, or null when a run makes no such folder. */
 function subZone(zone: Zone, name: string): Zone | null {
   const temp = parseTempDir(name);
-  if (zone === "top") return name === CHECKPOINTS_DIR ? "checkpoints" : name === BEST_DIR || temp?.target === BEST_DIR ? "checkpoint" : null;
+  const checkpointLike = (n: string | undefined) => n === BEST_DIR || n === AVERAGED_DIR;
+  if (zone === "top") return name === CHECKPOINTS_DIR ? "checkpoints" : checkpointLike(name) || checkpointLike(temp?.target) ? "checkpoint" : null;
   if (zone === "checkpoints") return stepOfDir(name) !== null || (temp && stepOfDir(temp.target) !== null) ? "checkpoint" : null;
   return null;
 }

@@ -28,6 +28,8 @@ export const MANIFEST_FILE = "manifest.json";
 export const CHECKPOINTS_DIR = "checkpoints";
 /** The checkpoint with the lowest validation loss. */
 export const BEST_DIR = "best";
+/** The mean of the last --average-last checkpoints, written when the run reaches --steps: a model folder, no manifest. */
+export const AVERAGED_DIR = "averaged";
 
 /**
  * The files a run writes into a checkpoint folder (checkpoints/step-N, best/). The top level has the same names, but
@@ -59,8 +61,8 @@ export function tempDirName(name: string, kind: TempKind, pid: number): string {
   return `.${name}.${kind}-${pid}`;
 }
 
-/** Ours: `.step-N.tmp-PID`, `.best.old-PID`, ...; and `step-N.tmp-PID`, `best.old-PID` of versions before manifests. */
-const TEMP_DIR = /^\.?(step-\d+|best)\.(tmp|old|del)-\d+$/;
+/** Ours: `.step-N.tmp-PID`, `.best.old-PID`, `.averaged.tmp-PID`, ...; and `step-N.tmp-PID`, `best.old-PID` of versions before manifests. */
+const TEMP_DIR = /^\.?(step-\d+|best|averaged)\.(tmp|old|del)-\d+$/;
 
 /** The final name and kind of a folder temporary (see tempDirName), or null for any other name. */
 export function parseTempDir(name: string): { target: string; kind: TempKind } | null {

@@ -9,3 +9,4 @@ export { loadForInference } from "./inference.js";
 export { type TrainOptions, type RunOptions, type GivenOptions, type ResumeKind, type OptionSpec, type OptionTable, type AnySpec, TRAIN_OPTIONS } from "./options.js";
 export { type TrainEvents, type TrainResult, type LogEvent, type EvalEvent, type StopSignal, type RunRequest, trainModel } from "./train-run.js";
 export { DivergenceError } from "./divergence.js";
+export { SHIPPED_MODEL, type ShippedScores, checkpointOrShipped, shippedModelDir } from "./shipped.js";

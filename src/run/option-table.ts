@@ -33,6 +33,7 @@ export interface TrainOptions {
   evalEvery: number;
   saveEvery: number;
   keep: number;
+  averageLast?: number;
   validBatches: number;
   srcCol: string;
   tgtCol: string;
@@ -140,6 +141,10 @@ export const TRAIN_OPTIONS: OptionTable<TrainOptions> = {
   evalEvery: { kind: "kept", type: "integer", check: atLeast(1), default: 200, help: "steps between validation runs" },
   saveEvery: { kind: "kept", type: "integer", check: atLeast(1), default: 200, help: "steps between checkpoints" },
   keep: { kind: "kept", type: "integer", check: atLeast(1), default: 3, help: "earlier checkpoints kept under checkpoints/" },
+  averageLast: {
+    kind: "kept", type: "integer", check: atLeast(2),
+    help: "when the run reaches --steps, average its last K checkpoints into averaged/ (paper §6.1: K = 5); needs --keep ≥ K",
+  },
   validBatches: { kind: "kept", type: "integer", check: atLeast(0), default: 0, help: "validation batches per evaluation (0: all)" },
   srcCol: { kind: "fixed", type: "string", check: nonEmpty, default: "english", applies: ["seq2seq"], help: "source column (seq2seq)" },
   tgtCol: { kind: "fixed", type: "string", check: nonEmpty, default: "spanish", applies: ["seq2seq"], help: "target column (seq2seq)" },

@@ -52,6 +52,12 @@ function checkTogether(o: RunOptions): void {
   if (o.schedule === "cosine" && o.steps === undefined) {
     throw new OptionError("schedule", (n) => `${n("schedule")} cosine needs ${n("steps")} (its decay is defined by the total)`);
   }
+  if (o.averageLast !== undefined && o.keep < o.averageLast) {
+    throw new OptionError("averageLast", (n) => `${n("averageLast")} ${o.averageLast} needs ${n("keep")} ${o.averageLast} or more (it is ${o.keep}): the checkpoints to average must still be there`);
+  }
+  if (o.averageLast !== undefined && o.steps === undefined) {
+    throw new OptionError("averageLast", (n) => `${n("averageLast")} averages at the end of ${n("steps")}; give ${n("steps")}`);
+  }
 }
 
 /**

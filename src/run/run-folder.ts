@@ -21,8 +21,9 @@ import { fsyncDir, writeFileAtomic } from "../io/atomic-write.js";
 import { linkOrCopy, placeFileAtomic } from "../io/place-file.js";
 import { fsCall } from "../io/fs-error.js";
 import type { Adam } from "../train/optimizer.js";
-import { type RunParts, writeCheckpointFiles } from "./checkpoint.js";
-import { BEST_DIR, CHECKPOINT_FILES, CHECKPOINTS_DIR, MANIFEST_FILE, METRICS_FILE, stepDirName, stepOfDir, tempDirName } from "./format.js";
+import { averageCheckpoints } from "./average.js";
+import { type RunParts, writeCheckpointFiles, writeModelFiles } from "./checkpoint.js";
+import { AVERAGED_DIR, BEST_DIR, CHECKPOINT_FILES, CHECKPOINTS_DIR, MANIFEST_FILE, METRICS_FILE, stepDirName, stepOfDir, tempDirName } from "./format.js";
 import { type Survey, ensureWritable, inspectOut, removeRunFiles, removeTemporaries, surveyOut } from "./folder.js";
 import { isComplete, stepFolders } from "./intact.js";
 import { readManifest, writeManifest, writeManifestAs } from "./manifest.js";
@@ -205,6 +206,23 @@ export class RunFolder {
     swapIn(tmp, path.join(this.dir, BEST_DIR));
   }
 
+  /**
+   * Replaces averaged/ by the mean of the newest `k` committed checkpoints after step 0 (fewer when the run saved
+   * fewer), built aside and renamed in like best/. Returns the steps averaged.
+   */
+  average(k: number): number[] {
+    const steps = stepFolders(this.dir).map((n) => stepOfDir(n)!).filter((s) => s > 0).sort((a, b) => a - b).slice(-k);
+    if (steps.length === 0) throw new OptionError("averageLast", "found no checkpoint after step 0 to average");
+    const parts = averageCheckpoints(steps.map((s) => path.join(this.dir, CHECKPOINTS_DIR, stepDirName(s))));
+    const tmp = path.join(this.dir, tempDirName(AVERAGED_DIR, "tmp", process.pid));
+    remove(tmp);
+    mkdir(tmp);
+    writeModelFiles(tmp, parts, { averaged_steps: steps.join(",") });
+    fsyncDir(tmp);
+    swapIn(tmp, path.join(this.dir, AVERAGED_DIR));
+    return steps;
+  }
+
   /** Removes the oldest step folders beyond --keep (never `current`), each renamed away first: no half-removed checkpoint. */
   private prune(current: number): void {
     const ckpts = path.join(this.dir, CHECKPOINTS_DIR);
@@ -224,6 +242,11 @@ export class RunFolder {
     for (const n of stepFolders(this.dir).filter((n) => stepOfDir(n)! > step)) {
       this.removeStep(path.join(ckpts, n));
       this.info(`--overwrite: removed ${path.join(ckpts, n)}, saved after step ${step}`);
+    }
+    const averaged = path.join(this.dir, AVERAGED_DIR);
+    if (fs.existsSync(averaged)) {
+      this.removeStep(averaged);
+      this.info(`--overwrite: removed ${averaged}, made at the end of the run`);
     }
     const best = path.join(this.dir, BEST_DIR);
     const m = readManifest(best);

@@ -171,5 +171,9 @@ export async function trainModel(given: RunRequest, events: TrainEvents = {}, si
     unsaved = true;
   }
   if (unsaved) save();
+  if (o.averageLast !== undefined && state.step === o.steps) {
+    const steps = folder.average(o.averageLast);
+    info(`averaged the checkpoints of steps ${steps.join(", ")} into ${o.out}/averaged`);
+  }
   return { step: state.step, interrupted: signal.stop, finalTrainLoss: lastLoss, validLoss: lastValid, baselineLoss: baseline };
 }

@@ -84,3 +84,29 @@ test("average --dtype f16 writes half the bytes, each weight rounded as PyTorch'
   }
   assert.equal(spawnSync(process.execPath, [CLI, "translate", "--checkpoint", f16, "God is love."], { encoding: "utf8" }).status, 0);
 });
+
+test("train --average-last K: at --steps, averaged/ holds the mean of the last K checkpoints; a resume to more steps makes it again", async () => {
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "average-last-"));
+  const data = smallCorpus(40, tmp);
+  const run = path.join(tmp, "run");
+  await trainModel({ ...tinyOptions(data, run, 6), keep: 3, averageLast: 3 });
+  const meanOf = (steps: number[]) => {
+    const ts = steps.map((s) => readSafetensors(path.join(run, "checkpoints", `step-000000${s}`, "model.safetensors")).tensors);
+    const mean = readSafetensors(path.join(run, "averaged", "model.safetensors")).tensors;
+    assert.deepEqual([...mean.keys()].sort(), [...ts[0].keys()].sort());
+    for (const [name, m] of mean) {
+      for (let i = 0; i < m.data.length; i++) {
+        // float64 sum, one float32 rounding: the mean as averageCheckpoints defines it
+        const want = Math.fround(ts.reduce((s, t) => s + t.get(name)!.data[i], 0) / steps.length);
+        assert.equal(m.data[i], want, `${name}[${i}]`);
+      }
+    }
+  };
+  meanOf([2, 4, 6]);
+  const line = execFileSync(process.execPath, [CLI, "translate", "--checkpoint", path.join(run, "averaged"), "God is love."], { encoding: "utf8" });
+  assert.ok(line.endsWith("\n"));
+  await trainModel({ resume: run, steps: 8 }); // averaged/ is the run's own: not refused as foreign, and replaced
+  meanOf([4, 6, 8]);
+  assert.deepEqual(fs.readdirSync(run).filter((f) => f.startsWith(".")), [], "no temporary left");
+  await assert.rejects(trainModel({ ...tinyOptions(data, path.join(tmp, "r2"), 6), keep: 2, averageLast: 3 }), /averageLast 3 needs keep 3 or more \(it is 2\)/);
+});

@@ -4,12 +4,12 @@ import { OptionError } from "../../errors.js";
 import { generate } from "../../generate/index.js";
 import { attentionSvg, inspectDecoderOnly, inspectSeq2Seq, tokenLabel } from "../../inspect/index.js";
 import type { DecoderOnly, Seq2Seq } from "../../models/index.js";
-import { loadForInference } from "../../run/index.js";
+import { checkpointOrShipped, loadForInference } from "../../run/index.js";
 import { integerOption } from "../options.js";
 import { encodeSource } from "./translate.js";
 
 interface AttentionFlags {
-  checkpoint: string;
+  checkpoint?: string;
   out: string;
   allLayers?: boolean;
   maxNewTokens?: number;
@@ -20,7 +20,7 @@ export function registerAttention(program: Command): void {
     .command("attention")
     .description("draw what the model attends to for TEXT as SVG heatmaps, labelled with the tokens on both axes")
     .argument("<text...>", "the source sentence (seq2seq) or prompt (decoder_only)")
-    .requiredOption("--checkpoint <dir>", "checkpoint folder: config.json, model.safetensors, tokenizer.json (+ tokenizer.target.json)")
+    .option("--checkpoint <dir>", "checkpoint folder: config.json, model.safetensors, tokenizer.json (+ tokenizer.target.json); default: the shipped English→Spanish model, models/en-es")
     .requiredOption("--out <file.svg>", "SVG file to write")
     .option("--all-layers", "every layer and head: encoder self-attention, decoder masked self-attention and cross-attention")
     .option("--max-new-tokens <n>", "most tokens to generate (default: seq2seq source length + 50, decoder_only 20)", integerOption)
@@ -32,7 +32,8 @@ self-attention over prompt and continuation. A source longer than max_len is tru
     .action((words: string[], flags: AttentionFlags) => {
       if (flags.maxNewTokens !== undefined && flags.maxNewTokens < 1) throw new OptionError(`--max-new-tokens must be at least 1, got ${flags.maxNewTokens}`);
       const text = words.join(" ");
-      const { model, config, srcTokenizer, tgtTokenizer } = loadForInference(flags.checkpoint);
+      const checkpoint = checkpointOrShipped(flags.checkpoint, "attention");
+      const { model, config, srcTokenizer, tgtTokenizer } = loadForInference(checkpoint);
       let svg: string;
       let summary: string;
       if (config.architecture === "seq2seq") {
@@ -56,7 +57,7 @@ self-attention over prompt and continuation. A source longer than max_len is tru
         summary = srcTokenizer.decode(cont, { skipSpecial: true });
         svg = attentionSvg(ins, { allLayers: flags.allLayers, title: `attention for "${text}" + "${summary}"` });
       } else {
-        throw new OptionError(`${flags.checkpoint} holds an encoder_only model; attention draws seq2seq and decoder_only checkpoints`);
+        throw new OptionError(`${checkpoint} holds an encoder_only model; attention draws seq2seq and decoder_only checkpoints`);
       }
       try {
         fs.writeFileSync(flags.out, svg);

@@ -6,11 +6,11 @@ import { type GenerationConfig, resolveGenerationConfig, translateCorpus } from 
 import { unwritableReason } from "../../io/writable.js";
 import type { Architecture, Seq2Seq } from "../../models/index.js";
 import { loadDataset, readTexts } from "../../architectures/registry.js";
-import { loadForInference } from "../../run/index.js";
+import { checkpointOrShipped, loadForInference } from "../../run/index.js";
 import { integerOption, numberOption } from "../options.js";
 
 interface EvalFlags {
-  checkpoint: string;
+  checkpoint?: string;
   data: string;
   beam?: number;
   lengthPenalty?: number;
@@ -39,7 +39,7 @@ export function registerEval(program: Command): void {
   program
     .command("eval")
     .description("score a checkpoint on held-out data: BLEU and chrF (sacreBLEU 13a) for seq2seq, perplexity for decoder_only, accuracy for encoder_only")
-    .requiredOption("--checkpoint <dir>", "checkpoint folder")
+    .option("--checkpoint <dir>", "checkpoint folder: config.json, model.safetensors, tokenizer.json (+ tokenizer.target.json); default: the shipped English→Spanish model, models/en-es")
     .requiredOption("--data <file>", "TSV with a header row (seq2seq, encoder_only) or text lines (decoder_only); .gz is fine")
     .option("--beam <k>", "beam search with k beams (default: greedy; seq2seq)", integerOption)
     .option("--length-penalty <alpha>", "beam search: GNMT length penalty α (default 0.6; seq2seq)", numberOption)
@@ -63,12 +63,13 @@ export function registerEval(program: Command): void {
       // found out now, not after decoding every row
       const unwritable = flags.hypotheses !== undefined ? unwritableReason(flags.hypotheses) : undefined;
       if (unwritable) throw new OptionError(`--hypotheses ${flags.hypotheses}: cannot write (${unwritable})`);
-      const { model, config, srcTokenizer, tgtTokenizer } = loadForInference(flags.checkpoint);
+      const checkpoint = checkpointOrShipped(flags.checkpoint, "eval");
+      const { model, config, srcTokenizer, tgtTokenizer } = loadForInference(checkpoint);
       const arch = config.architecture;
       for (const [key, archs] of Object.entries(APPLIES) as [keyof EvalFlags, readonly Architecture[]][]) {
         if (!archs.includes(arch) && cmd.getOptionValueSource(key) === "cli") {
           const flag = cmd.options.find((o) => o.attributeName() === key)!.long;
-          throw new OptionError(`${flag} applies to ${archs.join(", ")} checkpoints; ${flags.checkpoint} holds ${arch === "encoder_only" ? "an" : "a"} ${arch} model`);
+          throw new OptionError(`${flag} applies to ${archs.join(", ")} checkpoints; ${checkpoint} holds ${arch === "encoder_only" ? "an" : "a"} ${arch} model`);
         }
       }
       const print = (scores: Record<string, number>, text: string) =>

@@ -1,10 +1,10 @@
 import type { Command } from "commander";
-import { loadForInference } from "../../run/index.js";
+import { checkpointOrShipped, loadForInference } from "../../run/index.js";
 import { DEFAULT_LIMITS, type ServeLimits, readApiKeyFile, startServer } from "../../serve/index.js";
 import { integerOption } from "../options.js";
 
 interface ServeFlags extends ServeLimits {
-  checkpoint: string;
+  checkpoint?: string;
   host: string;
   port: number;
   apiKeyFile?: string;
@@ -15,7 +15,7 @@ export function registerServe(program: Command): void {
   program
     .command("serve")
     .description("serve a checkpoint as an HTTP JSON API: POST /v1/translate, /v1/generate or /v1/classify (by its architecture), GET /healthz, /metrics")
-    .requiredOption("--checkpoint <dir>", "checkpoint folder to serve (required until a model ships with the package)")
+    .option("--checkpoint <dir>", "checkpoint folder: config.json, model.safetensors, tokenizer.json (+ tokenizer.target.json); default: the shipped English→Spanish model, models/en-es")
     .option("--host <addr>", "address to listen on (0.0.0.0 for every interface)", "127.0.0.1")
     .option("--port <n>", "port (0: any free one)", integerOption, 8080)
     .option("--api-key-file <file>", "require Authorization: Bearer <the key in this file> on every route but /healthz")
@@ -34,14 +34,15 @@ generate a prompt's last ones) and the answer says by how much ("truncated_token
 accepting requests, finishes those in flight and exits 0. See README.md, "Serving", for the API.`)
     .action(async (flags: ServeFlags) => {
       const apiKey = flags.apiKeyFile === undefined ? undefined : readApiKeyFile(flags.apiKeyFile);
-      const parts = loadForInference(flags.checkpoint);
+      const checkpoint = checkpointOrShipped(flags.checkpoint, "serve");
+      const parts = loadForInference(checkpoint);
       const server = await startServer(parts, {
         host: flags.host, port: flags.port, apiKey,
         maxBatchTokens: flags.maxBatchTokens, maxWaitMs: flags.maxWaitMs, batching: flags.batching, maxQueue: flags.maxQueue,
         maxBodyBytes: flags.maxBodyBytes, maxTexts: flags.maxTexts, deadlineMs: flags.deadlineMs,
         headersTimeoutMs: flags.headersTimeoutMs, requestTimeoutMs: flags.requestTimeoutMs,
       });
-      process.stdout.write(`transformer: serving the ${parts.config.architecture} model of ${flags.checkpoint} on ${server.url}\n`);
+      process.stdout.write(`transformer: serving the ${parts.config.architecture} model of ${checkpoint} on ${server.url}\n`);
       const stop = () => {
         process.stdout.write("transformer: draining: finishing the requests in flight\n");
         // exit explicitly: the backend's worker threads would keep the process alive after the server closes

@@ -5,11 +5,11 @@ import { type GenerationConfig, generate, resolveGenerationConfig, stream } from
 import type { Seq2Seq } from "../../models/index.js";
 import type { Tokenizer } from "../../tokenizer/index.js";
 import { requireCommand } from "../../architectures/registry.js";
-import { loadForInference } from "../../run/index.js";
+import { checkpointOrShipped, loadForInference } from "../../run/index.js";
 import { integerOption, numberOption } from "../options.js";
 
 interface TranslateFlags {
-  checkpoint: string;
+  checkpoint?: string;
   beam?: number;
   lengthPenalty?: number;
   stream?: boolean;
@@ -43,7 +43,7 @@ export function registerTranslate(program: Command): void {
     .command("translate")
     .description("translate text with a seq2seq checkpoint: one translation per line of output")
     .argument("[text...]", "text to translate, its words joined with spaces; each line is translated on its own (default: the lines of stdin)")
-    .requiredOption("--checkpoint <dir>", "checkpoint folder: config.json, model.safetensors, tokenizer.json (+ tokenizer.target.json)")
+    .option("--checkpoint <dir>", "checkpoint folder: config.json, model.safetensors, tokenizer.json (+ tokenizer.target.json); default: the shipped English→Spanish model, models/en-es")
     .option("--beam <k>", "beam search with k beams (default: greedy search)", integerOption)
     .option("--length-penalty <alpha>", "beam search: GNMT length penalty α (default 0.6)", numberOption)
     .option("--stream", "print each translation as its tokens arrive (greedy search only)")
@@ -60,8 +60,9 @@ warning on stderr. Empty lines give empty lines; a line break inside a translati
         ? { strategy: "beam", numBeams: flags.beam, lengthPenalty: flags.lengthPenalty, maxNewTokens: flags.maxNewTokens }
         : { maxNewTokens: flags.maxNewTokens };
       resolveGenerationConfig(config); // bad values fail before the checkpoint is read
-      const { model, config: mc, srcTokenizer, tgtTokenizer } = loadForInference(flags.checkpoint);
-      requireCommand("translate", flags.checkpoint, mc.architecture, "translate needs");
+      const checkpoint = checkpointOrShipped(flags.checkpoint, "translate");
+      const { model, config: mc, srcTokenizer, tgtTokenizer } = loadForInference(checkpoint);
+      requireCommand("translate", checkpoint, mc.architecture, "translate needs");
       const seq2seq = model as Seq2Seq;
       const lines = texts.length ? texts.join(" ").split(/\r?\n/) : await readStdinLines();
       const where = (i: number) => (texts.length ? `text line ${i + 1}` : `line ${i + 1}`);
