@@ -1,11 +1,34 @@
-/** Section 2: translate with greedy or beam search, each token shown as the worker chooses it. */
-import type { ModelApi, SearchKind } from "../protocol.js";
+/**
+ * Section 2: translate with greedy or beam search, each token shown as the worker chooses it; beside it, the loaded
+ * model's scores from its card.
+ */
+import type { ModelApi, ModelSummary, SearchKind } from "../protocol.js";
 import type { WorkerClient } from "../rpc.js";
+import { describeScores } from "../scores.js";
 import { byId, el } from "../ui/dom.js";
 import type { InspectPanel } from "./inspect.js";
+import type { CheckpointOrigin } from "./checkpoint.js";
 
 export interface TranslateSection {
-  enable(on: boolean): void;
+  /** A model was loaded: translation can start, and its scores (if its folder had them) are shown. */
+  setModel(s: ModelSummary, origin: CheckpointOrigin): void;
+}
+
+/** Says how the model did on its test set, from scores.json; nothing when the model came without one. */
+function showScores(line: HTMLElement, s: ModelSummary, origin: CheckpointOrigin): void {
+  line.className = "note";
+  if (s.scores) {
+    line.textContent = describeScores(s.scores, origin === "shipped" ? "Shipped model" : "Picked model");
+    line.dataset.state = "shown";
+  } else if (s.scoresError) {
+    line.textContent = `Scores not shown: ${s.scoresError}`;
+    line.className = "note error";
+    line.dataset.state = "error";
+  } else {
+    line.textContent = "";
+    line.dataset.state = "none";
+  }
+  line.hidden = line.dataset.state === "none";
 }
 
 export function setupTranslate(model: WorkerClient<ModelApi>, panel: InspectPanel): TranslateSection {
@@ -15,6 +38,7 @@ export function setupTranslate(model: WorkerClient<ModelApi>, panel: InspectPane
   const beams = byId<HTMLInputElement>("beams");
   const output = byId("output");
   const status = byId("translate-status");
+  const scores = byId("model-scores");
   let loaded = false;
   let busy = false;
   const refresh = () => {
@@ -80,8 +104,9 @@ export function setupTranslate(model: WorkerClient<ModelApi>, panel: InspectPane
   });
 
   return {
-    enable(on) {
-      loaded = on;
+    setModel(s, origin) {
+      showScores(scores, s, origin);
+      loaded = true;
       refresh();
     },
   };

@@ -91,6 +91,8 @@ const handlers: Handlers<ModelApi> = {
       parameters: ckpt.model.parameters().reduce((s, p) => s + p.size, 0),
       separateTarget: ckpt.separateTarget,
       ignored: ckpt.ignored,
+      scores: ckpt.scores,
+      scoresError: ckpt.scoresError,
     };
   },
 
