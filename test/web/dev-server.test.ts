@@ -2,8 +2,8 @@
  * The page as a user meets it: `npm run web` exactly as the README says (Vite's dev server, not a test server), in
  * real Chromium. The shipped model (models/en-es/) loads by itself; with nothing clicked but Translate, the page
  * gives the Spanish that `npx transformer translate --checkpoint models/en-es` prints, shows the model's scores
- * from its scores.json. A missing optional file under models/en-es/ must be a 404 there, never index.html with
- * status 200.
+ * from its scores.json, and warns where the CLI warns that an input was cut at max_len. A missing optional file
+ * under models/en-es/ must be a 404 there, never index.html with status 200.
  */
 import assert from "node:assert/strict";
 import { type ChildProcess, spawn } from "node:child_process";
@@ -12,7 +12,7 @@ import * as path from "node:path";
 import { after, before, describe, it } from "node:test";
 import type { BrowserContext, Page } from "playwright-core";
 import { CHROMIUM, CHROMIUM_ARGS, ROOT, SHIPPED_PATH, chromiumMissing, freePort, tempDir } from "./harness.js";
-import { SHIPPED_MODEL, checkScoresLine, checkTranslatesAsCli, shippedModelMissing, waitForDefaultModel } from "./shipped.js";
+import { SHIPPED_MODEL, checkCutWarning, checkScoresLine, checkTranslatesAsCli, shippedModelMissing, waitForDefaultModel } from "./shipped.js";
 
 const missing = chromiumMissing();
 const noModel = shippedModelMissing();
@@ -88,6 +88,11 @@ describe("npm run web in Chromium, with the shipped model", { skip }, () => {
     await waitForDefaultModel(page);
     await checkScoresLine(page);
     await checkTranslatesAsCli(page);
+    assert.deepEqual(errors, []);
+  });
+
+  it("says when an input is longer than the model's max_len, and translates what the CLI translates", async () => {
+    await checkCutWarning(page);
     assert.deepEqual(errors, []);
     await page.close();
   });

@@ -1,7 +1,7 @@
 /**
  * The shipped model (models/en-es/) as the page's default, checked the same way wherever the page is served (the
  * dev server, a production build): it loads with no click, shows its card's scores, and translates as
- * `node dist/src/cli/main.js translate --checkpoint models/en-es` does.
+ * `node dist/src/cli/main.js translate --checkpoint models/en-es` does, with a warning where the CLI warns.
  */
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
@@ -80,5 +80,26 @@ export async function checkTranslatesAsCli(page: Page): Promise<void> {
   assert.ok(shown.length > 0, "the page shows a translation");
   assert.equal(shown, cliTranslate(SENTENCE, backendName).text, `the page (${backendName}) and the CLI on the same backend`);
   assert.equal(shown, cliTranslate(SENTENCE).text, "the page and the CLI exactly as a user runs it (default backend)");
+  assert.equal(await page.isHidden("#translate-warning"), true, "a short sentence is not cut");
 }
 
+/**
+ * A text longer than the model's max_len: the CLI translates its first max_len tokens with a warning; the page must
+ * give the same translation and say, in as many words, that the rest was cut.
+ */
+export async function checkCutWarning(page: Page): Promise<void> {
+  const { max_len: maxLen } = JSON.parse(fs.readFileSync(path.join(SHIPPED_MODEL, "config.json"), "utf8")) as { max_len: number };
+  // the sentence is about a dozen tokens: enough copies to pass max_len by half again
+  const long = Array.from({ length: Math.ceil((1.5 * maxLen) / 10) }, () => SENTENCE).join(" ");
+  const backendName = (await page.evaluate(() => document.body.dataset.backend)) ?? "";
+  const cli = cliTranslate(long, backendName);
+  const m = /has (\d+) tokens; only the first (\d+) \(the model's max_len\) are translated/.exec(cli.stderr);
+  assert.ok(m, `the CLI warns about the cut: ${cli.stderr}`);
+  const tokens = Number(m[1]);
+  assert.ok(tokens > maxLen && Number(m[2]) === maxLen, cli.stderr);
+  const shown = await translateOnPage(page, long);
+  assert.equal(await page.isVisible("#translate-warning"), true, "the page warns about the cut");
+  assert.equal(((await page.textContent("#translate-warning")) ?? "").trim(),
+    `Input is ${tokens.toLocaleString("en")} tokens; the model reads at most ${maxLen} — the rest was cut.`);
+  assert.equal(shown, cli.text, `the page (${backendName}) and the CLI translate the same first ${maxLen} tokens`);
+}

@@ -63,7 +63,11 @@ export interface TranslateParams {
 }
 
 export type TranslateEvent =
-  | { type: "source"; tokens: TokenView[]; truncated: boolean }
+  /**
+   * The source as the model reads it: `tokens`, at most max_len of the text's `inputTokens` (the rest is cut, as
+   * the CLI's translate does, and the page must say so).
+   */
+  | { type: "source"; tokens: TokenView[]; inputTokens: number; maxLen: number }
   /** Greedy: one more token of the output, and the text it completes. */
   | { type: "token"; token: TokenView; text: string }
   /** Beam: the best live hypothesis after one more step (it can still change). */

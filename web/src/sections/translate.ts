@@ -1,6 +1,6 @@
 /**
  * Section 2: translate with greedy or beam search, each token shown as the worker chooses it; beside it, the loaded
- * model's scores from its card.
+ * model's scores from its card, and a warning when the input was longer than the model reads.
  */
 import type { ModelApi, ModelSummary, SearchKind } from "../protocol.js";
 import type { WorkerClient } from "../rpc.js";
@@ -38,6 +38,7 @@ export function setupTranslate(model: WorkerClient<ModelApi>, panel: InspectPane
   const beams = byId<HTMLInputElement>("beams");
   const output = byId("output");
   const status = byId("translate-status");
+  const warning = byId("translate-warning");
   const scores = byId("model-scores");
   let loaded = false;
   let busy = false;
@@ -58,6 +59,9 @@ export function setupTranslate(model: WorkerClient<ModelApi>, panel: InspectPane
     panel.clearOutput();
     status.className = "status";
     status.textContent = "Translating…";
+    warning.hidden = true;
+    warning.textContent = "";
+    delete warning.dataset.inputTokens;
     const kind = strategy.value as SearchKind;
     const numBeams = Math.min(16, Math.max(1, Math.round(Number(beams.value)) || 4));
     let shown = 0;
@@ -65,7 +69,11 @@ export function setupTranslate(model: WorkerClient<ModelApi>, panel: InspectPane
       const r = await model.call("translate", { text: text.value, strategy: kind, numBeams }, (e) => {
         if (e.type === "source") {
           panel.showSource(e.tokens);
-          if (e.truncated) status.textContent = "Translating (the source was cut to the model's max_len)…";
+          if (e.inputTokens > e.tokens.length) {
+            warning.textContent = `Input is ${e.inputTokens.toLocaleString("en")} tokens; the model reads at most ${e.maxLen} — the rest was cut.`;
+            warning.dataset.inputTokens = String(e.inputTokens);
+            warning.hidden = false;
+          }
         } else if (e.type === "token") {
           shown++;
           if (e.text) output.append(el("span", { class: "piece", text: e.text }));
