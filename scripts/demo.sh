@@ -16,7 +16,7 @@ $T train --arch seq2seq --data "$DATA/web-sparv.train.tsv.gz" --valid "$DATA/web
   --preset tiny --steps "$STEPS" --vocab-size 2000 --max-len 40 --batch-tokens 4096 --warmup 200 \
   --eval-every 100 --save-every 100 --valid-batches 10 --log-every 10 --seed 1
 echo "   loss curve: $OUT/loss.svg   metrics: $OUT/metrics.jsonl"
-echo "   to use it in the page: cp $OUT/{config.json,model.safetensors,tokenizer.json} web/public/demo/ && npm run web"
+echo "   to use it in the page: npm run web, then pick $OUT/{config.json,model.safetensors,tokenizer.json}"
 
 echo
 echo "== 2/3 translate three verses from the held-out books (Ruth, Jonah, James; never seen in training)"

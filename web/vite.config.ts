@@ -1,12 +1,15 @@
 /**
  * Vite config of the page (`npm run web`). The page imports the library from ../src directly, so the browser runs
  * the same model code as Node. Every response carries the cross-origin isolation headers (COOP/COEP): without them
- * a browser refuses SharedArrayBuffer, which the WebAssembly backend's shared memory needs.
+ * a browser refuses SharedArrayBuffer, which the WebAssembly backend's shared memory needs. The shipped model is
+ * served from the repository's models/en-es/ and copied into the build (shipped-model.ts).
  */
 import { fileURLToPath } from "node:url";
 import { type Plugin, defineConfig } from "vite";
+import { shippedModel } from "./shipped-model.js";
 
 const here = fileURLToPath(new URL(".", import.meta.url));
+const repoRoot = fileURLToPath(new URL("..", import.meta.url));
 
 /** Cross-origin isolation: lets the page's workers create shared WebAssembly memory. */
 export const ISOLATION_HEADERS = {
@@ -39,7 +42,8 @@ export default defineConfig({
   appType: "mpa",
   server: { host: "127.0.0.1", port, strictPort: true, headers: ISOLATION_HEADERS },
   preview: { host: "127.0.0.1", port, strictPort: true, headers: ISOLATION_HEADERS },
-  plugins: [unreachedNodeBuiltins()],
+  // the shipped model (models/en-es/ of the repository) at models/en-es/ beside the page
+  plugins: [unreachedNodeBuiltins(), shippedModel(repoRoot, ISOLATION_HEADERS)],
   worker: { format: "es", plugins: () => [unreachedNodeBuiltins()] },
   build: { target: "es2022", outDir: "dist", emptyOutDir: true, chunkSizeWarningLimit: 2000 },
 });

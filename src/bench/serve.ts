@@ -18,7 +18,7 @@ export interface ServeBenchOptions {
   data: string;
   connections: number;
   seconds: number;
-  /** Verses used, the shortest first ones of the file in order (the demo model's max_len is small). @default 200 */
+  /** Verses used, the shortest first ones of the file in order (the tiny demo model's max_len is small). @default 200 */
   verses?: number;
   log?: (line: string) => void;
 }

@@ -85,9 +85,9 @@ test("a missing, unlisted or unreadable manifest entry is torn too", () => {
   refusedWith(() => loadCheckpoint(step), `${step}: torn checkpoint (manifest.json is not valid JSON: an interrupted save?)`);
 });
 
-test("folders without a manifest load as before: the PyTorch reference fixtures, the page's demo model", () => {
+test("folders without a manifest load as before: the PyTorch reference fixtures, the tiny demo model", () => {
   loadCheckpoint(path.join(ROOT, "test/fixtures/reference/seq2seq_greedy"));
-  loadForInference(path.join(ROOT, "web/public/demo"));
+  loadForInference(path.join(ROOT, "test/fixtures/tiny-en-es"));
 });
 
 test("a run saved before manifests, whose top level was torn by a kill, resumes from its newest consistent checkpoint", async () => {

@@ -11,7 +11,8 @@ import { saveTokenizer } from "../../src/tokenizer/file.js";
 import { trainTinyTokenizer, writeCheckpoint } from "../generate/checkpoints.js";
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../..");
-export const DEMO = path.join(ROOT, "web/public/demo");
+/** The tiny English→Spanish model `npm run demo` trains (d_model 64, max_len 40): small and quick to serve. */
+export const DEMO = path.join(ROOT, "test/fixtures/tiny-en-es");
 export const CLI = path.join(ROOT, "dist/src/cli/main.js");
 
 /** Each request gives up after this; a test that would wait longer fails instead of hanging. */

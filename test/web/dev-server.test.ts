@@ -1,32 +1,24 @@
 /**
  * The page as a user meets it: `npm run web` exactly as the README says (Vite's dev server, not a test server), in
- * real Chromium, translating with the checkpoint the page loads by default — without clicking anything but
- * Translate — and giving the Spanish that `npx transformer translate` prints for the same checkpoint and sentence.
- * A missing optional file (tokenizer.target.json) must be a 404 there, never index.html with status 200.
+ * real Chromium. The shipped model (models/en-es/) loads by itself; with nothing clicked but Translate, the page
+ * gives the Spanish that `npx transformer translate --checkpoint models/en-es` prints, shows the model's scores
+ * from its scores.json, and warns where the CLI warns that an input was cut at max_len. A missing optional file
+ * under models/en-es/ must be a 404 there, never index.html with status 200.
  */
 import assert from "node:assert/strict";
-import { type ChildProcess, execFileSync, spawn } from "node:child_process";
+import { type ChildProcess, spawn } from "node:child_process";
 import * as fs from "node:fs";
-import * as net from "node:net";
 import * as path from "node:path";
 import { after, before, describe, it } from "node:test";
-import type { BrowserContext } from "playwright-core";
-import { CHROMIUM, CHROMIUM_ARGS, ROOT, chromiumMissing, tempDir } from "./harness.js";
+import type { BrowserContext, Page } from "playwright-core";
+import { CHROMIUM, CHROMIUM_ARGS, ROOT, SHIPPED_PATH, chromiumMissing, freePort, tempDir } from "./harness.js";
+import { SHIPPED_MODEL, checkCutWarning, checkScoresLine, checkTranslatesAsCli, shippedModelMissing, waitForDefaultModel } from "./shipped.js";
 
-const SENTENCE = "In the beginning God created the heavens and the earth.";
-const DEFAULT_CHECKPOINT = path.join(ROOT, "web", "public", "demo");
 const missing = chromiumMissing();
+const noModel = shippedModelMissing();
 
 if (missing && process.env.CI) {
   it("Chromium is installed (CI)", () => assert.fail(`browser tests cannot run: ${missing}`));
-}
-
-async function freePort(): Promise<number> {
-  const srv = net.createServer();
-  await new Promise<void>((resolve) => srv.listen(0, "127.0.0.1", resolve));
-  const port = (srv.address() as net.AddressInfo).port;
-  await new Promise<void>((resolve) => srv.close(() => resolve()));
-  return port;
 }
 
 /** Polls `url` until it answers (the dev server is up) or `ms` pass. */
@@ -43,18 +35,15 @@ async function waitUp(url: string, ms: number): Promise<void> {
   }
 }
 
-/** What the CLI prints for the sentence, on the backend `name` (as the page names it) or the default one. */
-function cliTranslate(backendName?: string): string {
-  const env = { ...process.env };
-  if (backendName) env.TRANSFORMER_BACKEND = backendName.startsWith("wasm") ? "wasm" : backendName;
-  return execFileSync(process.execPath, [path.join(ROOT, "dist", "src", "cli", "main.js"), "translate", "--checkpoint", DEFAULT_CHECKPOINT, SENTENCE], { env, encoding: "utf8" }).trim();
-}
+const skip = missing ? `skipped: ${missing}` : noModel ? `skipped: ${noModel}` : false;
 
-describe("npm run web in Chromium", { skip: missing ? `skipped: ${missing}` : false }, () => {
+describe("npm run web in Chromium, with the shipped model", { skip }, () => {
   let tmp: string;
   let server: ChildProcess;
   let url: string;
   let browser: BrowserContext;
+  let page: Page;
+  const errors: string[] = [];
 
   before(async () => {
     tmp = tempDir("transformer-dev-");
@@ -73,27 +62,37 @@ describe("npm run web in Chromium", { skip: missing ? `skipped: ${missing}` : fa
     if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
   });
 
-  it("answers a missing optional file with 404, not the page", async () => {
-    const res = await fetch(new URL("demo/tokenizer.target.json", url));
-    assert.equal(res.status, 404);
-    assert.equal((await fetch(new URL("demo/config.json", url))).status, 200);
+  it("serves the model's files with their types and the isolation headers, and a missing one as a 404", async () => {
+    const at = (name: string) => new URL(SHIPPED_PATH.slice(1) + name, url);
+    for (const [name, type] of [["config.json", "application/json"], ["model.safetensors", "application/octet-stream"]]) {
+      const res = await fetch(at(name), { method: "HEAD" });
+      assert.equal(res.status, 200, name);
+      assert.equal(res.headers.get("content-type"), type, name);
+      assert.equal(res.headers.get("content-length"), String(fs.statSync(path.join(SHIPPED_MODEL, name)).size), name);
+      assert.equal(res.headers.get("cross-origin-embedder-policy"), "require-corp", name);
+      assert.equal(res.headers.get("cross-origin-resource-policy"), "same-origin", name);
+    }
+    const optional = ["tokenizer.target.json", "scores.json"].filter((n) => !fs.existsSync(path.join(SHIPPED_MODEL, n)));
+    // "%2E%2E%2Fpackage.json" is ../package.json, escaped so that fetch does not resolve it: it must not climb out
+    for (const name of [...optional, "no-such-file.json", "", "%2E%2E%2F..%2Fpackage.json"]) {
+      const res = await fetch(at(name));
+      assert.equal(res.status, 404, `${name || "the folder itself"}: a 404`);
+      assert.ok(!(res.headers.get("content-type") ?? "").includes("text/html"), `${name}: not the page`);
+    }
   });
 
-  it("loads the default checkpoint by itself and translates it as the CLI does", async () => {
-    const page = await browser.newPage();
-    const errors: string[] = [];
+  it("loads the shipped model by itself, shows its scores and translates as the CLI does", async () => {
+    page = await browser.newPage();
     page.on("pageerror", (e) => errors.push(e.message));
     await page.goto(url);
-    await page.waitForFunction(() => document.querySelector<HTMLElement>("#ckpt-status")?.dataset.state === "loaded" || document.querySelector<HTMLElement>("#ckpt-status")?.dataset.state === "error", null, { timeout: 60_000 });
-    assert.equal(await page.getAttribute("#ckpt-status", "data-state"), "loaded", (await page.textContent("#ckpt-status")) ?? "");
-    await page.fill("#src-text", SENTENCE);
-    await page.click("#translate");
-    await page.waitForFunction(() => document.querySelector<HTMLElement>("#output")?.dataset.state === "done", null, { timeout: 60_000 });
-    const shown = ((await page.textContent("#output")) ?? "").trim();
-    const backendName = (await page.evaluate(() => document.body.dataset.backend)) ?? "";
-    assert.ok(shown.length > 0, "the page shows a translation");
-    assert.equal(shown, cliTranslate(backendName), `the page (${backendName}) and the CLI on the same backend`);
-    assert.equal(shown, cliTranslate(), "the page and the CLI exactly as a user runs it (default backend)");
+    await waitForDefaultModel(page);
+    await checkScoresLine(page);
+    await checkTranslatesAsCli(page);
+    assert.deepEqual(errors, []);
+  });
+
+  it("says when an input is longer than the model's max_len, and translates what the CLI translates", async () => {
+    await checkCutWarning(page);
     assert.deepEqual(errors, []);
     await page.close();
   });

@@ -4,6 +4,7 @@
  */
 import * as fs from "node:fs";
 import * as http from "node:http";
+import * as net from "node:net";
 import type { AddressInfo } from "node:net";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -26,6 +27,15 @@ export function chromiumMissing(): string | null {
   return `${CHROMIUM} not found: install Debian's chromium (apt-get install -y chromium) or set CHROMIUM_PATH`;
 }
 
+/** A port free on 127.0.0.1 now (for a server that must be told its port). */
+export async function freePort(): Promise<number> {
+  const srv = net.createServer();
+  await new Promise<void>((resolve) => srv.listen(0, "127.0.0.1", resolve));
+  const port = (srv.address() as net.AddressInfo).port;
+  await new Promise<void>((resolve) => srv.close(() => resolve()));
+  return port;
+}
+
 export function tempDir(prefix: string): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
 }
@@ -45,6 +55,7 @@ export async function buildPage(outDir: string, cacheDir: string): Promise<void>
 const TYPES: Record<string, string> = {
   ".html": "text/html; charset=utf-8", ".js": "text/javascript", ".css": "text/css", ".json": "application/json",
   ".svg": "image/svg+xml", ".png": "image/png", ".wasm": "application/wasm", ".safetensors": "application/octet-stream",
+  ".md": "text/markdown; charset=utf-8",
 };
 
 const ISOLATION = {
@@ -53,10 +64,16 @@ const ISOLATION = {
   "Cross-Origin-Resource-Policy": "same-origin",
 };
 
+/** Where the page finds the shipped model (the build holds a copy of the repository's models/en-es/ there). */
+export const SHIPPED_PATH = "/models/en-es/";
+
 export interface PageServer {
   url: string;
-  /** Folder served as /demo/, or null to answer 404 there (whatever the build holds). */
-  demo: string | null;
+  /**
+   * What is served at SHIPPED_PATH: undefined, the build's own copy of the shipped model; a folder, that folder
+   * instead; null, nothing (404 there, as for a page built without a shipped model).
+   */
+  model: string | null | undefined;
   close(): Promise<void>;
 }
 
@@ -72,13 +89,13 @@ function serveFile(res: http.ServerResponse, file: string, head: boolean): void 
 
 /** A static server on 127.0.0.1 (a free port) for a built page. */
 export async function servePage(root: string): Promise<PageServer> {
-  const state: PageServer = { url: "", demo: null, close: async () => {} };
+  const state: PageServer = { url: "", model: undefined, close: async () => {} };
   const server = http.createServer((req, res) => {
     const pathname = decodeURIComponent(new URL(req.url ?? "/", "http://x").pathname);
     const head = req.method === "HEAD";
-    if (pathname.startsWith("/demo/")) {
-      if (state.demo === null) serveFile(res, "", head);
-      else serveFile(res, path.join(state.demo, path.basename(pathname)), head);
+    if (pathname.startsWith(SHIPPED_PATH) && state.model !== undefined) {
+      if (state.model === null) serveFile(res, "", head);
+      else serveFile(res, path.join(state.model, path.basename(pathname)), head);
       return;
     }
     const file = path.join(root, pathname.endsWith("/") ? pathname + "index.html" : pathname);

@@ -1,7 +1,8 @@
 /**
  * The page in real Chromium: built with Vite, served with cross-origin isolation, driven by playwright-core.
  * It loads a checkpoint through the file input and must translate exactly as the library does in Node, draw its
- * attention, and train a toy model in a worker while the main thread keeps drawing.
+ * attention, and train a toy model in a worker while the main thread keeps drawing. Here the server has no shipped
+ * model unless a test puts one there (test/web/dev-server.test.ts and build.test.ts test the real one).
  *
  * Needs Debian's chromium (/usr/bin/chromium, or CHROMIUM_PATH): without it the suite is skipped, or fails when
  * CI is set. A screenshot of the page goes to $SCREENSHOT_DIR (default: the OS temp folder).
@@ -50,7 +51,8 @@ describe("web page in Chromium", { skip: missing ? `skipped: ${missing}` : false
   }
 
   async function loadCheckpointFiles(p: Page, extra: string[] = []): Promise<void> {
-    await p.setInputFiles("#ckpt-files", [...CHECKPOINT_FILES, ...extra].map((f) => path.join(ckpt, f)));
+    // extra files: names in the checkpoint folder, or absolute paths
+    await p.setInputFiles("#ckpt-files", [...CHECKPOINT_FILES, ...extra].map((f) => path.resolve(ckpt, f)));
     await waitState(p, "#ckpt-status", ["loaded"]);
   }
 
@@ -120,6 +122,7 @@ describe("web page in Chromium", { skip: missing ? `skipped: ${missing}` : false
     await Promise.all([trainTinyCheckpoint(tmp), buildPage(www, path.join(tmp, "vite-cache"))]);
     ckpt = path.join(tmp, "run");
     server = await servePage(www);
+    server.model = null; // as a page built without models/en-es/
     const { chromium } = await import("playwright-core");
     browser = await chromium.launchPersistentContext(path.join(tmp, "profile"), {
       executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS, viewport: { width: 1280, height: 900 },
@@ -133,15 +136,17 @@ describe("web page in Chromium", { skip: missing ? `skipped: ${missing}` : false
     if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
   });
 
-  it("shows which backend runs the model, and that no demo checkpoint is served", async () => {
-    page = await openPage("?demo=0");
+  it("shows which backend runs the model, and that no shipped model is served", async () => {
+    page = await openPage("");
     backendName = (await page.getAttribute("body", "data-backend")) ?? "";
     assert.match(backendName, /^(wasm-relaxed|wasm-simd|js)$/);
     assert.match((await page.textContent("#backend")) ?? "", new RegExp(backendName));
     // Chromium is cross-origin isolated here and supports wasm SIMD, so the fast backend must have loaded
     assert.match(backendName, /^wasm-/, `the page fell back to ${backendName}: ${await page.textContent("#backend-note")}`);
-    await waitState(page, "#demo-status", ["absent"]);
-    assert.equal(await page.isDisabled("#load-demo"), true);
+    await waitState(page, "#shipped-status", ["absent"]);
+    assert.match((await page.textContent("#shipped-status")) ?? "", /^No shipped model is served with this page \(models\/en-es\/ is absent\); pick your own files above\.$/);
+    assert.equal(await page.isDisabled("#load-shipped"), true);
+    assert.equal(await page.getAttribute("#ckpt-status", "data-state"), null, "nothing loads by itself");
   });
 
   it("loads a checkpoint through the file input, and says which files are missing", async () => {
@@ -153,6 +158,7 @@ describe("web page in Chromium", { skip: missing ? `skipped: ${missing}` : false
     const status = (await page.textContent("#ckpt-status")) ?? "";
     assert.match(status, /Ignored: metrics\.jsonl/);
     assert.match((await page.textContent("#ckpt-summary")) ?? "", /separate/);
+    assert.equal(await page.isHidden("#model-scores"), true, "no scores.json picked, no scores shown");
   });
 
   let greedy: Expected;
@@ -296,7 +302,7 @@ describe("web page in Chromium", { skip: missing ? `skipped: ${missing}` : false
   });
 
   it("translates the same on the plain-JS backend (?backend=js)", async () => {
-    const js = await openPage("?demo=0&backend=js");
+    const js = await openPage("?autoload=0&backend=js");
     assert.equal(await js.getAttribute("body", "data-backend"), "js");
     await loadCheckpointFiles(js);
     const expected = await translateInNode(ckpt, SENTENCE, { strategy: "greedy" }, "js");
@@ -305,14 +311,35 @@ describe("web page in Chromium", { skip: missing ? `skipped: ${missing}` : false
     await js.close();
   });
 
-  it("loads the demo checkpoint from demo/ when the page serves one", async () => {
-    server.demo = ckpt;
-    const demo = await openPage("");
-    await waitState(demo, "#demo-status", ["present"]);
-    await waitState(demo, "#ckpt-status", ["loaded"]);
-    assert.equal(await demo.getAttribute("#ckpt-status", "data-source"), "the demo checkpoint");
-    assert.deepEqual((await translate(demo, "greedy")).ids, greedy.ids);
-    await demo.close();
-    server.demo = null;
+  it("shows the scores of picked files only from a picked scores.json, and says why a bad one is not shown", async () => {
+    const p = await openPage("?autoload=0");
+    const scores = path.join(tmp, "scores", "scores.json");
+    fs.mkdirSync(path.dirname(scores), { recursive: true });
+    fs.writeFileSync(scores, JSON.stringify({
+      model: "tiny", test: { data: "pairs.tsv", examples: 1234, greedy: { bleu: 0.25, chrf: 3.04 }, beam4: { bleu: 0.5, chrf: 4.06 } },
+      valid_loss: 9, steps: 2, train_hours: 0.01, hardware: "a test",
+    }));
+    await loadCheckpointFiles(p, [scores]);
+    assert.equal(((await p.textContent("#model-scores")) ?? "").trim(),
+      "Picked model tiny: BLEU 0.5 (beam 4) · 0.3 (greedy), chrF 4.1 on the 1,234 held-out test verses; 2 steps in 0.0 h (a test)");
+    fs.writeFileSync(scores, JSON.stringify({ model: "tiny", test: { examples: 3 } }));
+    await loadCheckpointFiles(p, [scores]);
+    assert.match((await p.textContent("#model-scores")) ?? "", /^Scores not shown: scores\.json: test\.data must be a string$/);
+    assert.equal(await p.isDisabled("#translate"), false, "a bad scores.json does not stop the model");
+    await loadCheckpointFiles(p);
+    assert.equal(await p.isHidden("#model-scores"), true);
+    await p.close();
+  });
+
+  it("loads the shipped model from models/en-es/ by itself when the page serves one", async () => {
+    server.model = ckpt;
+    const shipped = await openPage("");
+    await waitState(shipped, "#shipped-status", ["present"]);
+    await waitState(shipped, "#ckpt-status", ["loaded"]);
+    assert.equal(await shipped.getAttribute("#ckpt-status", "data-source"), "the shipped model en-es");
+    assert.equal(await shipped.isHidden("#model-scores"), true, "no scores.json beside it, no scores shown");
+    assert.deepEqual((await translate(shipped, "greedy")).ids, greedy.ids);
+    await shipped.close();
+    server.model = null;
   });
 });

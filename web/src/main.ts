@@ -3,7 +3,7 @@
  * the toy worker trains a small model live. The main thread only draws.
  *
  * URL options: ?backend=js (force the reference kernels), ?threads=N (WebAssembly threads per worker, default 1),
- * ?demo=0 (do not load the demo checkpoint by itself).
+ * ?autoload=0 (do not load the shipped model by itself).
  */
 import type { BackendInfo, BackendParams, ModelApi, ToyApi } from "./protocol.js";
 import { WorkerClient } from "./rpc.js";
@@ -45,7 +45,7 @@ try {
   byId("backend-note").textContent = e instanceof Error ? e.message : String(e);
 }
 
-setupCheckpoint(model, { autoloadDemo: query.get("demo") !== "0" }, (summary) => {
+setupCheckpoint(model, { autoload: query.get("autoload") !== "0" }, (summary, origin) => {
   panel.setModel(summary);
-  translate.enable(true);
+  translate.setModel(summary, origin);
 });

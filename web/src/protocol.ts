@@ -1,5 +1,6 @@
 /** The messages between the page and its two workers (model: translate and inspect; toy: train live). */
 import type { Inspection as LibraryInspection, NextToken } from "../../src/inspect/index.js";
+import type { ModelScores } from "./scores.js";
 
 export type { NextToken };
 
@@ -27,7 +28,7 @@ export interface TokenView {
   label: string;
 }
 
-/** Where a checkpoint comes from: files the user picked, or a folder on the page's server (the demo). */
+/** Where a checkpoint comes from: files the user picked, or a folder on the page's server (the shipped model). */
 export type CheckpointSource =
   | { kind: "files"; files: File[] }
   | { kind: "url"; base: string; label: string };
@@ -47,6 +48,9 @@ export interface ModelSummary {
   separateTarget: boolean;
   /** Files that were picked but not used. */
   ignored: string[];
+  /** The model card's scores (scores.json beside the checkpoint), or null: none, or not readable (scoresError). */
+  scores: ModelScores | null;
+  scoresError: string | null;
 }
 
 export type SearchKind = "greedy" | "beam";
@@ -59,7 +63,11 @@ export interface TranslateParams {
 }
 
 export type TranslateEvent =
-  | { type: "source"; tokens: TokenView[]; truncated: boolean }
+  /**
+   * The source as the model reads it: `tokens`, at most max_len of the text's `inputTokens` (the rest is cut, as
+   * the CLI's translate does, and the page must say so).
+   */
+  | { type: "source"; tokens: TokenView[]; inputTokens: number; maxLen: number }
   /** Greedy: one more token of the output, and the text it completes. */
   | { type: "token"; token: TokenView; text: string }
   /** Beam: the best live hypothesis after one more step (it can still change). */

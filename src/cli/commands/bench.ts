@@ -128,7 +128,7 @@ export function registerBenchServe(bench: Command): void {
   bench
     .command("serve")
     .description("POST /v1/translate under load (autocannon, loopback): sentences/s, p50/p95/p99 latency, errors, peak RSS, with batching on and off")
-    .option("--checkpoint <dir>", "seq2seq checkpoint to serve", path.join(ROOT, "web/public/demo"))
+    .option("--checkpoint <dir>", "seq2seq checkpoint to serve", path.join(ROOT, "test/fixtures/tiny-en-es"))
     .option("--data <file>", "TSV whose english column holds the texts sent", path.join(ROOT, "data/bible/web-sparv.test.tsv.gz"))
     .option("--connections <n>", "concurrent clients", integerOption, 16)
     .option("--seconds <n>", "seconds of load per mode", integerOption, 10)

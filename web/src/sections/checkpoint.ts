@@ -1,16 +1,24 @@
-/** Section 1: load a checkpoint from picked files, a picked folder, or the demo folder served with the page. */
+/**
+ * Section 1: the checkpoint. The shipped model (the repository's models/en-es/, served beside the page by
+ * web/shipped-model.ts) loads by itself when the page opens; the user can pick their own files or folder instead.
+ */
 import type { CheckpointSource, ModelApi, ModelSummary } from "../protocol.js";
 import type { WorkerClient } from "../rpc.js";
 import { byId, el } from "../ui/dom.js";
 
-/** Where the page looks for its demo checkpoint (web/public/demo/ in the source tree). */
-export const DEMO_BASE = "demo/";
+/** Where the page finds the shipped model, relative to the page (SHIPPED_MODEL_PATH in web/shipped-model.ts). */
+export const SHIPPED_BASE = "models/en-es/";
 
-export function setupCheckpoint(model: WorkerClient<ModelApi>, opts: { autoloadDemo: boolean }, onLoaded: (s: ModelSummary) => void): void {
+/** Where a loaded checkpoint came from. */
+export type CheckpointOrigin = "shipped" | "picked";
+
+export function setupCheckpoint(
+  model: WorkerClient<ModelApi>, opts: { autoload: boolean }, onLoaded: (s: ModelSummary, origin: CheckpointOrigin) => void,
+): void {
   const status = byId("ckpt-status");
   const summary = byId("ckpt-summary");
-  const demoButton = byId<HTMLButtonElement>("load-demo");
-  const demoStatus = byId("demo-status");
+  const shippedButton = byId<HTMLButtonElement>("load-shipped");
+  const shippedStatus = byId("shipped-status");
   const filesInput = byId<HTMLInputElement>("ckpt-files");
   const folderInput = byId<HTMLInputElement>("ckpt-folder");
 
@@ -32,7 +40,7 @@ export function setupCheckpoint(model: WorkerClient<ModelApi>, opts: { autoloadD
         "max_len": String(s.maxLen),
         parameters: s.parameters.toLocaleString("en"),
       }).flatMap(([k, v]) => [el("dt", { text: k }), el("dd", { text: v })]));
-      onLoaded(s);
+      onLoaded(s, src.kind === "url" ? "shipped" : "picked");
     } catch (e) {
       status.textContent = `Could not load: ${e instanceof Error ? e.message : String(e)}`;
       status.className = "status error";
@@ -48,23 +56,25 @@ export function setupCheckpoint(model: WorkerClient<ModelApi>, opts: { autoloadD
   filesInput.addEventListener("change", () => fromInput(filesInput));
   folderInput.addEventListener("change", () => fromInput(folderInput));
 
-  const demo: CheckpointSource = { kind: "url", base: new URL(DEMO_BASE, document.baseURI).href, label: "the demo checkpoint" };
-  demoButton.addEventListener("click", () => void load(demo));
+  const shipped: CheckpointSource = { kind: "url", base: new URL(SHIPPED_BASE, document.baseURI).href, label: "the shipped model en-es" };
+  shippedButton.addEventListener("click", () => void load(shipped));
   void (async () => {
     let present = false;
     try {
-      const res = await fetch(new URL("config.json", demo.base), { method: "HEAD", cache: "no-store" });
+      const res = await fetch(new URL("config.json", shipped.base), { method: "HEAD", cache: "no-store" });
+      // a host that answers every path with the page (a single-page-app fallback) has no model there either
       present = res.ok && !(res.headers.get("content-type") ?? "").includes("text/html");
     } catch {
       present = false;
     }
-    demoStatus.dataset.state = present ? "present" : "absent";
+    shippedStatus.dataset.state = present ? "present" : "absent";
     if (!present) {
-      demoStatus.textContent = "No demo checkpoint is served with this page (put one in web/public/demo/); pick your own files above.";
+      shippedStatus.textContent = `No shipped model is served with this page (${SHIPPED_BASE} is absent); pick your own files above.`;
       return;
     }
-    demoButton.disabled = false;
-    demoStatus.textContent = "A demo checkpoint (English → Spanish) is served with this page.";
-    if (opts.autoloadDemo && status.dataset.state === undefined) await load(demo);
+    shippedButton.disabled = false;
+    shippedStatus.textContent = "The shipped English → Spanish model (models/en-es) is served with this page.";
+    // only if the user has not picked files meanwhile
+    if (opts.autoload && status.dataset.state === undefined) await load(shipped);
   })();
 }

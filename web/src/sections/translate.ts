@@ -1,11 +1,34 @@
-/** Section 2: translate with greedy or beam search, each token shown as the worker chooses it. */
-import type { ModelApi, SearchKind } from "../protocol.js";
+/**
+ * Section 2: translate with greedy or beam search, each token shown as the worker chooses it; beside it, the loaded
+ * model's scores from its card, and a warning when the input was longer than the model reads.
+ */
+import type { ModelApi, ModelSummary, SearchKind } from "../protocol.js";
 import type { WorkerClient } from "../rpc.js";
+import { describeScores } from "../scores.js";
 import { byId, el } from "../ui/dom.js";
 import type { InspectPanel } from "./inspect.js";
+import type { CheckpointOrigin } from "./checkpoint.js";
 
 export interface TranslateSection {
-  enable(on: boolean): void;
+  /** A model was loaded: translation can start, and its scores (if its folder had them) are shown. */
+  setModel(s: ModelSummary, origin: CheckpointOrigin): void;
+}
+
+/** Says how the model did on its test set, from scores.json; nothing when the model came without one. */
+function showScores(line: HTMLElement, s: ModelSummary, origin: CheckpointOrigin): void {
+  line.className = "note";
+  if (s.scores) {
+    line.textContent = describeScores(s.scores, origin === "shipped" ? "Shipped model" : "Picked model");
+    line.dataset.state = "shown";
+  } else if (s.scoresError) {
+    line.textContent = `Scores not shown: ${s.scoresError}`;
+    line.className = "note error";
+    line.dataset.state = "error";
+  } else {
+    line.textContent = "";
+    line.dataset.state = "none";
+  }
+  line.hidden = line.dataset.state === "none";
 }
 
 export function setupTranslate(model: WorkerClient<ModelApi>, panel: InspectPanel): TranslateSection {
@@ -15,6 +38,8 @@ export function setupTranslate(model: WorkerClient<ModelApi>, panel: InspectPane
   const beams = byId<HTMLInputElement>("beams");
   const output = byId("output");
   const status = byId("translate-status");
+  const warning = byId("translate-warning");
+  const scores = byId("model-scores");
   let loaded = false;
   let busy = false;
   const refresh = () => {
@@ -34,6 +59,9 @@ export function setupTranslate(model: WorkerClient<ModelApi>, panel: InspectPane
     panel.clearOutput();
     status.className = "status";
     status.textContent = "Translating…";
+    warning.hidden = true;
+    warning.textContent = "";
+    delete warning.dataset.inputTokens;
     const kind = strategy.value as SearchKind;
     const numBeams = Math.min(16, Math.max(1, Math.round(Number(beams.value)) || 4));
     let shown = 0;
@@ -41,7 +69,11 @@ export function setupTranslate(model: WorkerClient<ModelApi>, panel: InspectPane
       const r = await model.call("translate", { text: text.value, strategy: kind, numBeams }, (e) => {
         if (e.type === "source") {
           panel.showSource(e.tokens);
-          if (e.truncated) status.textContent = "Translating (the source was cut to the model's max_len)…";
+          if (e.inputTokens > e.tokens.length) {
+            warning.textContent = `Input is ${e.inputTokens.toLocaleString("en")} tokens; the model reads at most ${e.maxLen} — the rest was cut.`;
+            warning.dataset.inputTokens = String(e.inputTokens);
+            warning.hidden = false;
+          }
         } else if (e.type === "token") {
           shown++;
           if (e.text) output.append(el("span", { class: "piece", text: e.text }));
@@ -80,8 +112,9 @@ export function setupTranslate(model: WorkerClient<ModelApi>, panel: InspectPane
   });
 
   return {
-    enable(on) {
-      loaded = on;
+    setModel(s, origin) {
+      showScores(scores, s, origin);
+      loaded = true;
       refresh();
     },
   };

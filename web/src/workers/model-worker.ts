@@ -91,17 +91,20 @@ const handlers: Handlers<ModelApi> = {
       parameters: ckpt.model.parameters().reduce((s, p) => s + p.size, 0),
       separateTarget: ckpt.separateTarget,
       ignored: ckpt.ignored,
+      scores: ckpt.scores,
+      scoresError: ckpt.scoresError,
     };
   },
 
   async translate(p, ctx) {
     const { model, srcTokenizer, tgtTokenizer, srcLabel, tgtLabel } = current();
     const t0 = performance.now();
-    let srcIds = srcTokenizer.encode(p.text.trim());
-    if (srcIds.length === 0) throw new Error("type a sentence to translate");
-    const truncated = srcIds.length > model.config.max_len;
-    if (truncated) srcIds = srcIds.slice(0, model.config.max_len);
-    ctx.emit({ type: "source", tokens: views(srcIds, srcLabel), truncated });
+    const encoded = srcTokenizer.encode(p.text.trim());
+    if (encoded.length === 0) throw new Error("type a sentence to translate");
+    // the library refuses a source over max_len; like the CLI's translate, keep its first max_len tokens and say so
+    const maxLen = model.config.max_len;
+    const srcIds = encoded.slice(0, maxLen);
+    ctx.emit({ type: "source", tokens: views(srcIds, srcLabel), inputTokens: encoded.length, maxLen });
     let outIds: number[];
     let finish: string;
     if (p.strategy === "greedy") {
