@@ -5,12 +5,10 @@
  * percentiles, errors and the server's peak RSS (Linux: VmHWM). autocannon is a devDependency: the command
  * says how to install it where it is missing.
  */
-import { spawn } from "node:child_process";
 import * as fs from "node:fs";
-import * as path from "node:path";
-import { fileURLToPath } from "node:url";
 import { readTsv } from "../data/files.js";
 import { OptionError } from "../errors.js";
+import { startServeChild } from "./serve-child.js";
 
 export interface ServeBenchOptions {
   checkpoint: string;
@@ -18,7 +16,7 @@ export interface ServeBenchOptions {
   data: string;
   connections: number;
   seconds: number;
-  /** Verses used, the shortest first ones of the file in order (the demo model's max_len is small). @default 200 */
+  /** Verses sent, the first ones of the file, in turn. @default 200 */
   verses?: number;
   log?: (line: string) => void;
 }
@@ -32,8 +30,6 @@ export interface ServeBenchRun {
   peak_rss_mib: number | null;
 }
 
-const CLI = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../cli/main.js");
-
 export async function benchServe(o: ServeBenchOptions): Promise<ServeBenchRun[]> {
   let autocannon: typeof import("autocannon");
   try {
@@ -44,24 +40,15 @@ export async function benchServe(o: ServeBenchOptions): Promise<ServeBenchRun[]>
   const verses = readTsv(o.data, { columns: ["english"] }).rows.map((r) => r[0]).slice(0, o.verses ?? 200);
   const runs: ServeBenchRun[] = [];
   for (const batching of [true, false]) {
-    const child = spawn(process.execPath, [CLI, "serve", "--checkpoint", o.checkpoint, "--port", "0", ...(batching ? [] : ["--no-batching"])], { stdio: ["ignore", "pipe", "inherit"] });
+    const server = await startServeChild(o.checkpoint, { args: batching ? [] : ["--no-batching"] });
     try {
-      const url = await new Promise<string>((resolve, reject) => {
-        let out = "";
-        child.stdout.on("data", (d) => {
-          out += d;
-          const m = /on (http:\/\/\S+)/.exec(out);
-          if (m) resolve(m[1]);
-        });
-        child.once("exit", (code) => reject(new Error(`serve exited with ${code} before listening`)));
-      });
-      o.log?.(`batching ${batching ? "on" : "off"}: ${o.connections} connections for ${o.seconds} s against ${url}`);
+      o.log?.(`batching ${batching ? "on" : "off"}: ${o.connections} connections for ${o.seconds} s against ${server.url}`);
       let next = 0;
       const latencies: number[] = [];
       // the callback form returns the instance, whose "response" events give every request's latency
       const result = await new Promise<import("autocannon").Result>((resolve, reject) => {
         const instance = autocannon({
-          url: url + "/v1/translate", connections: o.connections, duration: o.seconds, method: "POST",
+          url: server.url + "/v1/translate", connections: o.connections, duration: o.seconds, method: "POST",
           headers: { "content-type": "application/json" },
           requests: [{ setupRequest: (req) => ({ ...req, body: JSON.stringify({ text: verses[next++ % verses.length] }) }) }],
         }, (err, r) => (err ? reject(err) : resolve(r)));
@@ -77,10 +64,11 @@ export async function benchServe(o: ServeBenchOptions): Promise<ServeBenchRun[]>
         latency_ms: { p50: at(0.5), p95: at(0.95), p99: at(0.99) },
         ok: latencies.length,
         errors: result.errors + result.timeouts + result.non2xx,
-        peak_rss_mib: peakRssMiB(child.pid!),
+        peak_rss_mib: peakRssMiB(server.pid),
       });
     } finally {
-      child.kill("SIGTERM");
+      // wait for it to exit, so that the next mode does not share the cores with a draining server
+      await server.stop();
     }
   }
   return runs;

@@ -7,6 +7,7 @@ import { benchDecode } from "../../bench/decode.js";
 import { benchTrain } from "../../bench/train.js";
 import { benchGemm, benchNumpy, TRANSFORMER_SHAPES } from "../../bench/gemm.js";
 import { benchServe } from "../../bench/serve.js";
+import { checkpointOrShipped } from "../../run/index.js";
 import { PRESETS } from "../../train/presets.js";
 import { integerOption } from "../options.js";
 
@@ -128,13 +129,14 @@ export function registerBenchServe(bench: Command): void {
   bench
     .command("serve")
     .description("POST /v1/translate under load (autocannon, loopback): sentences/s, p50/p95/p99 latency, errors, peak RSS, with batching on and off")
-    .option("--checkpoint <dir>", "seq2seq checkpoint to serve", path.join(ROOT, "web/public/demo"))
+    .option("--checkpoint <dir>", "seq2seq checkpoint to serve; default: the shipped English→Spanish model, models/en-es")
     .option("--data <file>", "TSV whose english column holds the texts sent", path.join(ROOT, "data/bible/web-sparv.test.tsv.gz"))
     .option("--connections <n>", "concurrent clients", integerOption, 16)
     .option("--seconds <n>", "seconds of load per mode", integerOption, 10)
     .option("--json", "print the results as JSON")
-    .action(async (opts: { checkpoint: string; data: string; connections: number; seconds: number; json?: boolean }) => {
-      const runs = await benchServe({ ...opts, log: (line) => process.stderr.write(line + "\n") });
+    .action(async (opts: { checkpoint?: string; data: string; connections: number; seconds: number; json?: boolean }) => {
+      const checkpoint = checkpointOrShipped(opts.checkpoint, "bench serve");
+      const runs = await benchServe({ ...opts, checkpoint, log: (line) => process.stderr.write(line + "\n") });
       if (opts.json) {
         process.stdout.write(JSON.stringify(runs, null, 2) + "\n");
         return;
