@@ -2,12 +2,12 @@
  * `bench serve`: the HTTP server under load on loopback. For each mode (batching on, then off) it starts
  * `transformer serve` as a child process on a free port, has autocannon (a real load generator) keep N
  * connections busy for T seconds sending test verses one per request, and reports sentences/s, latency
- * percentiles, errors and the server's peak RSS (Linux: VmHWM). autocannon is a devDependency: the command
- * says how to install it where it is missing.
+ * percentiles, errors and the server's memory over the run. autocannon is a devDependency: the
+ * command says how to install it where it is missing.
  */
-import * as fs from "node:fs";
 import { readTsv } from "../data/files.js";
 import { OptionError } from "../errors.js";
+import { type RssSummary, sampleRss } from "./rss.js";
 import { startServeChild } from "./serve-child.js";
 
 export interface ServeBenchOptions {
@@ -23,21 +23,33 @@ export interface ServeBenchOptions {
 
 export interface ServeBenchRun {
   batching: boolean;
+  seconds: number;
+  connections: number;
   sentences_per_s: number;
-  latency_ms: { p50: number; p95: number; p99: number };
+  latency_ms: { p50: number; p95: number; p99: number; max: number };
   ok: number;
+  /** Non-200 answers, timeouts and connection errors. */
   errors: number;
-  peak_rss_mib: number | null;
+  /** The server's memory in MiB (Linux), sampled once a second during the load. */
+  rss_mib: RssSummary;
 }
 
-export async function benchServe(o: ServeBenchOptions): Promise<ServeBenchRun[]> {
-  let autocannon: typeof import("autocannon");
+/** The texts sent: the `english` column's first `count` rows. */
+export function readVerses(file: string, count: number): string[] {
+  return readTsv(file, { columns: ["english"] }).rows.map((r) => r[0]).slice(0, count);
+}
+
+export async function loadAutocannon(): Promise<typeof import("autocannon")> {
   try {
-    autocannon = (await import("autocannon")).default;
+    return (await import("autocannon")).default;
   } catch {
     throw new OptionError("bench serve needs autocannon, a devDependency: npm install autocannon");
   }
-  const verses = readTsv(o.data, { columns: ["english"] }).rows.map((r) => r[0]).slice(0, o.verses ?? 200);
+}
+
+export async function benchServe(o: ServeBenchOptions): Promise<ServeBenchRun[]> {
+  const autocannon = await loadAutocannon();
+  const verses = readVerses(o.data, o.verses ?? 200);
   const runs: ServeBenchRun[] = [];
   for (const batching of [true, false]) {
     const server = await startServeChild(o.checkpoint, { args: batching ? [] : ["--no-batching"] });
@@ -45,6 +57,7 @@ export async function benchServe(o: ServeBenchOptions): Promise<ServeBenchRun[]>
       o.log?.(`batching ${batching ? "on" : "off"}: ${o.connections} connections for ${o.seconds} s against ${server.url}`);
       let next = 0;
       const latencies: number[] = [];
+      const rss = sampleRss(server.pid, o.seconds);
       // the callback form returns the instance, whose "response" events give every request's latency
       const result = await new Promise<import("autocannon").Result>((resolve, reject) => {
         const instance = autocannon({
@@ -56,15 +69,14 @@ export async function benchServe(o: ServeBenchOptions): Promise<ServeBenchRun[]>
           if (status === 200) latencies.push(ms);
         });
       });
-      latencies.sort((a, b) => a - b);
-      const at = (q: number) => (latencies.length ? Math.round(latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] * 10) / 10 : NaN);
+      const memory = rss.stop();
       runs.push({
-        batching,
+        batching, seconds: o.seconds, connections: o.connections,
         sentences_per_s: Math.round((latencies.length / o.seconds) * 10) / 10,
-        latency_ms: { p50: at(0.5), p95: at(0.95), p99: at(0.99) },
+        latency_ms: percentiles(latencies),
         ok: latencies.length,
         errors: result.errors + result.timeouts + result.non2xx,
-        peak_rss_mib: peakRssMiB(server.pid),
+        rss_mib: memory,
       });
     } finally {
       // wait for it to exit, so that the next mode does not share the cores with a draining server
@@ -74,12 +86,9 @@ export async function benchServe(o: ServeBenchOptions): Promise<ServeBenchRun[]>
   return runs;
 }
 
-/** The process's peak resident set (VmHWM), where /proc has it. */
-function peakRssMiB(pid: number): number | null {
-  try {
-    const m = /VmHWM:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, "utf8"));
-    return m ? Math.round(Number(m[1]) / 1024) : null;
-  } catch {
-    return null;
-  }
+/** p50/p95/p99/max of latencies in ms, to 0.1 ms (NaN without any). */
+export function percentiles(latencies: number[]): ServeBenchRun["latency_ms"] {
+  const sorted = [...latencies].sort((a, b) => a - b);
+  const at = (q: number) => (sorted.length ? Math.round(sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] * 10) / 10 : NaN);
+  return { p50: at(0.5), p95: at(0.95), p99: at(0.99), max: at(1) };
 }

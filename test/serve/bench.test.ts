@@ -2,14 +2,25 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import * as path from "node:path";
 import { benchServe } from "../../src/bench/serve.js";
+import { formatServeRuns } from "../../src/bench/serve-report.js";
 import { DEMO, ROOT } from "./helpers.js";
 
+const DATA = path.join(ROOT, "data/bible/web-sparv.test.tsv.gz");
+
 test("bench serve: both modes answer every request of a short load, and report what they measured", async () => {
-  const runs = await benchServe({ checkpoint: DEMO, data: path.join(ROOT, "data/bible/web-sparv.test.tsv.gz"), connections: 2, seconds: 1, verses: 20 });
+  const runs = await benchServe({ checkpoint: DEMO, data: DATA, connections: 2, seconds: 3, verses: 20 });
   assert.deepEqual(runs.map((r) => r.batching), [true, false]);
   for (const r of runs) {
     assert.ok(r.ok > 0, JSON.stringify(r));
     assert.equal(r.errors, 0);
-    assert.ok(r.latency_ms.p50 <= r.latency_ms.p95 && r.latency_ms.p95 <= r.latency_ms.p99);
+    assert.ok(r.latency_ms.p50 <= r.latency_ms.p95 && r.latency_ms.p95 <= r.latency_ms.p99 && r.latency_ms.p99 <= r.latency_ms.max);
+    if (process.platform === "linux") {
+      // a sample at 0 s, 1 s, 2 s (the start, after the 2 s warm-up) and the last one as the load stops
+      assert.ok(r.rss_mib.samples.length >= 3, JSON.stringify(r.rss_mib));
+      assert.equal(r.rss_mib.end, r.rss_mib.samples.at(-1));
+      assert.ok(r.rss_mib.start! > 0 && r.rss_mib.peak! >= Math.max(...r.rss_mib.samples));
+      assert.equal(r.rss_mib.growth, Math.round((r.rss_mib.end! - r.rss_mib.start!) * 10) / 10);
+    }
   }
+  assert.match(formatServeRuns(runs), /^batching +sentences\/s .* errors .*growth +peak MiB\non /);
 });

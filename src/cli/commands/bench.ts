@@ -7,6 +7,7 @@ import { benchDecode } from "../../bench/decode.js";
 import { benchTrain } from "../../bench/train.js";
 import { benchGemm, benchNumpy, TRANSFORMER_SHAPES } from "../../bench/gemm.js";
 import { benchServe } from "../../bench/serve.js";
+import { formatServeRuns } from "../../bench/serve-report.js";
 import { checkpointOrShipped } from "../../run/index.js";
 import { PRESETS } from "../../train/presets.js";
 import { integerOption } from "../options.js";
@@ -128,7 +129,7 @@ export function registerBenchGemm(bench: Command): void {
 export function registerBenchServe(bench: Command): void {
   bench
     .command("serve")
-    .description("POST /v1/translate under load (autocannon, loopback): sentences/s, p50/p95/p99 latency, errors, peak RSS, with batching on and off")
+    .description("POST /v1/translate under load (autocannon, loopback): sentences/s, p50/p95/p99 latency, errors, the server's RSS over the run, with batching on and off")
     .option("--checkpoint <dir>", "seq2seq checkpoint to serve; default: the shipped English→Spanish model, models/en-es")
     .option("--data <file>", "TSV whose english column holds the texts sent", path.join(ROOT, "data/bible/web-sparv.test.tsv.gz"))
     .option("--connections <n>", "concurrent clients", integerOption, 16)
@@ -137,14 +138,8 @@ export function registerBenchServe(bench: Command): void {
     .action(async (opts: { checkpoint?: string; data: string; connections: number; seconds: number; json?: boolean }) => {
       const checkpoint = checkpointOrShipped(opts.checkpoint, "bench serve");
       const runs = await benchServe({ ...opts, checkpoint, log: (line) => process.stderr.write(line + "\n") });
-      if (opts.json) {
-        process.stdout.write(JSON.stringify(runs, null, 2) + "\n");
-        return;
-      }
-      process.stdout.write("batching  sentences/s  p50 ms  p95 ms  p99 ms  ok  errors  peak RSS MiB\n");
-      for (const r of runs) {
-        process.stdout.write(`${(r.batching ? "on" : "off").padEnd(8)}  ${String(r.sentences_per_s).padStart(11)}  ${String(r.latency_ms.p50).padStart(6)}  ${String(r.latency_ms.p95).padStart(6)}  ${String(r.latency_ms.p99).padStart(6)}  ${String(r.ok).padStart(2)}  ${String(r.errors).padStart(6)}  ${String(r.peak_rss_mib ?? "-").padStart(12)}\n`);
-      }
+      if (opts.json) process.stdout.write(JSON.stringify(runs, null, 2) + "\n");
+      else process.stdout.write(formatServeRuns(runs));
     });
 }
 

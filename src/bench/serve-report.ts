@@ -1,0 +1,21 @@
+/** The printed form of `bench serve` (the JSON form is its results as they are). */
+import type { ServeBenchRun } from "./serve.js";
+
+const show = (x: number | null | undefined) => (x === null || x === undefined || Number.isNaN(x) ? "-" : String(x));
+const signed = (x: number | null) => (x === null ? "-" : (x > 0 ? "+" : "") + x);
+
+/** One row per mode. */
+export function formatServeRuns(runs: ServeBenchRun[]): string {
+  const head = ["batching", "sentences/s", "p50 ms", "p95 ms", "p99 ms", "max ms", "ok", "errors", "RSS start", "RSS end", "growth", "peak MiB"];
+  const rows = runs.map((r) => [
+    r.batching ? "on" : "off", show(r.sentences_per_s), show(r.latency_ms.p50), show(r.latency_ms.p95), show(r.latency_ms.p99), show(r.latency_ms.max),
+    show(r.ok), show(r.errors),
+    show(r.rss_mib.start), show(r.rss_mib.end), signed(r.rss_mib.growth), show(r.rss_mib.peak),
+  ]);
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join("  ");
+  const out = [line(head), ...rows.map(line)];
+  const r0 = runs[0];
+  if (r0) out.push(`(${r0.connections} connections × ${r0.seconds} s per mode; RSS in MiB, start after ${Math.max(2, 0.1 * r0.seconds)} s of load, growth = end − start)`);
+  return out.join("\n") + "\n";
+}
