@@ -3,19 +3,24 @@ import type { ServeBenchRun } from "./serve.js";
 
 const show = (x: number | null | undefined) => (x === null || x === undefined || Number.isNaN(x) ? "-" : String(x));
 const signed = (x: number | null) => (x === null ? "-" : (x > 0 ? "+" : "") + x);
+const byCode = (m: Record<string, number>) => Object.entries(m).map(([k, n]) => `${k} × ${n}`).join(", ") || "none";
 
-/** One row per mode. */
+/** One row per mode; failures that are not the documented 503 are spelled out under the table. */
 export function formatServeRuns(runs: ServeBenchRun[]): string {
-  const head = ["batching", "sentences/s", "p50 ms", "p95 ms", "p99 ms", "max ms", "ok", "errors", "RSS start", "RSS end", "growth", "peak MiB"];
+  const head = ["batching", "sentences/s", "p50 ms", "p95 ms", "p99 ms", "max ms", "ok", "503", "failed", "RSS start", "RSS end", "growth", "peak MiB"];
   const rows = runs.map((r) => [
     r.batching ? "on" : "off", show(r.sentences_per_s), show(r.latency_ms.p50), show(r.latency_ms.p95), show(r.latency_ms.p99), show(r.latency_ms.max),
-    show(r.ok), show(r.errors),
+    show(r.ok), show(r.failures.queue_full_503), show(r.failures.failed_otherwise),
     show(r.rss_mib.start), show(r.rss_mib.end), signed(r.rss_mib.growth), show(r.rss_mib.peak),
   ]);
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
   const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join("  ");
   const out = [line(head), ...rows.map(line)];
   const r0 = runs[0];
-  if (r0) out.push(`(${r0.connections} connections × ${r0.seconds} s per mode; RSS in MiB, start after ${Math.max(2, 0.1 * r0.seconds)} s of load, growth = end − start)`);
+  if (r0) out.push(`(${r0.connections} connections × ${r0.seconds} s per mode; "failed": other statuses, timeouts and connection errors; RSS in MiB, start after ${Math.max(2, 0.1 * r0.seconds)} s of load, growth = end − start)`);
+  for (const r of runs) {
+    const f = r.failures;
+    if (f.failed_otherwise > 0) out.push(`batching ${r.batching ? "on" : "off"}: other statuses ${byCode(f.other_status)}; timeouts ${f.timeouts}; connection errors ${f.connection_errors}`);
+  }
   return out.join("\n") + "\n";
 }

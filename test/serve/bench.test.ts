@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import * as path from "node:path";
-import { benchServe } from "../../src/bench/serve.js";
+import { benchServe, failures } from "../../src/bench/serve.js";
 import { formatServeRuns } from "../../src/bench/serve-report.js";
 import { DEMO, ROOT } from "./helpers.js";
 
@@ -12,7 +12,7 @@ test("bench serve: both modes answer every request of a short load, and report w
   assert.deepEqual(runs.map((r) => r.batching), [true, false]);
   for (const r of runs) {
     assert.ok(r.ok > 0, JSON.stringify(r));
-    assert.equal(r.errors, 0);
+    assert.deepEqual(r.failures, { queue_full_503: 0, other_status: {}, timeouts: 0, connection_errors: 0, failed_otherwise: 0 });
     assert.ok(r.latency_ms.p50 <= r.latency_ms.p95 && r.latency_ms.p95 <= r.latency_ms.p99 && r.latency_ms.p99 <= r.latency_ms.max);
     if (process.platform === "linux") {
       // a sample at 0 s, 1 s, 2 s (the start, after the 2 s warm-up) and the last one as the load stops
@@ -22,5 +22,11 @@ test("bench serve: both modes answer every request of a short load, and report w
       assert.equal(r.rss_mib.growth, Math.round((r.rss_mib.end! - r.rss_mib.start!) * 10) / 10);
     }
   }
-  assert.match(formatServeRuns(runs), /^batching +sentences\/s .* errors .*growth +peak MiB\non /);
+  assert.match(formatServeRuns(runs), /^batching +sentences\/s .* 503 +failed .*growth +peak MiB\non /);
+});
+
+test("bench serve: the documented 503 is kept apart from every other failure", () => {
+  assert.deepEqual(failures({ 503: 3, 504: 1, 500: 2 }, 4, 5), {
+    queue_full_503: 3, other_status: { 500: 2, 504: 1 }, timeouts: 4, connection_errors: 5, failed_otherwise: 12,
+  });
 });

@@ -129,15 +129,16 @@ export function registerBenchGemm(bench: Command): void {
 export function registerBenchServe(bench: Command): void {
   bench
     .command("serve")
-    .description("POST /v1/translate under load (autocannon, loopback): sentences/s, p50/p95/p99 latency, errors, the server's RSS over the run, with batching on and off")
+    .description("POST /v1/translate under load (autocannon, loopback): sentences/s, p50/p95/p99 latency, failures by kind (503 apart), the server's RSS over the run, with batching on and off")
     .option("--checkpoint <dir>", "seq2seq checkpoint to serve; default: the shipped English→Spanish model, models/en-es")
     .option("--data <file>", "TSV whose english column holds the texts sent", path.join(ROOT, "data/bible/web-sparv.test.tsv.gz"))
     .option("--connections <n>", "concurrent clients", integerOption, 16)
     .option("--seconds <n>", "seconds of load per mode", integerOption, 10)
+    .option("--timeout <s>", "a request unanswered this long counts as a timeout; default 70, past the server's 60 s --deadline-ms, so that a slow answer shows as its 504", integerOption)
     .option("--json", "print the results as JSON")
-    .action(async (opts: { checkpoint?: string; data: string; connections: number; seconds: number; json?: boolean }) => {
+    .action(async (opts: { checkpoint?: string; data: string; connections: number; seconds: number; timeout?: number; json?: boolean }) => {
       const checkpoint = checkpointOrShipped(opts.checkpoint, "bench serve");
-      const runs = await benchServe({ ...opts, checkpoint, log: (line) => process.stderr.write(line + "\n") });
+      const runs = await benchServe({ ...opts, checkpoint, timeoutSeconds: opts.timeout, log: (line) => process.stderr.write(line + "\n") });
       if (opts.json) process.stdout.write(JSON.stringify(runs, null, 2) + "\n");
       else process.stdout.write(formatServeRuns(runs));
     });
