@@ -1,4 +1,5 @@
-/** The printed form of `bench serve` (the JSON form is its results as they are). */
+/** The printed form of `bench serve` and `bench serve --fault` (the JSON form is their results as they are). */
+import type { FaultReport } from "./fault.js";
 import type { ServeBenchRun } from "./serve.js";
 
 const show = (x: number | null | undefined) => (x === null || x === undefined || Number.isNaN(x) ? "-" : String(x));
@@ -23,4 +24,19 @@ export function formatServeRuns(runs: ServeBenchRun[]): string {
     if (f.failed_otherwise > 0) out.push(`batching ${r.batching ? "on" : "off"}: other statuses ${byCode(f.other_status)}; timeouts ${f.timeouts}; connection errors ${f.connection_errors}`);
   }
   return out.join("\n") + "\n";
+}
+
+export function formatFault(f: FaultReport): string {
+  const q = f.requests;
+  const r = f.restart;
+  return [
+    `${f.connections} clients, ${f.seconds} s planned; SIGKILL at ${f.kill_after_s} s, a new server on port ${f.port} at once`,
+    `requests: ${q.total}; ok ${q.ok} (${q.ok_old_server} from the old server, ${q.ok_new_server} from the new one); 503 (queue full) ${q.queue_full_503}`,
+    `connection errors: ${f.connection_errors} (${q.reset} reset: in flight when the server died; ${q.refused} refused: sent while nothing listened)`,
+    `hung (no answer within ${f.timeout_s} s): ${q.hung}; the 200s took p50 ${show(f.latency_ms.p50)} ms, p99 ${show(f.latency_ms.p99)}, max ${show(f.latency_ms.max)}`,
+    `failed otherwise: ${f.failed_otherwise} (other statuses: ${byCode(q.other_status)}; other client errors: ${byCode(q.other_errors)})`,
+    `restart: the old process exited ${r.kill_to_exit_ms} ms after SIGKILL; the new one listened ${r.spawn_to_listening_ms} ms after its spawn, ` +
+      `answered its first 200 ${show(r.spawn_to_first_200_ms)} ms after it (${show(r.kill_to_first_200_ms)} ms after the kill)`,
+    `after the load: GET /healthz ${f.after.healthz}, POST /v1/translate ${f.after.translate}`,
+  ].join("\n") + "\n";
 }

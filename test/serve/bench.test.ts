@@ -1,8 +1,9 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import * as path from "node:path";
+import { benchServeFault } from "../../src/bench/fault.js";
 import { benchServe, failures } from "../../src/bench/serve.js";
-import { formatServeRuns } from "../../src/bench/serve-report.js";
+import { formatFault, formatServeRuns } from "../../src/bench/serve-report.js";
 import { DEMO, ROOT } from "./helpers.js";
 
 const DATA = path.join(ROOT, "data/bible/web-sparv.test.tsv.gz");
@@ -29,4 +30,17 @@ test("bench serve: the documented 503 is kept apart from every other failure", (
   assert.deepEqual(failures({ 503: 3, 504: 1, 500: 2 }, 4, 5), {
     queue_full_503: 3, other_status: { 500: 2, 504: 1 }, timeouts: 4, connection_errors: 5, failed_otherwise: 12,
   });
+});
+
+test("bench serve --fault: a short run's report accounts for every request, and the new server answers", async () => {
+  const f = await benchServeFault({ checkpoint: DEMO, data: DATA, connections: 2, seconds: 3, killAfterSeconds: 1, verses: 20 });
+  const q = f.requests;
+  const sum = (m: Record<string, number>) => Object.values(m).reduce((s, n) => s + n, 0);
+  assert.equal(q.total, q.ok + q.queue_full_503 + q.reset + q.refused + q.hung + sum(q.other_status) + sum(q.other_errors));
+  assert.equal(q.ok, q.ok_old_server + q.ok_new_server);
+  assert.ok(q.ok_old_server > 0 && q.ok_new_server > 0, JSON.stringify(f));
+  assert.equal(f.failed_otherwise, 0, JSON.stringify(f));
+  assert.ok(f.restart.spawn_to_first_200_ms !== null && f.restart.spawn_to_first_200_ms >= f.restart.spawn_to_listening_ms);
+  assert.deepEqual(f.after, { healthz: 200, translate: 200 });
+  assert.match(formatFault(f), /hung \(no answer within 10 s\): 0;/);
 });
