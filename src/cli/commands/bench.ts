@@ -6,9 +6,12 @@ import { type Command, Option } from "commander";
 import { benchDecode } from "../../bench/decode.js";
 import { benchTrain } from "../../bench/train.js";
 import { benchGemm, benchNumpy, TRANSFORMER_SHAPES } from "../../bench/gemm.js";
+import { benchServeFault } from "../../bench/fault.js";
 import { benchServe } from "../../bench/serve.js";
+import { formatFault, formatServeRuns } from "../../bench/serve-report.js";
+import { checkpointOrShipped } from "../../run/index.js";
 import { PRESETS } from "../../train/presets.js";
-import { integerOption } from "../options.js";
+import { integerOption, numberOption } from "../options.js";
 
 /** `bench decode`: decoding speed on the small preset (src/bench/decode.ts), beside PyTorch's (bench/decode_torch.py). */
 export function registerBenchDecode(bench: Command): void {
@@ -123,26 +126,28 @@ export function registerBenchGemm(bench: Command): void {
     });
 }
 
-/** `bench serve`: `transformer serve` under load on loopback (src/bench/serve.ts), batching on and off in one run. */
+/**
+ * `bench serve`: `transformer serve` under load on loopback (src/bench/serve.ts), batching on and off in one run;
+ * with --fault, a server SIGKILLed under load and replaced on its port (src/bench/fault.ts).
+ */
 export function registerBenchServe(bench: Command): void {
   bench
     .command("serve")
-    .description("POST /v1/translate under load (autocannon, loopback): sentences/s, p50/p95/p99 latency, errors, peak RSS, with batching on and off")
-    .option("--checkpoint <dir>", "seq2seq checkpoint to serve", path.join(ROOT, "test/fixtures/tiny-en-es"))
+    .description("POST /v1/translate under load (autocannon, loopback): sentences/s, p50/p95/p99 latency, failures by kind (503 apart), the server's RSS over the run, with batching on and off; --fault: SIGKILL and restart under load")
+    .option("--checkpoint <dir>", "seq2seq checkpoint to serve; default: the shipped English→Spanish model, models/en-es")
     .option("--data <file>", "TSV whose english column holds the texts sent", path.join(ROOT, "data/bible/web-sparv.test.tsv.gz"))
     .option("--connections <n>", "concurrent clients", integerOption, 16)
     .option("--seconds <n>", "seconds of load per mode", integerOption, 10)
+    .option("--timeout <s>", "a request unanswered this long counts as a timeout; default 70, past the server's 60 s --deadline-ms, so that a slow answer shows as its 504 (with --fault: as hung; default 10)", integerOption)
+    .option("--fault", "instead: SIGKILL the server partway through the load, start a new one on its port at once, and account for every request")
+    .option("--kill-after <s>", "with --fault: seconds of load before the kill (default: a third of --seconds)", numberOption)
     .option("--json", "print the results as JSON")
-    .action(async (opts: { checkpoint: string; data: string; connections: number; seconds: number; json?: boolean }) => {
-      const runs = await benchServe({ ...opts, log: (line) => process.stderr.write(line + "\n") });
-      if (opts.json) {
-        process.stdout.write(JSON.stringify(runs, null, 2) + "\n");
-        return;
-      }
-      process.stdout.write("batching  sentences/s  p50 ms  p95 ms  p99 ms  ok  errors  peak RSS MiB\n");
-      for (const r of runs) {
-        process.stdout.write(`${(r.batching ? "on" : "off").padEnd(8)}  ${String(r.sentences_per_s).padStart(11)}  ${String(r.latency_ms.p50).padStart(6)}  ${String(r.latency_ms.p95).padStart(6)}  ${String(r.latency_ms.p99).padStart(6)}  ${String(r.ok).padStart(2)}  ${String(r.errors).padStart(6)}  ${String(r.peak_rss_mib ?? "-").padStart(12)}\n`);
-      }
+    .action(async (opts: { checkpoint?: string; data: string; connections: number; seconds: number; timeout?: number; fault?: boolean; killAfter?: number; json?: boolean }) => {
+      const checkpoint = checkpointOrShipped(opts.checkpoint, "bench serve");
+      const common = { checkpoint, data: opts.data, connections: opts.connections, seconds: opts.seconds, timeoutSeconds: opts.timeout, log: (line: string) => process.stderr.write(line + "\n") };
+      const result = opts.fault ? await benchServeFault({ ...common, killAfterSeconds: opts.killAfter }) : await benchServe(common);
+      if (opts.json) process.stdout.write(JSON.stringify(result, null, 2) + "\n");
+      else process.stdout.write(Array.isArray(result) ? formatServeRuns(result) : formatFault(result));
     });
 }
 
