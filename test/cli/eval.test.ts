@@ -109,3 +109,18 @@ test("eval --hypotheses that cannot be written stops at once, naming the path an
   assert.equal(r.status, 0, r.stderr);
   assert.equal(fs.readFileSync(ok, "utf8").split("\n").length, 5);
 });
+
+test("eval --save-rows writes the rows it scored, and scoring that file gives the same numbers", () => {
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "eval-rows-"));
+  const ckpt = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../../test/fixtures/tiny-en-es");
+  const data = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../../data/bible/web-sparv.test.tsv.gz");
+  const rows = path.join(tmp, "rows.tsv");
+  const a = run(["eval", "--checkpoint", ckpt, "--data", data, "--max-src-tokens", "30", "--limit", "25", "--save-rows", rows, "--json"]);
+  assert.equal(a.status, 0, a.stderr);
+  const lines = fs.readFileSync(rows, "utf8").trim().split("\n");
+  assert.equal(lines[0], "english\tspanish");
+  assert.equal(lines.length, 26);
+  const b = run(["eval", "--checkpoint", ckpt, "--data", rows, "--json"]);
+  assert.equal(b.status, 0, b.stderr);
+  assert.deepEqual(JSON.parse(b.stdout), JSON.parse(a.stdout));
+});

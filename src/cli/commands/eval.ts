@@ -23,6 +23,7 @@ interface EvalFlags {
   batchSize: number;
   onBadRow: "stop" | "skip";
   hypotheses?: string;
+  saveRows?: string;
   maxSrcTokens?: number;
 }
 
@@ -31,7 +32,7 @@ const SCORE_BATCH_TOKENS = 4096;
 
 /** The options that mean something for one architecture only; typed for another checkpoint, they are refused. */
 const APPLIES: Partial<Record<keyof EvalFlags, readonly Architecture[]>> = {
-  beam: ["seq2seq"], lengthPenalty: ["seq2seq"], hypotheses: ["seq2seq"], batchSize: ["seq2seq"],
+  beam: ["seq2seq"], lengthPenalty: ["seq2seq"], hypotheses: ["seq2seq"], saveRows: ["seq2seq"], batchSize: ["seq2seq"],
   srcCol: ["seq2seq"], tgtCol: ["seq2seq"], textCol: ["encoder_only"], labelCol: ["encoder_only"],
 };
 
@@ -53,6 +54,7 @@ export function registerEval(program: Command): void {
     .option("--batch-size <n>", "sentences decoded together (seq2seq)", integerOption, 16)
     .addOption(new Option("--on-bad-row <what>", "a malformed row stops, or is skipped and counted").choices(["stop", "skip"]).default("stop"))
     .option("--hypotheses <file>", "also write the translations, one per line (seq2seq)")
+    .option("--save-rows <file>", "also write the rows scored (after --max-src-tokens, --limit) as a TSV of the two columns, to score another model on the same ones (seq2seq)")
     .action((flags: EvalFlags, cmd: Command) => {
       if (flags.lengthPenalty !== undefined && flags.beam === undefined) throw new OptionError("--length-penalty applies to beam search only (add --beam K)");
       const gen: GenerationConfig = flags.beam !== undefined ? { strategy: "beam", numBeams: flags.beam, lengthPenalty: flags.lengthPenalty } : {};
@@ -61,8 +63,10 @@ export function registerEval(program: Command): void {
       if (!Number.isInteger(flags.batchSize) || flags.batchSize < 1) throw new OptionError(`--batch-size must be an integer ≥ 1, got ${flags.batchSize}`);
       if (!fs.existsSync(flags.data)) throw new OptionError(`--data ${flags.data}: file not found`);
       // found out now, not after decoding every row
-      const unwritable = flags.hypotheses !== undefined ? unwritableReason(flags.hypotheses) : undefined;
-      if (unwritable) throw new OptionError(`--hypotheses ${flags.hypotheses}: cannot write (${unwritable})`);
+      for (const [flag, file] of [["--hypotheses", flags.hypotheses], ["--save-rows", flags.saveRows]] as const) {
+        const unwritable = file !== undefined ? unwritableReason(file) : undefined;
+        if (unwritable) throw new OptionError(`${flag} ${file}: cannot write (${unwritable})`);
+      }
       const checkpoint = checkpointOrShipped(flags.checkpoint, "eval");
       const { model, config, srcTokenizer, tgtTokenizer } = loadForInference(checkpoint);
       const arch = config.architecture;
@@ -112,6 +116,10 @@ export function registerEval(program: Command): void {
         },
       });
       if (process.stderr.isTTY) process.stderr.write("\n");
+      if (flags.saveRows) {
+        const clean = (t: string) => t.replace(/[\t\r\n]+/g, " ");
+        fs.writeFileSync(flags.saveRows, [`${flags.srcCol}\t${flags.tgtCol}`, ...texts.src.map((src, i) => `${clean(src)}\t${clean(texts.tgt[i])}`)].join("\n") + "\n");
+      }
       if (flags.hypotheses) fs.writeFileSync(flags.hypotheses, hyps.map((h) => h.replace(/[\r\n]+/g, " ")).join("\n") + "\n");
       const refs = texts.tgt;
       const bleu = corpusBleu(hyps, refs);
