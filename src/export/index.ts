@@ -4,3 +4,7 @@ export { checkExportable, EXPORTED_ARCHITECTURE_KEYS, EXPORTED_COMMON_KEYS } fro
 export { OPSET, IR_VERSION, type OnnxGraphFile } from "./spec.js";
 export { writeModelFile, modelProtoType, INLINE_LIMIT_BYTES, type ModelFileOptions } from "./writer.js";
 export { GraphBuilder, type GraphProto } from "./graph.js";
+export {
+  ortGreedySeq2Seq, ortGreedyDecoderOnly, type OrtGreedyOptions, type OrtGreedyResult, type OrtSeq2SeqSessions, type OrtSession, type OrtTensor,
+  type OrtTensorConstructor,
+} from "./ort-greedy.js";
