@@ -55,8 +55,13 @@ function decoderGraph(model: Seq2Seq, withPast: boolean): OnnxGraphFile {
   const P = past ? dimOf(g, past[0].self.key, 2) : g.int64([0], true);
   const positions = g.node("Range", [P, g.node("Add", [P, T]), g.int64([1], true)]); // (T,): past … past + T − 1
   const y = addPositions(g, tokenEmbedding(g, ids, "tgt_embed", model.tgtEmbed), positions, "tgt_pos", model.tgtPos); // (B, T, dModel)
+  // the keys that hold a token, (B, past + T): every cached position (the cache cannot say which held pad), new ones unless pad
   const newKeys = notPad(g, ids, c.pad_id); // (B, T)
-  const keys = past ? g.node("Concat", [g.node("Expand", [g.bool(true), g.node("Concat", [dimsOf(g, ids, [0]), g.node("Unsqueeze", [P, g.int64([0])])], { axis: { int: 0 } })]), newKeys], { axis: { int: 1 } }) : newKeys; // (B, past + T): cached positions count as tokens
+  let keys = newKeys;
+  if (past) {
+    const pastShape = g.node("Concat", [dimsOf(g, ids, [0]), g.node("Unsqueeze", [P, g.int64([0])])], { axis: { int: 0 } }); // [B, past]
+    keys = g.node("Concat", [g.node("Expand", [g.bool(true), pastShape]), newKeys], { axis: { int: 1 } });
+  }
   const selfMask = attentionMask(g, g.node("And", [causalAllowed(g, P, T), keysAllowed(g, keys)])); // (B, 1, T, past + T)
   const crossMask = attentionMask(g, keysAllowed(g, tokenPositions(g, { mask: encMask }))); // (B, 1, 1, S)
   const stack = decoderStack(g, y, "transformer.decoder", model.transformer.decoder, {
