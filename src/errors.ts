@@ -17,6 +17,9 @@ export class CheckpointError extends TransformerError {}
 /** A model config with a missing key or an impossible value. */
 export class ConfigError extends TransformerError {}
 
+/** A model option that an export (ONNX) does not write: refused, never written as something else. */
+export class ExportError extends TransformerError {}
+
 /** A data file (TSV, text) that is missing, empty or malformed. */
 export class DataError extends TransformerError {}
 

@@ -11,3 +11,5 @@ export * as evaluation from "./eval/index.js";
 export { trainModel, loadForInference, type TrainOptions, type TrainResult, type InferenceParts } from "./run/index.js";
 export { evaluate } from "./eval/index.js";
 export { PRESETS, presetConfig } from "./train/presets.js";
+/** ONNX export (exportOnnx, the graph builder, the writer) and greedy decoding of an export by ONNX Runtime. */
+export * as onnx from "./export/index.js";

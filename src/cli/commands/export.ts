@@ -1,0 +1,71 @@
+import * as fs from "node:fs";
+import * as path from "node:path";
+import type { Command } from "commander";
+import { OptionError } from "../../errors.js";
+import { OPSET, exportOnnx } from "../../export/index.js";
+import { type InferenceParts, TOKENIZER_FILE, checkpointOrShipped, loadForInference, tempDirName } from "../../run/index.js";
+import { loadModel } from "../../run/load.js";
+
+interface ExportFlags {
+  format: string;
+  out: string;
+  checkpoint?: string;
+  externalData?: boolean;
+}
+
+/** Refuses an --out that exists and is not an empty folder: an export never replaces or mixes with what is there. */
+function checkOut(dir: string): void {
+  if (!fs.existsSync(dir)) return;
+  if (!fs.statSync(dir).isDirectory()) throw new OptionError("out", `${dir}: exists and is not a folder`);
+  const held = fs.readdirSync(dir);
+  if (held.length > 0) throw new OptionError("out", `${dir}: holds ${held[0]}; export to a new or empty folder`);
+}
+
+function size(bytes: number): string {
+  return bytes < 2 ** 20 ? `${(bytes / 1024).toFixed(1)} KiB` : `${(bytes / 2 ** 20).toFixed(1)} MiB`;
+}
+
+/** The checkpoint with its tokenizers, or without them (an `init` checkpoint has none: said on stderr). */
+function loadParts(dir: string): Pick<InferenceParts, "model"> & Partial<InferenceParts> {
+  if (fs.existsSync(path.join(dir, TOKENIZER_FILE))) return loadForInference(dir);
+  process.stderr.write(`transformer: warning: ${path.join(dir, TOKENIZER_FILE)} is missing; the export has no tokenizer\n`);
+  return loadModel(dir);
+}
+
+export function registerExport(program: Command): void {
+  program
+    .command("export")
+    .description(`export a checkpoint for other runtimes: ONNX (opset ${OPSET}) models with a KV cache, config.json, generation_config.json and the tokenizer(s)`)
+    .requiredOption("--format <format>", "what to write: onnx (the only format so far)")
+    .requiredOption("--out <dir>", "folder to write (new or empty)")
+    .option("--checkpoint <dir>", "checkpoint folder: config.json, model.safetensors, tokenizer.json (+ tokenizer.target.json); default: the shipped English→Spanish model, models/en-es")
+    .option("--external-data", "keep each model's weights in <model>.onnx_data beside it (done anyway for weights near protobuf's 2 GiB limit)")
+    .addHelpText("after", `
+Files: seq2seq encoder_model.onnx, decoder_model.onnx (first step), decoder_with_past_model.onnx (later steps
+over past_key_values.*); decoder_only model.onnx (past_key_values.* in, present.* out); encoder_only model.onnx
+(logits, pooler_output, last_hidden_state). Input and output names are Hugging Face optimum's; README.md, "Export
+to ONNX", lists them. A config option the export does not write is refused in one line naming the config key.`)
+    .action((flags: ExportFlags) => {
+      if (flags.format !== "onnx") throw new OptionError("format", `must be onnx, got "${flags.format}"`);
+      checkOut(flags.out); // before any work
+      const parts = loadParts(checkpointOrShipped(flags.checkpoint, "export"));
+      const target = parts.tgtTokenizer !== parts.srcTokenizer ? parts.tgtTokenizer : undefined;
+      // written beside --out under a temporary name and renamed into place: --out holds the whole export or nothing
+      const tmp = path.join(path.dirname(flags.out), tempDirName(path.basename(flags.out), "tmp", process.pid));
+      fs.rmSync(tmp, { recursive: true, force: true });
+      let files: string[];
+      try {
+        files = exportOnnx(parts.model, tmp, { tokenizer: parts.srcTokenizer, targetTokenizer: target, externalData: flags.externalData ? true : "auto" });
+        if (fs.existsSync(flags.out)) fs.rmdirSync(flags.out); // empty, checked above
+        fs.renameSync(tmp, flags.out);
+      } catch (e) {
+        fs.rmSync(tmp, { recursive: true, force: true });
+        throw e;
+      }
+      for (const f of files) {
+        const file = path.join(flags.out, path.basename(f));
+        process.stdout.write(`${file}\t${size(fs.statSync(file).size)}\n`);
+      }
+      process.stdout.write(`exported ${parts.model.config.architecture} to ${flags.out} (ONNX opset ${OPSET})\n`);
+    });
+}

@@ -1,0 +1,85 @@
+/**
+ * The encoder-decoder as three ONNX models, laid out and named as Hugging Face optimum exports seq2seq models
+ * (and transformers.js reads them): the encoder, the decoder's first step, and the decoder's later steps over
+ * the cached keys and values. Split rather than merged (one decoder with `use_cache_branch` and an If node):
+ * each graph is plain, with no subgraphs, at the cost of the decoder's weights stored twice.
+ */
+import type { Seq2Seq } from "../models/index.js";
+import { type KeysValues, attentionMask, causalAllowed, dimOf, dimsOf, keysAllowed, notPad, tokenPositions } from "./attention.js";
+import { addPositions, linear, tokenEmbedding } from "./blocks.js";
+import { GraphBuilder } from "./graph.js";
+import { decoderStack, encoderStack } from "./layers.js";
+import type { OnnxGraphFile } from "./spec.js";
+
+const BATCH = "batch_size", SRC = "encoder_sequence_length", TGT = "decoder_sequence_length", PAST = "past_decoder_sequence_length";
+const TOTAL = `${PAST} + ${TGT}`;
+
+/** encoder_model.onnx: input_ids, attention_mask (B, S) int64 → last_hidden_state (B, S, dModel). */
+function encoderGraph(model: Seq2Seq): OnnxGraphFile {
+  const g = new GraphBuilder("encoder_model");
+  const d = model.config.d_model;
+  const ids = g.input("input_ids", "int64", [BATCH, SRC]);
+  const mask = g.input("attention_mask", "int64", [BATCH, SRC]);
+  const positions = g.node("Range", [g.int64([0], true), dimOf(g, ids, 1), g.int64([1], true)]); // (S,)
+  const x = addPositions(g, tokenEmbedding(g, ids, "src_embed", model.srcEmbed), positions, "src_pos", model.srcPos); // (B, S, dModel)
+  const allowed = keysAllowed(g, tokenPositions(g, { mask, ids: { ids, padId: model.config.pad_id } })); // (B, 1, 1, S)
+  const { out } = encoderStack(g, x, "transformer.encoder", model.transformer.encoder, attentionMask(g, allowed));
+  g.output(out, "last_hidden_state", "float32", [BATCH, SRC, d]);
+  return { file: "encoder_model.onnx", graph: g.build() };
+}
+
+/**
+ * decoder_model.onnx (first step: input_ids, encoder_hidden_states, encoder_attention_mask) or
+ * decoder_with_past_model.onnx (later steps: input_ids, encoder_attention_mask, past_key_values.*) → logits and
+ * present.{i}.decoder.key|value (every target position so far), and on the first step present.{i}.encoder.*.
+ *
+ * Our decoder masks target positions whose token is pad_id (a model may emit pad; Hugging Face's decoders do not
+ * mask it). Both graphs mask the pads among their input_ids; decoder_with_past_model cannot know which cached
+ * positions held pad, so after a model emitted pad mid-sentence only decoder_model over the whole target so far
+ * decodes as ours does (ortGreedySeq2Seq switches to it then).
+ */
+function decoderGraph(model: Seq2Seq, withPast: boolean): OnnxGraphFile {
+  const c = model.config;
+  const g = new GraphBuilder(withPast ? "decoder_with_past_model" : "decoder_model");
+  const h = c.num_heads, dK = c.d_model / h, L = c.num_decoder_layers;
+  const ids = g.input("input_ids", "int64", [BATCH, TGT]);
+  const encMask = g.input("encoder_attention_mask", "int64", [BATCH, SRC]);
+  const memory = withPast ? null : g.input("encoder_hidden_states", "float32", [BATCH, SRC, c.d_model]);
+  const pastKv = (i: number, side: "decoder" | "encoder", len: string): KeysValues => ({
+    key: g.input(`past_key_values.${i}.${side}.key`, "float32", [BATCH, h, len, dK]),
+    value: g.input(`past_key_values.${i}.${side}.value`, "float32", [BATCH, h, len, dK]),
+  });
+  const past = withPast ? Array.from({ length: L }, (_, i) => ({ self: pastKv(i, "decoder", PAST), cross: pastKv(i, "encoder", SRC) })) : null;
+
+  const T = dimOf(g, ids, 1);
+  const P = past ? dimOf(g, past[0].self.key, 2) : g.int64([0], true);
+  const positions = g.node("Range", [P, g.node("Add", [P, T]), g.int64([1], true)]); // (T,): past … past + T − 1
+  const y = addPositions(g, tokenEmbedding(g, ids, "tgt_embed", model.tgtEmbed), positions, "tgt_pos", model.tgtPos); // (B, T, dModel)
+  // the keys that hold a token, (B, past + T): every cached position (the cache cannot say which held pad), new ones unless pad
+  const newKeys = notPad(g, ids, c.pad_id); // (B, T)
+  let keys = newKeys;
+  if (past) {
+    const pastShape = g.node("Concat", [dimsOf(g, ids, [0]), g.node("Unsqueeze", [P, g.int64([0])])], { axis: { int: 0 } }); // [B, past]
+    keys = g.node("Concat", [g.node("Expand", [g.bool(true), pastShape]), newKeys], { axis: { int: 1 } });
+  }
+  const selfMask = attentionMask(g, g.node("And", [causalAllowed(g, P, T), keysAllowed(g, keys)])); // (B, 1, T, past + T)
+  const crossMask = attentionMask(g, keysAllowed(g, tokenPositions(g, { mask: encMask }))); // (B, 1, 1, S)
+  const stack = decoderStack(g, y, "transformer.decoder", model.transformer.decoder, {
+    selfMask, crossMask,
+    memory: (i) => (past ? { cached: past[i].cross } : { memory: memory! }),
+    past: past?.map((p) => p.self),
+  });
+  g.output(linear(g, stack.out, "generator", model.generator), "logits", "float32", [BATCH, TGT, c.tgt_vocab_size]);
+  stack.self.forEach((kv, i) => {
+    g.output(kv.key, `present.${i}.decoder.key`, "float32", [BATCH, h, withPast ? TOTAL : TGT, dK]);
+    g.output(kv.value, `present.${i}.decoder.value`, "float32", [BATCH, h, withPast ? TOTAL : TGT, dK]);
+    if (withPast) return;
+    g.output(stack.cross[i].key, `present.${i}.encoder.key`, "float32", [BATCH, h, SRC, dK]);
+    g.output(stack.cross[i].value, `present.${i}.encoder.value`, "float32", [BATCH, h, SRC, dK]);
+  });
+  return { file: withPast ? "decoder_with_past_model.onnx" : "decoder_model.onnx", graph: g.build() };
+}
+
+export function seq2seqGraphs(model: Seq2Seq): OnnxGraphFile[] {
+  return [encoderGraph(model), decoderGraph(model, false), decoderGraph(model, true)];
+}
