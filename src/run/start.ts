@@ -9,7 +9,7 @@ import type { RunOptions } from "./options.js";
 import type { TrainingState } from "./state.js";
 
 /** The options a run records in its state: the run's own, without what a door passes for one sitting. */
-function recorded(o: RunOptions): Record<string, unknown> {
+export function recorded(o: RunOptions): Record<string, unknown> {
   const { resume: _resume, explicit: _explicit, overwrite: _overwrite, ...options } = o as RunOptions & { resume?: unknown; explicit?: unknown; overwrite?: unknown };
   return options;
 }

@@ -9,7 +9,7 @@ import { checkStep, checkValidation, checkWeights } from "./divergence.js";
 import { type GivenOptions, type RunOptions, newRunOptions, resumedRunOptions } from "./options.js";
 import { findResumePoint } from "./resume-point.js";
 import { RunFolder } from "./run-folder.js";
-import { type RunData, loadData, newRun } from "./start.js";
+import { type RunData, loadData, newRun, recorded } from "./start.js";
 import type { TrainingState } from "./state.js";
 
 export interface LogEvent { step: number; totalSteps: number | null; loss: number; lr: number; tokensPerSecond: number; elapsedSeconds: number; etaSeconds: number | null }
@@ -48,6 +48,7 @@ interface Sitting extends RunData {
 /** Parts, data and optimizer of a new or resumed run, and the run folder made the run's (RunFolder.begin). */
 function open(o: RunOptions, saved: ReturnType<typeof readRun> | undefined, folder: RunFolder, info: (m: string) => void): Sitting {
   const { state, parts } = saved ?? newRun(o, info);
+  if (saved) state.options = recorded(o); // kept options typed again hold from here on, and are saved with the run
   const { model } = parts;
   model.rng.setState(state.rng);
   const data = loadData(o, parts, model.config, info);

@@ -107,6 +107,8 @@ test("train --average-last K: at --steps, averaged/ holds the mean of the last K
   assert.ok(line.endsWith("\n"));
   await trainModel({ resume: run, steps: 8 }); // averaged/ is the run's own: not refused as foreign, and replaced
   meanOf([4, 6, 8]);
+  const saved = JSON.parse(fs.readFileSync(path.join(run, "training_state.json"), "utf8")) as { options: { steps: number; averageLast: number } };
+  assert.deepEqual([saved.options.steps, saved.options.averageLast], [8, 3], "the kept --steps typed on resume is saved");
   assert.deepEqual(fs.readdirSync(run).filter((f) => f.startsWith(".")), [], "no temporary left");
   await assert.rejects(trainModel({ ...tinyOptions(data, path.join(tmp, "r2"), 6), keep: 2, averageLast: 3 }), /averageLast 3 needs keep 3 or more \(it is 2\)/);
 });
