@@ -55,7 +55,7 @@ export async function buildPage(outDir: string, cacheDir: string): Promise<void>
 const TYPES: Record<string, string> = {
   ".html": "text/html; charset=utf-8", ".js": "text/javascript", ".css": "text/css", ".json": "application/json",
   ".svg": "image/svg+xml", ".png": "image/png", ".wasm": "application/wasm", ".safetensors": "application/octet-stream",
-  ".md": "text/markdown; charset=utf-8",
+  ".md": "text/markdown; charset=utf-8", ".mjs": "text/javascript", ".onnx": "application/octet-stream",
 };
 
 const ISOLATION = {
@@ -105,4 +105,29 @@ export async function servePage(root: string): Promise<PageServer> {
   state.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
   state.close = () => new Promise<void>((resolve) => server.close(() => resolve()));
   return state;
+}
+
+/**
+ * A static server on 127.0.0.1 (a free port) of several folders, each under its URL prefix ("/ort/" → a folder),
+ * with the isolation headers; "/" answers an empty page, for a test that drives everything from page.evaluate.
+ */
+export async function serveFolders(routes: Record<string, string>): Promise<{ url: string; close(): Promise<void> }> {
+  const server = http.createServer((req, res) => {
+    const pathname = decodeURIComponent(new URL(req.url ?? "/", "http://x").pathname);
+    const head = req.method === "HEAD";
+    if (pathname === "/") {
+      res.writeHead(200, { ...ISOLATION, "Content-Type": TYPES[".html"] });
+      res.end(head ? undefined : "<!doctype html><meta charset=utf-8><title>test</title>");
+      return;
+    }
+    const prefix = Object.keys(routes).find((p) => pathname.startsWith(p));
+    const root = prefix === undefined ? "" : path.resolve(routes[prefix]);
+    const file = prefix === undefined ? "" : path.join(root, pathname.slice(prefix.length));
+    serveFile(res, file.startsWith(root + path.sep) ? file : "", head);
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/`,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
 }
