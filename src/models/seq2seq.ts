@@ -1,7 +1,7 @@
 import {
   DecoderStack, type DecoderLayerCache, Embedding, EncoderStack, Linear, Module, PositionalEncoding,
 } from "../nn/index.js";
-import { Rng, Tensor, dropout } from "../tensor/index.js";
+import { type Recorder, Rng, Tensor, dropout, scopedRecorder } from "../tensor/index.js";
 import { type TokenBatch, paddingMask } from "./batch.js";
 import type { Seq2SeqConfig } from "./architectures/seq2seq.js";
 import { layerOptions } from "./layer-options.js";
@@ -30,6 +30,14 @@ export interface DecodeOptions {
   /** (B, offset + T) padding mask over all target positions so far; default: from tgt's ids (only at offset 0). */
   tgtKeyPad?: Uint8Array | null;
   keepWeights?: boolean;
+  /** Records the decoder's values: `tgt_embed.*`, `tgt_pos.*`, `transformer.decoder.*` (src/tensor/recorder.ts). */
+  recorder?: Recorder;
+}
+
+export interface EncodeOptions {
+  keepWeights?: boolean;
+  /** Records the encoder's values: `src_embed.*`, `src_pos.*`, `transformer.encoder.*` (src/tensor/recorder.ts). */
+  recorder?: Recorder;
 }
 
 /** The encoder-decoder Transformer of "Attention Is All You Need" (architecture "seq2seq"). */
@@ -56,13 +64,13 @@ export class Seq2Seq extends Module {
   }
 
   /** Runs the encoder once over the source: its output is what every decoder step attends to. */
-  encode(src: TokenBatch, { keepWeights = false } = {}): Encoded {
+  encode(src: TokenBatch, { keepWeights = false, recorder }: EncodeOptions = {}): Encoded {
     const srcPad = paddingMask(src, this.config.pad_id);
-    let x = this.srcEmbed.forward(src.ids, [src.batch, src.length]); // (B, S, dModel)
-    x = this.srcPos.forward(x);
+    let x = this.srcEmbed.forward(src.ids, [src.batch, src.length], scopedRecorder(recorder, "src_embed")); // (B, S, dModel)
+    x = this.srcPos.forward(x, 0, scopedRecorder(recorder, "src_pos"));
     const p = this.training ? this.config.dropout : 0;
     x = dropoutIf(x, p, this.rng);
-    return { memory: this.transformer.encoder.forward(x, { keyPad: srcPad, keepWeights }), srcPad };
+    return { memory: this.transformer.encoder.forward(x, { keyPad: srcPad, keepWeights, recorder: scopedRecorder(recorder, "transformer.encoder") }), srcPad };
   }
 
   /** Decoder hidden states (B, T, dModel) for target ids, attending to the encoder output. */
@@ -70,10 +78,13 @@ export class Seq2Seq extends Module {
     const offset = opts.offset ?? 0;
     if (opts.tgtKeyPad === undefined && offset > 0) throw new Error("Seq2Seq.decode: decoding after cached positions needs tgtKeyPad over all of them (or null)");
     const tgtPad = opts.tgtKeyPad !== undefined ? opts.tgtKeyPad : paddingMask(tgt, this.config.pad_id);
-    let y = this.tgtEmbed.forward(tgt.ids, [tgt.batch, tgt.length]); // (B, T, dModel)
-    y = this.tgtPos.forward(y, offset);
+    const rec = opts.recorder;
+    let y = this.tgtEmbed.forward(tgt.ids, [tgt.batch, tgt.length], scopedRecorder(rec, "tgt_embed")); // (B, T, dModel)
+    y = this.tgtPos.forward(y, offset, scopedRecorder(rec, "tgt_pos"));
     y = dropoutIf(y, this.training ? this.config.dropout : 0, this.rng);
-    return this.transformer.decoder.forward(y, enc.memory, { tgtKeyPad: tgtPad, memKeyPad: enc.srcPad, cache: opts.cache, keepWeights: opts.keepWeights });
+    return this.transformer.decoder.forward(y, enc.memory, {
+      tgtKeyPad: tgtPad, memKeyPad: enc.srcPad, cache: opts.cache, keepWeights: opts.keepWeights, recorder: scopedRecorder(rec, "transformer.decoder"),
+    });
   }
 
   /** The final linear layer: hidden (…, dModel) → logits over the target vocabulary (…, V). */

@@ -1,4 +1,4 @@
-import { type AttentionInput, Tensor, attention, isGradEnabled, linear, narrow } from "../tensor/index.js";
+import { type AttentionInput, type Recorder, Tensor, attention, isGradEnabled, linear, narrow } from "../tensor/index.js";
 import type { Rng } from "../tensor/index.js";
 import { Linear } from "./linear.js";
 import { Module } from "./module.js";
@@ -60,6 +60,27 @@ export interface MultiHeadAttentionOptions {
   cache?: AttentionCache;
   /** Keep this call's weights (B, h, T, S) in `lastWeights`, for inspection. */
   keepWeights?: boolean;
+  /**
+   * Records `q` (B, T, dModel), `k` and `v` (B, S, dModel) as the attention read them (cached rows included),
+   * the attention op's `scores`, `mask` and `weights`, `concat` (B, T, dModel: the heads side by side) and
+   * `output` (concat W_O + b_O).
+   */
+  recorder?: Recorder;
+}
+
+/** The rows and columns an attention input uses, as a (B, L, width) array of their own (for a recorder). */
+function dense(x: AttentionInput): { data: Float32Array; shape: number[] } {
+  if (x instanceof Tensor) return { data: x.data, shape: [...x.shape] };
+  const [B, L, C] = x.t.shape;
+  const rows = x.rows ?? L;
+  const out = new Float32Array(B * rows * x.width);
+  for (let b = 0; b < B; b++) {
+    for (let r = 0; r < rows; r++) {
+      const at = (b * L + r) * C + x.col;
+      out.set(x.t.data.subarray(at, at + x.width), (b * rows + r) * x.width);
+    }
+  }
+  return { data: out, shape: [B, rows, x.width] };
 }
 
 /**
@@ -124,6 +145,13 @@ export class MultiHeadAttention extends Module {
       throw new Error(`MultiHeadAttention: keyPad has ${opts.keyPad.length} entries, expected ${B}×${S} (batch × keys, cached ones included)`);
     }
     const p = this.training ? this.dropout : 0;
+    const rec = opts.recorder;
+    if (rec) {
+      for (const [name, x] of [["q", q], ["k", k], ["v", v]] as const) {
+        const { data, shape } = dense(x);
+        rec(name, data, shape);
+      }
+    }
     const { out, weights } = attention(q, k, v, {
       numHeads: this.numHeads,
       keyPad: opts.keyPad,
@@ -132,8 +160,14 @@ export class MultiHeadAttention extends Module {
       dropout: p,
       rng: this.rng,
       keepWeights: opts.keepWeights,
+      recorder: rec,
     });
     this.lastWeights = weights;
-    return this.outProj.forward(out); // (B, T, dModel)
+    const y = this.outProj.forward(out); // (B, T, dModel)
+    if (rec) {
+      rec("concat", out.data, out.shape);
+      rec("output", y.data, y.shape);
+    }
+    return y;
   }
 }

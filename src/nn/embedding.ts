@@ -1,4 +1,4 @@
-import { Tensor, embedding, scale } from "../tensor/index.js";
+import { type Recorder, Tensor, embedding, scale } from "../tensor/index.js";
 import { Module } from "./module.js";
 
 /**
@@ -13,8 +13,14 @@ export class Embedding extends Module {
     this.weight = this.addParameter("weight", [vocabSize, dModel], shared);
   }
 
-  forward(ids: Int32Array, shape: readonly [number, number]): Tensor {
+  /** `rec` gets the table's `rows` and the `scaled` rows (the output; the same values when not scaling). */
+  forward(ids: Int32Array, shape: readonly [number, number], rec?: Recorder): Tensor {
     const x = embedding(this.weight, ids, shape); // (B, T, dModel)
-    return this.scaleBySqrtDModel ? scale(x, Math.sqrt(this.dModel)) : x;
+    const y = this.scaleBySqrtDModel ? scale(x, Math.sqrt(this.dModel)) : x;
+    if (rec) {
+      rec("rows", x.data, x.shape);
+      rec("scaled", y.data, y.shape);
+    }
+    return y;
   }
 }

@@ -1,4 +1,4 @@
-import { Tensor, dropout, gelu, relu } from "../tensor/index.js";
+import { type Recorder, Tensor, dropout, gelu, relu } from "../tensor/index.js";
 import type { Rng } from "../tensor/index.js";
 import type { Linear } from "./linear.js";
 
@@ -7,10 +7,17 @@ export type Activation = "relu" | "gelu";
 /**
  * Position-wise feed-forward network (paper §3.3): FFN(x) = act(x W1 + b1) W2 + b2, dModel → dFF (the
  * "latent dimension") → dModel, applied to every position alone. The two Linear layers belong to the
- * enclosing layer (PyTorch names them linear1/linear2 there), so this is a function, not a module.
+ * enclosing layer (PyTorch names them linear1/linear2 there), so this is a function, not a module. `rec` gets
+ * the `hidden` units x W1 + b1, their `activated` values and the `output`.
  */
-export function feedForward(x: Tensor, linear1: Linear, linear2: Linear, activation: Activation, p: number, rng: Rng): Tensor {
+export function feedForward(x: Tensor, linear1: Linear, linear2: Linear, activation: Activation, p: number, rng: Rng, rec?: Recorder): Tensor {
   const hidden = linear1.forward(x); // (B, T, dFF)
   const act = activation === "gelu" ? gelu(hidden) : relu(hidden);
-  return linear2.forward(dropout(act, p, rng)); // (B, T, dModel)
+  const out = linear2.forward(dropout(act, p, rng)); // (B, T, dModel)
+  if (rec) {
+    rec("hidden", hidden.data, hidden.shape);
+    rec("activated", act.data, act.shape);
+    rec("output", out.data, out.shape);
+  }
+  return out;
 }

@@ -1,4 +1,4 @@
-import { Tensor, layerNorm } from "../tensor/index.js";
+import { type Recorder, Tensor, layerNorm } from "../tensor/index.js";
 import { Module } from "./module.js";
 
 /** LayerNorm over the model dimension with learned gain (`weight`) and bias, as torch.nn.LayerNorm. */
@@ -12,7 +12,13 @@ export class LayerNorm extends Module {
     this.weight.data.fill(1);
   }
 
-  forward(x: Tensor): Tensor {
-    return layerNorm(x, this.weight, this.bias, this.eps);
+  /** `rec` gets `input`, the kernel's `mean` and `rstd` (one per row) and `output`. */
+  forward(x: Tensor, rec?: Recorder): Tensor {
+    const y = layerNorm(x, this.weight, this.bias, this.eps, rec);
+    if (rec) {
+      rec("input", x.data, x.shape);
+      rec("output", y.data, y.shape);
+    }
+    return y;
   }
 }

@@ -1,4 +1,4 @@
-import { Tensor, add, dropout } from "../tensor/index.js";
+import { type Recorder, Tensor, add, dropout, scopedRecorder } from "../tensor/index.js";
 import type { Rng } from "../tensor/index.js";
 import { type AttentionCache, MultiHeadAttention } from "./attention.js";
 import { type Activation, feedForward } from "./feed-forward.js";
@@ -19,11 +19,26 @@ export interface LayerOptions {
 
 /**
  * The residual connection around a sublayer, with its LayerNorm and dropout (paper §5.4):
- * post-LN: LN(x + Dropout(f(x))); pre-LN: x + Dropout(f(LN(x))).
+ * post-LN: LN(x + Dropout(f(x))); pre-LN: x + Dropout(f(LN(x))). `rec` gets the connection's `input` x, the
+ * residual `sum` and the `output`; `normRec` is the LayerNorm's.
  */
-function sublayerConnection(x: Tensor, norm: LayerNorm, f: (y: Tensor) => Tensor, normFirst: boolean, p: number, rng: Rng): Tensor {
-  if (normFirst) return add(x, dropout(f(norm.forward(x)), p, rng));
-  return norm.forward(add(x, dropout(f(x), p, rng)));
+function sublayerConnection(
+  x: Tensor, norm: LayerNorm, f: (y: Tensor) => Tensor, normFirst: boolean, p: number, rng: Rng, rec?: Recorder, normRec?: Recorder,
+): Tensor {
+  let sum: Tensor, out: Tensor;
+  if (normFirst) out = sum = add(x, dropout(f(norm.forward(x, normRec)), p, rng));
+  else out = norm.forward(sum = add(x, dropout(f(x), p, rng)), normRec);
+  if (rec) {
+    rec("input", x.data, x.shape);
+    rec("sum", sum.data, sum.shape);
+    rec("output", out.data, out.shape);
+  }
+  return out;
+}
+
+/** The recorders of a layer's parts: sublayer i's connection (`sublayer<i>`) and LayerNorm (`norm<i>`), and `name`. */
+function partRecorders(rec: Recorder | undefined, i: number, name: string): [Recorder | undefined, Recorder | undefined, Recorder | undefined] {
+  return [scopedRecorder(rec, `sublayer${i}`), scopedRecorder(rec, `norm${i}`), scopedRecorder(rec, name)];
 }
 
 /** What an encoder layer (and stack) attends over, besides its input. */
@@ -36,6 +51,8 @@ export interface EncoderInputs {
   cache?: AttentionCache;
   /** Keep the attention weights for inspection. */
   keepWeights?: boolean;
+  /** Records the layer's values (src/tensor/recorder.ts): `self_attn.*`, `feed_forward.*`, `sublayer<i>.*`, `norm<i>.*`. */
+  recorder?: Recorder;
 }
 
 /** What a decoder layer (and stack) attends over, besides its input y. */
@@ -45,6 +62,8 @@ export interface DecoderInputs {
   memKeyPad: Uint8Array | null;
   cache?: DecoderLayerCache;
   keepWeights?: boolean;
+  /** As EncoderInputs' recorder, with `multihead_attn.*` (cross-attention) and a third sublayer. */
+  recorder?: Recorder;
 }
 
 /** One encoder layer (paper §3.1): self-attention then feed-forward, each a residual sublayer. */
@@ -66,11 +85,13 @@ export class EncoderLayer extends Module {
   }
 
   /** x (B, T, dModel). */
-  forward(x: Tensor, { keyPad, causal = false, cache, keepWeights = false }: EncoderInputs): Tensor {
+  forward(x: Tensor, { keyPad, causal = false, cache, keepWeights = false, recorder }: EncoderInputs): Tensor {
     const p = this.training ? this.opts.dropout : 0;
     const { normFirst, activation } = this.opts;
-    x = sublayerConnection(x, this.norm1, (y) => this.selfAttn.forward(y, null, { keyPad, causal, cache, keepWeights }), normFirst, p, this.rng);
-    return sublayerConnection(x, this.norm2, (y) => feedForward(y, this.linear1, this.linear2, activation, p, this.rng), normFirst, p, this.rng);
+    const [sub1, norm1, attn] = partRecorders(recorder, 1, "self_attn");
+    const [sub2, norm2, ff] = partRecorders(recorder, 2, "feed_forward");
+    x = sublayerConnection(x, this.norm1, (y) => this.selfAttn.forward(y, null, { keyPad, causal, cache, keepWeights, recorder: attn }), normFirst, p, this.rng, sub1, norm1);
+    return sublayerConnection(x, this.norm2, (y) => feedForward(y, this.linear1, this.linear2, activation, p, this.rng, ff), normFirst, p, this.rng, sub2, norm2);
   }
 }
 
@@ -105,11 +126,16 @@ export class DecoderLayer extends Module {
   }
 
   /** y (B, T, dModel) over memory (B, S, dModel). */
-  forward(y: Tensor, memory: Tensor, { tgtKeyPad, memKeyPad, cache, keepWeights = false }: DecoderInputs): Tensor {
+  forward(y: Tensor, memory: Tensor, { tgtKeyPad, memKeyPad, cache, keepWeights = false, recorder }: DecoderInputs): Tensor {
     const p = this.training ? this.opts.dropout : 0;
     const { normFirst, activation } = this.opts;
-    y = sublayerConnection(y, this.norm1, (z) => this.selfAttn.forward(z, null, { keyPad: tgtKeyPad, causal: true, cache: cache?.self, keepWeights }), normFirst, p, this.rng);
-    y = sublayerConnection(y, this.norm2, (z) => this.crossAttn.forward(z, memory, { keyPad: memKeyPad, cache: cache?.cross, keepWeights }), normFirst, p, this.rng);
-    return sublayerConnection(y, this.norm3, (z) => feedForward(z, this.linear1, this.linear2, activation, p, this.rng), normFirst, p, this.rng);
+    const [sub1, norm1, self] = partRecorders(recorder, 1, "self_attn");
+    const [sub2, norm2, cross] = partRecorders(recorder, 2, "multihead_attn");
+    const [sub3, norm3, ff] = partRecorders(recorder, 3, "feed_forward");
+    y = sublayerConnection(y, this.norm1, (z) => this.selfAttn.forward(z, null, { keyPad: tgtKeyPad, causal: true, cache: cache?.self, keepWeights, recorder: self }),
+      normFirst, p, this.rng, sub1, norm1);
+    y = sublayerConnection(y, this.norm2, (z) => this.crossAttn.forward(z, memory, { keyPad: memKeyPad, cache: cache?.cross, keepWeights, recorder: cross }),
+      normFirst, p, this.rng, sub2, norm2);
+    return sublayerConnection(y, this.norm3, (z) => feedForward(z, this.linear1, this.linear2, activation, p, this.rng, ff), normFirst, p, this.rng, sub3, norm3);
   }
 }

@@ -1,4 +1,4 @@
-import { Tensor, add, embedding, narrow, reshape } from "../tensor/index.js";
+import { type Recorder, Tensor, add, embedding, narrow, reshape } from "../tensor/index.js";
 import { Module } from "./module.js";
 
 /**
@@ -35,14 +35,20 @@ export class PositionalEncoding extends Module {
     }
   }
 
-  forward(x: Tensor, offset = 0): Tensor {
+  /** `rec` gets the table's `terms` (T, dModel) added at positions offset.. and their `sum` with x (the output). */
+  forward(x: Tensor, offset = 0, rec?: Recorder): Tensor {
     const T = x.shape[1];
     if (offset + T > this.maxLen) {
       throw new RangeError(`positions ${offset}..${offset + T - 1} exceed the model's max_len ${this.maxLen}`);
     }
     const table = this.weight ?? this.table!;
     const rows = narrow(table, 0, offset, T); // (T, dModel)
-    return add(x, reshape(rows, [1, T, this.dModel])); // (B, T, dModel)
+    const y = add(x, reshape(rows, [1, T, this.dModel])); // (B, T, dModel)
+    if (rec) {
+      rec("terms", rows.data, rows.shape);
+      rec("sum", y.data, y.shape);
+    }
+    return y;
   }
 
   /**

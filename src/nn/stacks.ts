@@ -1,4 +1,4 @@
-import { Tensor } from "../tensor/index.js";
+import { Tensor, scopedRecorder } from "../tensor/index.js";
 import type { Rng } from "../tensor/index.js";
 import type { AttentionCache } from "./attention.js";
 import { LayerNorm } from "./layer-norm.js";
@@ -22,12 +22,13 @@ export class EncoderStack extends LayerStack<EncoderLayer> {
     super(opts, numLayers, () => new EncoderLayer(opts, rng));
   }
 
-  /** `cache`: one per layer. */
+  /** `cache`: one per layer. A recorder gets each layer's values under `layers.<i>.` and the final `norm.*`. */
   forward(x: Tensor, inputs: Omit<EncoderInputs, "cache"> & { cache?: AttentionCache[] }): Tensor {
+    const rec = inputs.recorder;
     this.layers.items.forEach((layer, i) => {
-      x = layer.forward(x, { ...inputs, cache: inputs.cache?.[i] });
+      x = layer.forward(x, { ...inputs, cache: inputs.cache?.[i], recorder: scopedRecorder(rec, `layers.${i}`) });
     });
-    return this.norm.forward(x); // (B, T, dModel)
+    return this.norm.forward(x, scopedRecorder(rec, "norm")); // (B, T, dModel)
   }
 }
 
@@ -37,11 +38,12 @@ export class DecoderStack extends LayerStack<DecoderLayer> {
     super(opts, numLayers, () => new DecoderLayer(opts, rng));
   }
 
-  /** y (B, T, dModel) over memory (B, S, dModel); `cache`: one per layer. */
+  /** y (B, T, dModel) over memory (B, S, dModel); `cache`: one per layer. A recorder as EncoderStack's. */
   forward(y: Tensor, memory: Tensor, inputs: Omit<DecoderInputs, "cache"> & { cache?: DecoderLayerCache[] }): Tensor {
+    const rec = inputs.recorder;
     this.layers.items.forEach((layer, i) => {
-      y = layer.forward(y, memory, { ...inputs, cache: inputs.cache?.[i] });
+      y = layer.forward(y, memory, { ...inputs, cache: inputs.cache?.[i], recorder: scopedRecorder(rec, `layers.${i}`) });
     });
-    return this.norm.forward(y); // (B, T, dModel)
+    return this.norm.forward(y, scopedRecorder(rec, "norm")); // (B, T, dModel)
   }
 }

@@ -13,3 +13,4 @@ export { embedding } from "./ops/embedding.js";
 export { dropout } from "./ops/dropout.js";
 export { crossEntropy, linearCrossEntropy, type CrossEntropyOptions } from "./ops/loss.js";
 export { attention, type AttentionInput, type AttentionOptions, type AttentionResult } from "./ops/attention.js";
+export { type Recorder, scopedRecorder } from "./recorder.js";

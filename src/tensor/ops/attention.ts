@@ -2,6 +2,7 @@ import { backend } from "../../backend/index.js";
 import type { AttentionMask, GemmArgs } from "../../backend/backend.js";
 import { record } from "../autograd.js";
 import type { Rng } from "../random.js";
+import type { Recorder } from "../recorder.js";
 import { Tensor } from "../tensor.js";
 import { floats } from "../alloc.js";
 
@@ -18,6 +19,8 @@ export interface AttentionOptions {
   rng?: Rng;
   /** Keep the (B, h, T, S) weights for inspection. */
   keepWeights?: boolean;
+  /** Records `scores` (B, h, T, S) Q·Kᵀ before scale and mask, `mask` (B, T, S) 0 or −∞, and `weights` (B, h, T, S). */
+  recorder?: Recorder;
 }
 
 /** Where one attention operand's elements are: its first, and the steps between sentences (b) and heads (i). */
@@ -84,6 +87,20 @@ export interface AttentionResult {
 }
 
 /**
+ * The additive mask the kernels apply, written out for a recorder: (B, T, S), −∞ where key s is padding or, when
+ * causal, after query t's position t + queryOffset; 0 elsewhere.
+ */
+function maskValues(B: number, T: number, S: number, keyPad: Uint8Array | null | undefined, causal: boolean, queryOffset: number): Float32Array {
+  const out = new Float32Array(B * T * S);
+  for (let b = 0; b < B; b++) {
+    for (let t = 0; t < T; t++) {
+      for (let s = 0; s < S; s++) if ((keyPad && keyPad[b * S + s]) || (causal && s > t + queryOffset)) out[(b * T + t) * S + s] = -Infinity;
+    }
+  }
+  return out;
+}
+
+/**
  * Scaled dot-product attention over numHeads heads (paper §3.2.1–3.2.2):
  * head_i = softmax(Q_i K_iᵀ / √dK + mask) V_i, heads concatenated. q (B, T, d), k and v (B, S, d) — or bands of
  * wider tensors (AttentionInput) — with head i in columns i·dK..(i+1)·dK-1, so heads are addressed by strides and
@@ -115,6 +132,16 @@ export function attention(qIn: AttentionInput, kIn: AttentionInput, vIn: Attenti
       k: k.t.data, kOffset: k.col, kStride: k.perSentence, kLd: k.ld,
       v: v.t.data, vOffset: v.col, vStride: v.perSentence, vLd: v.ld,
     });
+    const rec = opts.recorder;
+    if (rec) {
+      // the fused kernel keeps its scores to itself: for the record only, the general path's GEMM makes them
+      const scores = new Float32Array(B * h * S); // (B, h, 1, S)
+      perSentenceAndHead({ m: 1, n: S, k: dK, a: q.t.data, b: k.t.data, c: scores, transB: true, lda: q.ld, ldb: k.ld },
+        B, h, [q.col, q.perSentence, dK], [k.col, k.perSentence, dK], [0, h * S, S]);
+      rec("scores", scores, [B, h, 1, S]);
+      rec("mask", maskValues(B, 1, S, opts.keyPad, opts.causal ?? false, opts.queryOffset ?? 0), [B, 1, S]);
+      rec("weights", weights, [B, h, 1, S]);
+    }
     return { out: new Tensor(out, [B, T, d]), weights: opts.keepWeights ? weights : null };
   }
   const mask: AttentionMask = {
@@ -125,7 +152,13 @@ export function attention(qIn: AttentionInput, kIn: AttentionInput, vIn: Attenti
   // scores_b,i (T, S) = Q_b,i (T, dK) · K_b,iᵀ (dK, S)
   perSentenceAndHead({ m: T, n: S, k: dK, a: q.t.data, b: k.t.data, c: probs, transB: true, lda: q.ld, ldb: k.ld },
     B, h, [q.col, q.perSentence, dK], [k.col, k.perSentence, dK], [0, h * T * S, T * S]);
+  const rec = opts.recorder;
+  if (rec) {
+    rec("scores", probs, [B, h, T, S]); // the softmax below overwrites them
+    rec("mask", maskValues(B, T, S, opts.keyPad, opts.causal ?? false, opts.queryOffset ?? 0), [B, T, S]);
+  }
   be.maskedSoftmax(probs, probs, mask, scale);
+  if (rec) rec("weights", probs, [B, h, T, S]);
   const p = opts.dropout ?? 0;
   let dropped = probs;
   let keep: Uint8Array | null = null;
