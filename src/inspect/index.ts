@@ -1,4 +1,7 @@
-/** Inspection (browser-safe): attention weights, tokens and next-token probabilities of one input, drawn as SVG. */
+/**
+ * Inspection (browser-safe): attention weights, tokens and next-token probabilities of one input, drawn as SVG;
+ * the intermediate values of one forward pass (explain).
+ */
 export {
   type AttentionKind, type LayerAttention, type NextToken, type Inspection, type InspectOptions, type TokenLabeler,
   inspectSeq2Seq, inspectDecoderOnly, headWeights, meanOverHeads, topNextTokens, tokenLabel,
@@ -6,3 +9,5 @@ export {
 export { type Heatmap, type ColorScale, escapeXml, colorAt, drawHeatmap, heatmapGrid, svgDocument } from "./svg.js";
 export { type AttentionFigureOptions, attentionSvg, positionsSvg } from "./figures.js";
 export { type Series, lossCurveSvg } from "./loss-curve.js";
+export { type ExplainOptions, explainSeq2Seq, explanationJson } from "./explain.js";
+export type * from "./explain-record.js";
