@@ -1,6 +1,6 @@
 /**
  * Inspection (browser-safe): attention weights, tokens and next-token probabilities of one input, drawn as SVG;
- * the intermediate values of one forward pass (explain).
+ * the intermediate values of one forward pass (explain), walked as an HTML page.
  */
 export {
   type AttentionKind, type LayerAttention, type NextToken, type Inspection, type InspectOptions, type TokenLabeler,
@@ -11,3 +11,5 @@ export { type AttentionFigureOptions, attentionSvg, positionsSvg } from "./figur
 export { type Series, lossCurveSvg } from "./loss-curve.js";
 export { type ExplainOptions, explainSeq2Seq, explanationJson } from "./explain.js";
 export type * from "./explain-record.js";
+export { explainSteps, explanationHtml } from "./explain-html.js";
+export { type WalkStep, SHOWN_COMPONENTS, colorStrip, exactNumber, formatNumber, matrixTable, numberCell, vectorTable, walkPage } from "./html.js";

@@ -1,15 +1,24 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { fileURLToPath } from "node:url";
 import { OptionError } from "../../src/errors.js";
 import { generate } from "../../src/generate/index.js";
 import {
-  type Explanation, explainSeq2Seq, explanationJson, headWeights, inspectSeq2Seq,
+  type Explanation, exactNumber, explainSeq2Seq, explanationHtml, explanationJson, headWeights, inspectSeq2Seq,
 } from "../../src/inspect/index.js";
 import { type Seq2Seq, tokenBatch } from "../../src/models/index.js";
 import { sinusoidalPositions } from "../../src/nn/index.js";
+import { shippedModelDir } from "../../src/run/index.js";
 import { noGrad } from "../../src/tensor/index.js";
+import { writeCheckpoint } from "../generate/checkpoints.js";
 import { VARIANTS, tinySeq2Seq } from "../generate/models.js";
 
+const CLI = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../src/cli/main.js");
+const OUT = fs.mkdtempSync(path.join(os.tmpdir(), "explain-"));
 const SRC = [5, 6, 7, 8, 9, 4];
 
 function close(a: number, b: number, tol: number, what: string): void {
@@ -270,4 +279,117 @@ test("explain: JSON gives every float32 back; bad options are OptionErrors namin
   bad({ temperature: 0 }, "temperature", /must be a number > 0/);
   assert.throws(() => explainSeq2Seq(model, [5, 99]), /source holds id 99, outside the vocabulary 0\.\.10/);
   assert.throws(() => explainSeq2Seq(model, []), /at least one token/);
+});
+
+function run(...args: string[]) {
+  return spawnSync(process.execPath, [CLI, ...args], { encoding: "utf8", maxBuffer: 1 << 28 }); // --json of a real model is megabytes
+}
+
+test("explain CLI: --json prints the record; --out writes a self-contained page with the JSON's numbers for the chosen token and head", () => {
+  const ck = writeCheckpoint("seq2seq", { seed: 4 });
+  const text = "In the beginning <God> & the earth";
+  const file = path.join(OUT, "walk.html");
+  const r = run("explain", "--checkpoint", ck.dir, "--json", "--out", file, "--head", "1", "--token", "2", "--temperature", "0.5", text);
+  assert.equal(r.status, 0, r.stderr);
+  assert.equal(r.stderr, `wrote ${file}\n`);
+  const e = JSON.parse(r.stdout) as Explanation;
+  assert.deepEqual(e.source.ids, ck.src.encode(text));
+  assert.deepEqual(e.focus, { layer: 0, head: 1, token: 2 });
+  assert.equal(e.steps[0].prediction.temperature, 0.5);
+  const html = fs.readFileSync(file, "utf8");
+  assert.doesNotMatch(html, /https?:\/\//, "no URL: nothing is fetched");
+  assert.doesNotMatch(html, /<link|<script[^>]+src=|<img|@import|url\(/, "no external assets");
+  assert.match(html, /^<!DOCTYPE html>/);
+  assert.match(html, /ArrowRight/);
+  assert.doesNotMatch(html, /<God>/, "the text is escaped");
+  const ids = [...html.matchAll(/<section class="step" id="([^"]+)">/g)].map((m) => m[1]);
+  assert.deepEqual(ids, ["tokens", "embedding", "positions", "qkv", "scores", "softmax", "values", "heads", "add-norm-1", "feed-forward",
+    "encoder-output", "decoder-start", "masked-self-attention", "cross-attention", "logits", "temperature", "chosen", "next-step", "beam"]);
+  /** The exact values (cell titles) of one section. */
+  const titles = (id: string): Set<string> => {
+    const body = html.slice(html.indexOf(`<section class="step" id="${id}">`), html.indexOf("</section>", html.indexOf(`id="${id}"`)));
+    return new Set([...body.matchAll(/title="([^"]+)"/g)].map((m) => m[1]));
+  };
+  const has = (id: string, values: number[], what: string) => {
+    const t = titles(id);
+    for (const v of values) assert.ok(t.has(exactNumber(v)), `${id}: ${what} ${exactNumber(v)} missing`);
+  };
+  const att = e.encoder.layers[0].selfAttention;
+  const head = att.heads[1];
+  has("embedding", e.encoder.embedding.rows[2].slice(0, 8), "embedding row");
+  has("positions", e.encoder.embedding.sum[2].slice(0, 8), "sum");
+  has("qkv", [...head.q[2].slice(0, 8), ...head.k[2].slice(0, 8), ...head.v[2].slice(0, 8)], "q, k, v");
+  has("scores", [...head.scores[2], ...head.scaled[2]], "scores");
+  has("softmax", head.weights[2], "weights");
+  has("values", head.output[2].slice(0, 8), "head output");
+  has("heads", att.output[2].slice(0, 8), "W_O output");
+  has("add-norm-1", [e.encoder.layers[0].addNorm1.norm.mean[2], e.encoder.layers[0].addNorm1.norm.variance[2]], "mean, variance");
+  has("feed-forward", e.encoder.layers[0].feedForward.hidden[2].slice(0, 8), "hidden units");
+  has("cross-attention", e.steps[0].layers[0].crossAttention.heads[1].weights[0], "cross weights");
+  has("temperature", e.steps[0].prediction.top.map((t) => t.probAtTemperature), "p at τ");
+  has("next-step", e.steps[1].layers[0].selfAttention.heads[1].weights[0], "step 2 weights");
+  assert.match(html, new RegExp(`${e.encoder.layers[0].feedForward.zeros[2]} of 32 are 0`));
+
+  // --target: the decoder reads bos and the prefix at once, and its mask hides later positions
+  const withTarget = run("explain", "--checkpoint", ck.dir, "--json", "--beam", "0", "--target", "En el principio", text);
+  assert.equal(withTarget.status, 0, withTarget.stderr);
+  const t = JSON.parse(withTarget.stdout) as Explanation;
+  const prefix = [1, ...ck.tgt.encode("En el principio")];
+  assert.deepEqual(t.steps[0].input.ids, prefix);
+  assert.deepEqual(t.steps[0].layers[0].selfAttention.masked, prefix.map((_, q) => prefix.map((_, k) => k > q)));
+  assert.equal(t.steps[1].offset, prefix.length);
+  assert.equal(t.beam, null);
+
+  // without --json: a summary on stdout
+  const plain = run("explain", "--checkpoint", ck.dir, text);
+  assert.equal(plain.status, 0, plain.stderr);
+  assert.match(plain.stdout, /^source: .* \(\d+ tokens\)\nstep 1: after \S+ → .*\nstep 2: after .*\nbeam 4, 2 steps: best /);
+});
+
+test("explain CLI: a bad --layer, --head or --token is one line naming the flag and the valid range", () => {
+  const ck = writeCheckpoint("seq2seq", { seed: 2 });
+  const text = "God is love";
+  const n = ck.src.encode(text).length;
+  const cases: [string[], string][] = [
+    [["--layer", "1"], "--layer must be an integer in 0..0 (the model has 1 encoder and 1 decoder layer), got 1"],
+    [["--head", "2"], "--head must be an integer in 0..1 (the model has 2 heads), got 2"],
+    [["--token", String(n)], `--token must be an integer in 0..${n - 1} (the source has ${n} tokens), got ${n}`],
+    [["--temperature", "0"], "--temperature must be a number > 0, got 0"],
+    [["--beam", "-1"], `--beam must be an integer in 0..${(ck.model as Seq2Seq).config.tgt_vocab_size} (0 leaves beam search out), got -1`],
+  ];
+  for (const [flags, message] of cases) {
+    const r = run("explain", "--checkpoint", ck.dir, ...flags, text);
+    assert.equal(r.status, 1, flags.join(" "));
+    assert.equal(r.stderr, `transformer: ${message}\n`);
+    assert.equal(r.stdout, "");
+  }
+  const bad = run("explain", "--checkpoint", ck.dir, "--head", "x", text);
+  assert.equal(bad.status, 1);
+  assert.match(bad.stderr, /--head <H>' argument 'x' is invalid/);
+  const lm = writeCheckpoint("decoder_only", { seed: 3 });
+  const r = run("explain", "--checkpoint", lm.dir, text);
+  assert.equal(r.stderr, `transformer: ${lm.dir} holds a decoder_only model; explain walks seq2seq checkpoints\n`);
+});
+
+test("explain HTML: pre-LN models say so; without the beam aside the walk ends with the next step", () => {
+  const model = tinySeq2Seq(VARIANTS[1], 5);
+  const html = explanationHtml(explainSeq2Seq(model, SRC, { numBeams: 0, prefix: [1, 4] }), { text: "a < b" });
+  assert.match(html, /This model is pre-LN/);
+  assert.match(html, /<title>Inside the Transformer: “a &lt; b”<\/title>/);
+  assert.doesNotMatch(html, /id="beam"/);
+  assert.doesNotMatch(html, /With one position there is nothing later to hide/);
+  // the navigation script parses (it is not run here: no DOM)
+  const scripts = [...html.matchAll(/<script>([\s\S]*?)<\/script>/g)].map((m) => m[1]);
+  assert.equal(scripts.length, 1);
+  assert.doesNotThrow(() => new Function(scripts[0]));
+  assert.match(scripts[0], /"ArrowLeft"/);
+});
+
+test("explain without --checkpoint walks the shipped model and says so", { skip: !fs.existsSync(path.join(shippedModelDir(), "config.json")) && "the shipped model is not installed (models/en-es)" }, () => {
+  const r = run("explain", "--json", "--beam", "0", "Jesus wept.");
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stderr, /no --checkpoint: using the shipped English→Spanish model/);
+  const e = JSON.parse(r.stdout) as Explanation;
+  assert.deepEqual([e.config.dModel, e.config.numHeads, e.config.dK], [256, 8, 32]);
+  assert.equal(e.steps.length, 2);
 });
