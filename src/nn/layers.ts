@@ -36,11 +36,6 @@ function sublayerConnection(
   return out;
 }
 
-/** The recorders of a layer's parts: sublayer i's connection (`sublayer<i>`) and LayerNorm (`norm<i>`), and `name`. */
-function partRecorders(rec: Recorder | undefined, i: number, name: string): [Recorder | undefined, Recorder | undefined, Recorder | undefined] {
-  return [scopedRecorder(rec, `sublayer${i}`), scopedRecorder(rec, `norm${i}`), scopedRecorder(rec, name)];
-}
-
 /** What an encoder layer (and stack) attends over, besides its input. */
 export interface EncoderInputs {
   /** (B, T) 1 where a key is padding; null: none is. */
@@ -88,10 +83,11 @@ export class EncoderLayer extends Module {
   forward(x: Tensor, { keyPad, causal = false, cache, keepWeights = false, recorder }: EncoderInputs): Tensor {
     const p = this.training ? this.opts.dropout : 0;
     const { normFirst, activation } = this.opts;
-    const [sub1, norm1, attn] = partRecorders(recorder, 1, "self_attn");
-    const [sub2, norm2, ff] = partRecorders(recorder, 2, "feed_forward");
-    x = sublayerConnection(x, this.norm1, (y) => this.selfAttn.forward(y, null, { keyPad, causal, cache, keepWeights, recorder: attn }), normFirst, p, this.rng, sub1, norm1);
-    return sublayerConnection(x, this.norm2, (y) => feedForward(y, this.linear1, this.linear2, activation, p, this.rng, ff), normFirst, p, this.rng, sub2, norm2);
+    const r = (name: string) => scopedRecorder(recorder, name); // undefined without a recorder
+    x = sublayerConnection(x, this.norm1, (y) => this.selfAttn.forward(y, null, { keyPad, causal, cache, keepWeights, recorder: r("self_attn") }),
+      normFirst, p, this.rng, r("sublayer1"), r("norm1"));
+    return sublayerConnection(x, this.norm2, (y) => feedForward(y, this.linear1, this.linear2, activation, p, this.rng, r("feed_forward")),
+      normFirst, p, this.rng, r("sublayer2"), r("norm2"));
   }
 }
 
@@ -129,13 +125,12 @@ export class DecoderLayer extends Module {
   forward(y: Tensor, memory: Tensor, { tgtKeyPad, memKeyPad, cache, keepWeights = false, recorder }: DecoderInputs): Tensor {
     const p = this.training ? this.opts.dropout : 0;
     const { normFirst, activation } = this.opts;
-    const [sub1, norm1, self] = partRecorders(recorder, 1, "self_attn");
-    const [sub2, norm2, cross] = partRecorders(recorder, 2, "multihead_attn");
-    const [sub3, norm3, ff] = partRecorders(recorder, 3, "feed_forward");
-    y = sublayerConnection(y, this.norm1, (z) => this.selfAttn.forward(z, null, { keyPad: tgtKeyPad, causal: true, cache: cache?.self, keepWeights, recorder: self }),
-      normFirst, p, this.rng, sub1, norm1);
-    y = sublayerConnection(y, this.norm2, (z) => this.crossAttn.forward(z, memory, { keyPad: memKeyPad, cache: cache?.cross, keepWeights, recorder: cross }),
-      normFirst, p, this.rng, sub2, norm2);
-    return sublayerConnection(y, this.norm3, (z) => feedForward(z, this.linear1, this.linear2, activation, p, this.rng, ff), normFirst, p, this.rng, sub3, norm3);
+    const r = (name: string) => scopedRecorder(recorder, name); // undefined without a recorder
+    y = sublayerConnection(y, this.norm1, (z) => this.selfAttn.forward(z, null, { keyPad: tgtKeyPad, causal: true, cache: cache?.self, keepWeights, recorder: r("self_attn") }),
+      normFirst, p, this.rng, r("sublayer1"), r("norm1"));
+    y = sublayerConnection(y, this.norm2, (z) => this.crossAttn.forward(z, memory, { keyPad: memKeyPad, cache: cache?.cross, keepWeights, recorder: r("multihead_attn") }),
+      normFirst, p, this.rng, r("sublayer2"), r("norm2"));
+    return sublayerConnection(y, this.norm3, (z) => feedForward(z, this.linear1, this.linear2, activation, p, this.rng, r("feed_forward")),
+      normFirst, p, this.rng, r("sublayer3"), r("norm3"));
   }
 }

@@ -26,7 +26,7 @@ export class EncoderStack extends LayerStack<EncoderLayer> {
   forward(x: Tensor, inputs: Omit<EncoderInputs, "cache"> & { cache?: AttentionCache[] }): Tensor {
     const rec = inputs.recorder;
     this.layers.items.forEach((layer, i) => {
-      x = layer.forward(x, { ...inputs, cache: inputs.cache?.[i], recorder: scopedRecorder(rec, `layers.${i}`) });
+      x = layer.forward(x, { ...inputs, cache: inputs.cache?.[i], recorder: rec && scopedRecorder(rec, `layers.${i}`) });
     });
     return this.norm.forward(x, scopedRecorder(rec, "norm")); // (B, T, dModel)
   }
@@ -42,7 +42,7 @@ export class DecoderStack extends LayerStack<DecoderLayer> {
   forward(y: Tensor, memory: Tensor, inputs: Omit<DecoderInputs, "cache"> & { cache?: DecoderLayerCache[] }): Tensor {
     const rec = inputs.recorder;
     this.layers.items.forEach((layer, i) => {
-      y = layer.forward(y, memory, { ...inputs, cache: inputs.cache?.[i], recorder: scopedRecorder(rec, `layers.${i}`) });
+      y = layer.forward(y, memory, { ...inputs, cache: inputs.cache?.[i], recorder: rec && scopedRecorder(rec, `layers.${i}`) });
     });
     return this.norm.forward(y, scopedRecorder(rec, "norm")); // (B, T, dModel)
   }
