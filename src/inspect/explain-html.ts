@@ -119,6 +119,7 @@ ${scoreTable(att, H, I, srcAt)}
   const weighted = head.v.map((v, s) => ({ label: `${formatNumber(head.weights[I][s])} × v ${srcAt[s]}`, values: v.map((x) => head.weights[I][s] * x) }));
   add("values", "Weighted sum of the values", `<p>${e_(where)}. Each token's value vector is scaled by its weight, and the scaled vectors are summed:
 head ${H}'s output for “${e_(src[I])}” is Σ<sub>s</sub> w<sub>s</sub> v<sub>s</sub>, a mix of what the tokens it attends to carry.</p>
+<p class="note">The scaled rows are multiplied out here for the picture; the last row is the attention kernel's own output.</p>
 ${vectorTable([...weighted, { label: `= head ${H}'s output`, values: head.output[I], cls: "focus" }])}`);
 
   add("heads", "Heads concatenated, then W_O", `<p>Every head does the same with its own W<sub>Q</sub>, W<sub>K</sub>, W<sub>V</sub>; their ${c.numHeads} outputs of ${c.dK}
