@@ -1,5 +1,5 @@
 import { ConfigError } from "../errors.js";
-import type { Activation } from "../nn/index.js";
+import { ACTIVATION_NAMES, type Activation } from "../nn/index.js";
 import { type Architecture, type ModelConfig, ARCHITECTURES, modelArchitecture } from "./architectures/registry.js";
 import { vocabSizeKeys } from "./architectures/spec.js";
 
@@ -94,7 +94,7 @@ export function parseConfig(raw: unknown, file = "config.json"): ModelConfig {
   if (dModel % heads !== 0) fail(`"d_model" ${dModel} is not divisible by "num_heads" ${heads}`);
   int("d_ff", 1);
   num("dropout", 0, 1, true);
-  oneOf("activation", ["relu", "gelu"]);
+  oneOf("activation", ACTIVATION_NAMES);
   bool("norm_first");
   bool("scale_embeddings");
   bool("tie_word_embeddings");
