@@ -57,6 +57,9 @@ export function parseConfig(raw: unknown, file = "config.json"): ModelConfig {
   if (typeof raw !== "object" || raw === null || Array.isArray(raw)) fail("expected a JSON object");
   const obj = raw as Record<string, unknown>;
   const arch = obj.architecture;
+  if (arch === undefined && typeof obj.model_type === "string") {
+    fail(`a Hugging Face config (model_type ${JSON.stringify(obj.model_type)}), not ours: its folder loads as a checkpoint (--checkpoint, loadCheckpoint), which maps it onto our architecture`);
+  }
   if (typeof arch !== "string" || !ARCHITECTURES.includes(arch as Architecture)) {
     fail(`unknown architecture ${JSON.stringify(arch)}; expected one of ${ARCHITECTURES.join(", ")}`);
   }

@@ -9,7 +9,7 @@ import { createRequire } from "node:module";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { CheckpointError, ConfigError, TokenizerError } from "../../src/errors.js";
-import type { DecoderOnly, NamedTensor } from "../../src/models/index.js";
+import { type DecoderOnly, type NamedTensor, parseConfig } from "../../src/models/index.js";
 import { readSafetensors, writeSafetensors } from "../../src/models/safetensors-file.js";
 import { inference } from "../../src/nn/index.js";
 import { loadForInference } from "../../src/run/index.js";
@@ -110,6 +110,9 @@ test("config values decoder_only does not compute are refused by key", () => {
     [(j) => (j.n_head = 3), /config\.json \(model_type "gpt2" as decoder_only\): "d_model" 32 is not divisible by "num_heads" 3$/],
   ];
   for (const [change, pattern] of cases) refused(variant(editJson("config.json", change)), ConfigError, pattern);
+  // parseConfig reads our config.json only, and says where a transformers one is read
+  assert.throws(() => parseConfig(readJson(GPT2_TINY, "config.json"), "x/config.json"),
+    /^ConfigError: x\/config\.json: a Hugging Face config \(model_type "gpt2"\), not ours: its folder loads as a checkpoint/);
   // activation_function "gelu" and "relu" load (as our exact gelu and relu)
   for (const act of ["gelu", "relu"]) {
     const dir = variant(editJson("config.json", (j) => (j.activation_function = act)));
