@@ -71,6 +71,36 @@ test("the original Hub layout loads the same: bare names, h.N.attn.bias/masked_b
   fs.rmSync(dir, { recursive: true });
 });
 
+/** A safetensors file of BOOL tensors, as torch writes a boolean buffer (our writer writes floats only). */
+function boolSafetensors(file: string, tensors: Record<string, { shape: number[]; values: Uint8Array }>): void {
+  const header: Record<string, unknown> = {};
+  let at = 0;
+  for (const [name, t] of Object.entries(tensors)) {
+    header[name] = { dtype: "BOOL", shape: t.shape, data_offsets: [at, at + t.values.length] };
+    at += t.values.length;
+  }
+  let json = JSON.stringify(header);
+  json += " ".repeat((8 - (json.length % 8)) % 8);
+  const size = Buffer.alloc(8);
+  size.writeBigUInt64LE(BigInt(json.length));
+  fs.writeFileSync(file, Buffer.concat([size, Buffer.from(json), ...Object.values(tensors).map((t) => Buffer.from(t.values))]));
+}
+
+test("the causal-mask buffers stored as BOOL (as newer torch saves them), in a shard of their own, are read and dropped", () => {
+  const dir = variant((d) => {
+    const mask = new Uint8Array(64 * 64).map((_, i) => (i % 64 <= Math.floor(i / 64) ? 1 : 0));
+    boolSafetensors(path.join(d, "model-00002-of-00002.safetensors"), {
+      "transformer.h.0.attn.bias": { shape: [1, 1, 64, 64], values: mask }, "transformer.h.1.attn.bias": { shape: [1, 1, 64, 64], values: mask },
+    });
+    fs.renameSync(path.join(d, "model.safetensors"), path.join(d, "model-00001-of-00002.safetensors"));
+    const weightMap: Record<string, string> = Object.fromEntries([...original.keys()].map((n) => [n, "model-00001-of-00002.safetensors"]));
+    for (const i of [0, 1]) weightMap[`transformer.h.${i}.attn.bias`] = "model-00002-of-00002.safetensors";
+    fs.writeFileSync(path.join(d, "model.safetensors.index.json"), JSON.stringify({ metadata: {}, weight_map: weightMap }));
+  });
+  assert.deepEqual(logitsOf(dir), reference);
+  fs.rmSync(dir, { recursive: true });
+});
+
 test("sharded weights (model.safetensors.index.json) load the same; a shard that disagrees with the index is refused", () => {
   const shard = (dir: string, bad = false) => {
     fs.rmSync(path.join(dir, "model.safetensors"));

@@ -38,7 +38,9 @@ const IGNORED = new Set([
   "diversity_penalty", "temperature", "top_k", "top_p", "typical_p", "repetition_penalty", "length_penalty",
   "no_repeat_ngram_size", "encoder_no_repeat_ngram_size", "bad_words_ids", "num_return_sequences", "output_scores",
   "return_dict_in_generate", "forced_bos_token_id", "forced_eos_token_id", "remove_invalid_values",
-  "exponential_decay_length_penalty", "suppress_tokens", "begin_suppress_tokens",
+  "exponential_decay_length_penalty", "suppress_tokens", "begin_suppress_tokens", "_num_labels", "num_labels",
+  // in the original Hub configs (gpt2-medium, -large, -xl, distilgpt2), unused by transformers' GPT-2
+  "n_special", "predict_special_tokens", "gradient_checkpointing",
 ]);
 
 /** Keys read below. */
