@@ -212,6 +212,10 @@ export interface Backend {
   gelu(x: Float32Array, out: Float32Array, n: number): void;
   /** dx = dy · (Φ(x) + x·φ(x)). Overwrites dx. */
   geluBackward(x: Float32Array, dy: Float32Array, dx: Float32Array, n: number): void;
+  /** GELU's tanh approximation (GPT-2's "gelu_new"): x/2 · (1 + tanh(√(2/π) · (x + 0.044715 x³))). */
+  geluTanh(x: Float32Array, out: Float32Array, n: number): void;
+  /** Its derivative times dy. Overwrites dx. */
+  geluTanhBackward(x: Float32Array, dy: Float32Array, dx: Float32Array, n: number): void;
 
   /**
    * Inverted dropout's forward: keep[i] = 1 where hash(key, i) / 2³² ≥ p, else 0 (src/backend/js/dropout.ts's

@@ -79,6 +79,13 @@ function gelu(g: GraphBuilder, x: string): string {
   return g.node("Mul", [g.node("Mul", [x, g.float(0.5)]), g.node("Add", [erf, g.float(1)])]);
 }
 
+/** 0.5 · x · (1 + tanh(√(2/π) · (x + 0.044715 x³))): GELU's tanh approximation, GPT-2's "gelu_new" (Tanh is opset 6). */
+function geluTanh(g: GraphBuilder, x: string): string {
+  const cubic = g.node("Mul", [g.node("Mul", [g.node("Mul", [x, x]), x]), g.float(0.044715)]);
+  const tanh = g.node("Tanh", [g.node("Mul", [g.node("Add", [x, cubic]), g.float(Math.sqrt(2 / Math.PI))])]);
+  return g.node("Mul", [g.node("Mul", [x, g.float(0.5)]), g.node("Add", [tanh, g.float(1)])]);
+}
+
 /** FFN(x) = act(x W1 + b1) W2 + b2 (paper §3.3), with the layer's linear1 and linear2. */
 export function feedForward(g: GraphBuilder, x: string, prefix: string, linear1: Linear, linear2: Linear, activation: Activation): string {
   const hidden = linear(g, x, `${prefix}.linear1`, linear1); // (B, T, dFF)
@@ -86,6 +93,7 @@ export function feedForward(g: GraphBuilder, x: string, prefix: string, linear1:
     switch (activation) {
       case "relu": return g.node("Relu", [hidden]);
       case "gelu": return gelu(g, hidden);
+      case "gelu_tanh": return geluTanh(g, hidden);
       default: throw new Error(`feedForward: no ONNX nodes for the activation ${JSON.stringify(activation satisfies never)}`);
     }
   });

@@ -17,7 +17,7 @@ export const EXPORTED_COMMON_KEYS: Readonly<Record<string, Values>> = {
   num_heads: "any",
   d_ff: "any",
   dropout: "any", // an exported model runs inference: no dropout
-  activation: ["relu", "gelu"],
+  activation: ["relu", "gelu", "gelu_tanh"],
   norm_first: [false, true],
   layer_norm_eps: "any",
   positional: ["sinusoidal", "learned"],

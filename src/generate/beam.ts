@@ -1,43 +1,12 @@
 import type { ResolvedGenerationConfig } from "./config.js";
 import { buildProcessors, rowLogSumExp } from "./logits-processors.js";
 import type { FinishReason, Hypothesis, SearchSetup } from "./search.js";
+import { type Beam, type Candidate, bestCandidates } from "./beam-candidates.js";
+import { huggingFaceBeamSearch } from "./beam-huggingface.js";
 
 /** GNMT's length penalty lp(Y) = ((5 + |Y|) / 6)^α (Wu et al. 2016, eq. 14). */
 export function lengthPenalty(length: number, alpha: number): number {
   return Math.pow((5 + length) / 6, alpha);
-}
-
-interface Beam {
-  input: number;
-  tokens: number[];
-  logProb: number;
-}
-
-interface Candidate {
-  total: number; // the beam's log P plus the token's log p
-  row: number; // the decoder row of the beam it extends
-  token: number;
-}
-
-/**
- * The `m` best (row, token) extensions of rows start..end-1, highest total first; among equal totals the
- * earlier row, then the lower token id (so that one beam reproduces greedy search's choices exactly).
- */
-function bestCandidates(logp: Float32Array, V: number, beams: Beam[], start: number, end: number, m: number): Candidate[] {
-  const best: Candidate[] = [];
-  for (let row = start; row < end; row++) {
-    const base = beams[row].logProb;
-    const off = row * V;
-    for (let token = 0; token < V; token++) {
-      const total = base + logp[off + token];
-      if (best.length === m && !(total > best[m - 1].total)) continue;
-      let at = best.length === m ? m - 1 : best.length;
-      if (best.length === m) best.pop();
-      while (at > 0 && total > best[at - 1].total) at--;
-      best.splice(at, 0, { total, row, token });
-    }
-  }
-  return best;
 }
 
 /**
@@ -45,9 +14,11 @@ function bestCandidates(logp: Float32Array, V: number, beams: Beam[], start: num
  * step takes the 2·numBeams best extensions: one ending with eos among the first numBeams becomes a finished
  * hypothesis; the best others (at most numBeams) stay live. An input's search ends when numBeams
  * hypotheses have finished — every beam has ended — or at its length limit, where the live ones finish too.
- * Finished hypotheses are ranked by log P / lp(|Y|); the best numReturnSequences are returned.
+ * Finished hypotheses are ranked by log P / lp(|Y|); the best numReturnSequences are returned. (beamConvention
+ * "huggingface": transformers' search instead, beam-huggingface.ts.)
  */
 export function beamSearch(setup: SearchSetup, cfg: ResolvedGenerationConfig): Hypothesis[][] {
+  if (cfg.beamConvention === "huggingface") return huggingFaceBeamSearch(setup, cfg);
   const { decoder: dec, histories, limits, eosId } = setup;
   const K = cfg.numBeams;
   const alpha = cfg.lengthPenalty;

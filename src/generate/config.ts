@@ -4,6 +4,15 @@ import { OptionError } from "../errors.js";
 export type SearchStrategy = "greedy" | "beam" | "sample";
 
 /**
+ * How beam search scores and stops. gnmt: GNMT's length penalty ((5 + |Y|) / 6)^α, and an input's search ends
+ * once numBeams hypotheses have finished. huggingface: Hugging Face transformers' beam search (generate() with
+ * num_beams, early_stopping=False): log P(Y) / |Y|^α, the numBeams best finished hypotheses kept, ended when
+ * the best live beam's log P / |Y|^α no longer beats the worst kept one; logits processors applied after the
+ * log-softmax, as there.
+ */
+export type BeamConvention = "gnmt" | "huggingface";
+
+/**
  * How to generate. Every field is optional and has the default written on it. A field that cannot apply to
  * the chosen strategy is an error (OptionError), never silently ignored: `temperature` with greedy search,
  * `topP` with beam search, and so on.
@@ -31,12 +40,14 @@ export interface GenerationConfig {
   /** Beam width (beam only; integer ≥ 1). @default 4 */
   numBeams?: number;
   /**
-   * GNMT length penalty α (Wu et al. 2016, beam only): finished hypotheses are ranked by
-   * log P(Y) / lp(Y) with lp(Y) = ((5 + |Y|) / 6)^α, |Y| counting the generated tokens with eos. 0 ranks by
-   * log P alone; larger values favour longer outputs.
-   * @default 0.6
+   * Length penalty α (beam only): finished hypotheses are ranked by log P(Y) / lp(Y), |Y| counting the generated
+   * tokens with eos; with beamConvention "gnmt" (Wu et al. 2016) lp(Y) = ((5 + |Y|) / 6)^α, with "huggingface"
+   * lp(Y) = |Y|^α. 0 ranks by log P alone; larger values favour longer outputs.
+   * @default 0.6 (gnmt), 1 (huggingface, transformers' default)
    */
   lengthPenalty?: number;
+  /** Whose beam search (beam only): see BeamConvention. @default "gnmt" */
+  beamConvention?: BeamConvention;
   /** Hypotheses returned per input, best first (beam only; 1 ≤ n ≤ numBeams). @default 1 */
   numReturnSequences?: number;
   /** Logits are divided by T before sampling (sample only; > 0; < 1 sharpens, > 1 flattens). @default 1 */
@@ -63,6 +74,7 @@ export interface ResolvedGenerationConfig {
   repetitionPenalty: number;
   numBeams: number;
   lengthPenalty: number;
+  beamConvention: BeamConvention;
   numReturnSequences: number;
   temperature: number;
   topK: number | undefined;
@@ -74,7 +86,7 @@ const STRATEGIES: readonly SearchStrategy[] = ["greedy", "beam", "sample"];
 const COMMON_KEYS = ["strategy", "maxNewTokens", "repetitionPenalty"] as const;
 const STRATEGY_KEYS: Record<SearchStrategy, readonly string[]> = {
   greedy: [],
-  beam: ["numBeams", "lengthPenalty", "numReturnSequences"],
+  beam: ["numBeams", "lengthPenalty", "beamConvention", "numReturnSequences"],
   sample: ["temperature", "topK", "topP", "seed"],
 };
 /** Every GenerationConfig key, in the order the errors list them (a door maps them to its own names). */
@@ -117,6 +129,10 @@ export function resolveGenerationConfig(config: GenerationConfig = {}): Resolved
   const numBeams = int("numBeams", 1) ?? 4;
   const lp = raw.lengthPenalty;
   if (lp !== undefined && (typeof lp !== "number" || !Number.isFinite(lp))) throw new OptionError("lengthPenalty", `must be a finite number, got ${JSON.stringify(lp)}`);
+  const beamConvention = raw.beamConvention ?? "gnmt";
+  if (beamConvention !== "gnmt" && beamConvention !== "huggingface") {
+    throw new OptionError("beamConvention", `must be "gnmt" or "huggingface", got ${JSON.stringify(beamConvention)}`);
+  }
   const numReturnSequences = int("numReturnSequences", 1) ?? 1;
   if (numReturnSequences > numBeams) throw new OptionError("numReturnSequences", (name) => `${name("numReturnSequences")} ${numReturnSequences} is more than ${name("numBeams")} ${numBeams}`);
   const temperature = positive("temperature") ?? 1;
@@ -126,7 +142,7 @@ export function resolveGenerationConfig(config: GenerationConfig = {}): Resolved
   const seed = int("seed", 0) ?? Math.floor(Math.random() * 2 ** 32);
   if (seed >= 2 ** 32) throw new OptionError("seed", `must be below 2^32, got ${seed}`);
   return {
-    strategy, maxNewTokens, repetitionPenalty, numBeams, lengthPenalty: (lp as number | undefined) ?? 0.6,
-    numReturnSequences, temperature, topK, topP, seed,
+    strategy, maxNewTokens, repetitionPenalty, numBeams, lengthPenalty: (lp as number | undefined) ?? (beamConvention === "gnmt" ? 0.6 : 1),
+    beamConvention, numReturnSequences, temperature, topK, topP, seed,
   };
 }

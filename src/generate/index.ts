@@ -1,6 +1,6 @@
 /** Inference: decoding (a KV-cached step decoder driven by greedy search, beam search or sampling; streaming) and classification. */
 export { greedyDecodeUncached } from "./greedy.js";
-export { type GenerationConfig, type ResolvedGenerationConfig, type SearchStrategy, GENERATION_KEYS, resolveGenerationConfig } from "./config.js";
+export { type BeamConvention, type GenerationConfig, type ResolvedGenerationConfig, type SearchStrategy, GENERATION_KEYS, resolveGenerationConfig } from "./config.js";
 export { generate, prepareSearch, type GenerationOutput } from "./generate.js";
 export type { GenerativeModel } from "../models/architectures/registry.js";
 export { SOURCE_LENGTH_MARGIN } from "../models/architectures/seq2seq.js";

@@ -13,7 +13,7 @@ export interface Hypothesis {
   tokens: number[];
   /** Σ log p(token) under the distribution the search chose from (after repetition penalty, temperature, top-k, top-p). */
   logProb: number;
-  /** Beam search: logProb / lp(|tokens|), the GNMT length-normalised score it ranks by; otherwise logProb. */
+  /** Beam search: logProb / lp(|tokens|), the length-normalised score it ranks by (GNMT's lp, or |tokens|^α); otherwise logProb. */
   score: number;
   finish: FinishReason;
 }

@@ -4,6 +4,8 @@
  * `m[t][j]` is component j of position t. B = 1 throughout, so batch dimensions are dropped.
  */
 
+import type { Activation } from "../nn/feed-forward.js";
+
 /** (rows, columns) as rows. */
 export type Matrix = number[][];
 
@@ -17,7 +19,7 @@ export interface ExplainConfig {
   numDecoderLayers: number;
   /** false: post-LN as in the paper, LN(x + Sublayer(x)); true: pre-LN, x + Sublayer(LN(x)). */
   normFirst: boolean;
-  activation: "relu" | "gelu";
+  activation: Activation;
   positional: "sinusoidal" | "learned";
   /** Embeddings multiplied by √dModel (paper §3.4). */
   scaleEmbeddings: boolean;

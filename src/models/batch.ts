@@ -30,3 +30,12 @@ export function paddingMask(batch: TokenBatch, padId: number): Uint8Array | null
   }
   return any ? mask : null;
 }
+
+/**
+ * The id that marks padding (masked from attention), or null when padding is never inferred from ids: a pad id
+ * shared with bos or eos (GPT-2 has no padding token and pads with its <|endoftext|>) also marks real tokens, so
+ * only explicit lengths say what is padding — the rule of Hugging Face's generate() for a pad equal to eos.
+ */
+export function maskedPadId(c: { pad_id: number; bos_id: number; eos_id: number }): number | null {
+  return c.pad_id === c.bos_id || c.pad_id === c.eos_id ? null : c.pad_id;
+}

@@ -1,5 +1,5 @@
 import { ConfigError } from "../errors.js";
-import type { Activation } from "../nn/index.js";
+import { ACTIVATION_NAMES, type Activation } from "../nn/index.js";
 import { type Architecture, type ModelConfig, ARCHITECTURES, modelArchitecture } from "./architectures/registry.js";
 import { vocabSizeKeys } from "./architectures/spec.js";
 
@@ -57,6 +57,9 @@ export function parseConfig(raw: unknown, file = "config.json"): ModelConfig {
   if (typeof raw !== "object" || raw === null || Array.isArray(raw)) fail("expected a JSON object");
   const obj = raw as Record<string, unknown>;
   const arch = obj.architecture;
+  if (arch === undefined && typeof obj.model_type === "string") {
+    fail(`a Hugging Face config (model_type ${JSON.stringify(obj.model_type)}), not ours: its folder loads as a checkpoint (--checkpoint, loadCheckpoint), which maps it onto our architecture`);
+  }
   if (typeof arch !== "string" || !ARCHITECTURES.includes(arch as Architecture)) {
     fail(`unknown architecture ${JSON.stringify(arch)}; expected one of ${ARCHITECTURES.join(", ")}`);
   }
@@ -94,7 +97,7 @@ export function parseConfig(raw: unknown, file = "config.json"): ModelConfig {
   if (dModel % heads !== 0) fail(`"d_model" ${dModel} is not divisible by "num_heads" ${heads}`);
   int("d_ff", 1);
   num("dropout", 0, 1, true);
-  oneOf("activation", ["relu", "gelu"]);
+  oneOf("activation", ACTIVATION_NAMES);
   bool("norm_first");
   bool("scale_embeddings");
   bool("tie_word_embeddings");

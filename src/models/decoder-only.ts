@@ -1,7 +1,7 @@
 import type { AttentionCache } from "../nn/index.js";
 import { Embedding, EncoderStack, Linear, Module, PositionalEncoding } from "../nn/index.js";
 import { Rng, Tensor } from "../tensor/index.js";
-import { type TokenBatch, paddingMask } from "./batch.js";
+import { type TokenBatch, maskedPadId, paddingMask } from "./batch.js";
 import type { DecoderOnlyConfig } from "./architectures/decoder-only.js";
 import { layerOptions } from "./layer-options.js";
 import { dropoutIf } from "./seq2seq.js";
@@ -9,7 +9,10 @@ import { dropoutIf } from "./seq2seq.js";
 export interface DecoderOnlyOptions {
   cache?: AttentionCache[];
   offset?: number;
-  /** (B, offset + T) over all positions so far; default: from ids (only without a filled cache). */
+  /**
+   * (B, offset + T) over all positions so far; default: from ids (only without a filled cache), where pad_id is a
+   * token of its own (maskedPadId; a GPT-2 checkpoint's is not: nothing is masked then).
+   */
   keyPad?: Uint8Array | null;
   /** (B, T) position of each token, for left-padded prompts; default: offset + t for every row. */
   positions?: Int32Array;
@@ -37,7 +40,8 @@ export class DecoderOnly extends Module {
   hidden(ids: TokenBatch, opts: DecoderOnlyOptions = {}): Tensor {
     const offset = opts.offset ?? 0;
     if (opts.keyPad === undefined && offset > 0) throw new Error("DecoderOnly: decoding after cached positions needs keyPad over all of them (or null)");
-    const keyPad = opts.keyPad !== undefined ? opts.keyPad : paddingMask(ids, this.config.pad_id);
+    const pad = maskedPadId(this.config);
+    const keyPad = opts.keyPad !== undefined ? opts.keyPad : pad === null ? null : paddingMask(ids, pad);
     let x = this.embed.forward(ids.ids, [ids.batch, ids.length]);
     x = opts.positions ? this.pos.forwardAt(x, opts.positions) : this.pos.forward(x, offset);
     x = dropoutIf(x, this.training ? this.config.dropout : 0, this.rng);

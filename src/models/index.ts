@@ -1,7 +1,7 @@
 export * from "./config.js";
 export { layerOptions } from "./layer-options.js";
-export { ARCHITECTURES, modelArchitecture, targetVocabSize, type AnyArchitecture, type GenerativeModel, type TrainBatch } from "./architectures/registry.js";
-export { separateTargetKey, vocabSizeKeys, type ConfigChecks, type Decoding, type DecodingStart, type LossResult, type ModelArchitecture, type NamedShape, type PresetSizes, type ReferenceInputs } from "./architectures/spec.js";
+export { ARCHITECTURES, HUGGING_FACE_MODEL_TYPES, modelArchitecture, targetVocabSize, type AnyArchitecture, type GenerativeModel, type TrainBatch } from "./architectures/registry.js";
+export { separateTargetKey, vocabSizeKeys, type ConfigChecks, type Decoding, type DecodingStart, type HuggingFaceFormat, type LossResult, type ModelArchitecture, type NamedShape, type PresetSizes, type ReferenceInputs } from "./architectures/spec.js";
 export { type Seq2SeqConfig, type Seq2SeqTrainBatch, seq2seq } from "./architectures/seq2seq.js";
 export { type DecoderOnlyConfig, type DecoderOnlyTrainBatch, decoderOnly } from "./architectures/decoder-only.js";
 export { type EncoderOnlyConfig, type EncoderOnlyTrainBatch, encoderOnly } from "./architectures/encoder-only.js";
@@ -12,4 +12,5 @@ export { EncoderOnly } from "./encoder-only.js";
 export { buildModel, type Model } from "./build.js";
 export { initParameters } from "./init.js";
 export { loadStateDict, stateDict } from "./state-dict.js";
+export { type HuggingFaceCheckpoint, importHuggingFace, isHuggingFaceConfig } from "./huggingface.js";
 export { parseSafetensors, serializeSafetensors, type NamedTensor } from "./safetensors.js";

@@ -13,13 +13,16 @@ import {
   f32ToF16Bits,
 } from './half.js';
 
-/** The dtypes a file may hold (all read as float32; F64 rounds). */
-export type StoredDtype = 'F32' | 'F16' | 'BF16' | 'F64';
+/**
+ * The dtypes a file may hold (all read as float32; F64 rounds; BOOL as 0 and 1, for the boolean attention-mask
+ * buffers some Hugging Face checkpoints store beside their weights).
+ */
+export type StoredDtype = 'F32' | 'F16' | 'BF16' | 'F64' | 'BOOL';
 
 /** The dtypes we write. */
 export type SafetensorsDtype = 'F32' | 'F16' | 'BF16';
 
-export const ELEMENT_SIZE: Readonly<Record<StoredDtype, number>> = { F32: 4, F16: 2, BF16: 2, F64: 8 };
+export const ELEMENT_SIZE: Readonly<Record<StoredDtype, number>> = { F32: 4, F16: 2, BF16: 2, F64: 8, BOOL: 1 };
 
 export function isStoredDtype(dtype: string): dtype is StoredDtype {
   return Object.hasOwn(ELEMENT_SIZE, dtype);
@@ -84,6 +87,9 @@ export function decodeElements(raw: Uint8Array, dtype: StoredDtype, out: Float32
       return;
     case 'F64':
       for (let i = 0; i < count; i++) out[at + i] = view.getFloat64(8 * i, true); // rounds to nearest float32
+      return;
+    case 'BOOL':
+      for (let i = 0; i < count; i++) out[at + i] = raw[i] !== 0 ? 1 : 0;
       return;
   }
 }

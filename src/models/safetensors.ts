@@ -209,7 +209,7 @@ export function parseSafetensorsHeader(headerBytes: Uint8Array, dataLength: numb
       if (!(key in entry)) fail(`${where}: missing "${key}"`);
     }
     if (typeof dtype !== 'string') return fail(`${where}: dtype must be a string, found ${describe(dtype)}`);
-    if (!isStoredDtype(dtype)) return fail(`${where} has dtype ${q(dtype)}; only F32, F16, BF16 and F64 are supported`);
+    if (!isStoredDtype(dtype)) return fail(`${where} has dtype ${q(dtype)}; only F32, F16, BF16, F64 and BOOL are supported`);
     if (!Array.isArray(shape)) return fail(`${where}: shape must be an array of integers, found ${describe(shape)}`);
     shape.forEach((d: unknown, i) => {
       if (!isIndex(d)) fail(`${where}: shape[${i}] must be a non-negative integer, found ${describe(d)}`);

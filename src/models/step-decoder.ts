@@ -1,7 +1,7 @@
 import { type AttentionCache, type DecoderLayerCache, inference } from "../nn/index.js";
 import { growPaddingMask, selectAttentionCache, selectMaskRows, selectRows } from "../nn/kv-cache.js";
 import { Tensor, narrow } from "../tensor/index.js";
-import { type TokenBatch, paddingMask } from "./batch.js";
+import { type TokenBatch, maskedPadId } from "./batch.js";
 import type { DecoderOnly } from "./decoder-only.js";
 import type { Encoded, Seq2Seq } from "./seq2seq.js";
 
@@ -108,7 +108,7 @@ export class DecoderOnlyStepDecoder implements StepDecoder {
     const ids = new Int32Array(this.rows * P).fill(model.config.pad_id);
     this.shift = Int32Array.from(prompts, (p) => P - p.length);
     prompts.forEach((p, b) => ids.set(p, b * P + this.shift[b]));
-    this.keyPad = paddingMask({ ids, batch: this.rows, length: P }, model.config.pad_id); // left padding (and any pad in a prompt)
+    this.keyPad = promptPadding(ids, this.shift, P, maskedPadId(model.config)); // left padding (and any pad in a prompt)
     this.prompt = { ids, batch: this.rows, length: P };
     this.cache = model.stack.layers.items.map(() => ({}));
   }
@@ -124,7 +124,7 @@ export class DecoderOnlyStepDecoder implements StepDecoder {
 
   step(tokens: ArrayLike<number>): Float32Array {
     if (tokens.length !== this.rows) throw new Error(`step: ${tokens.length} tokens for ${this.rows} rows`);
-    this.keyPad = growPaddingMask(this.keyPad, this.offset, tokens, this.model.config.pad_id);
+    this.keyPad = growPaddingMask(this.keyPad, this.offset, tokens, maskedPadId(this.model.config));
     return this.run({ ids: Int32Array.from(tokens), batch: this.rows, length: 1 });
   }
 
@@ -151,4 +151,22 @@ export class DecoderOnlyStepDecoder implements StepDecoder {
   positionsLeft(row: number): number {
     return this.model.config.max_len - (this.offset - this.shift[row]);
   }
+}
+
+/**
+ * (rows, P) 1 at each row's left padding (its first `shift` columns) and, where the pad id is a token of its own
+ * (maskedPadId), at a pad inside a prompt, as the uncached model masks it; null when nothing is padding.
+ */
+function promptPadding(ids: Int32Array, shift: Int32Array, P: number, pad: number | null): Uint8Array | null {
+  const mask = new Uint8Array(ids.length);
+  let any = false;
+  for (let b = 0; b < shift.length; b++) {
+    for (let t = 0; t < P; t++) {
+      if (t < shift[b] || (pad !== null && ids[b * P + t] === pad)) {
+        mask[b * P + t] = 1;
+        any = true;
+      }
+    }
+  }
+  return any ? mask : null;
 }

@@ -1,8 +1,14 @@
-import { type Recorder, Tensor, dropout, gelu, relu } from "../tensor/index.js";
+import { type Recorder, Tensor, dropout, gelu, geluTanh, relu } from "../tensor/index.js";
 import type { Rng } from "../tensor/index.js";
 import type { Linear } from "./linear.js";
 
-export type Activation = "relu" | "gelu";
+/** relu; gelu: exact (erf), PyTorch's "gelu"; gelu_tanh: its tanh approximation, GPT-2's "gelu_new". */
+export type Activation = "relu" | "gelu" | "gelu_tanh";
+
+const ACTIVATIONS: Readonly<Record<Activation, (x: Tensor) => Tensor>> = { relu, gelu, gelu_tanh: geluTanh };
+
+/** The values config.json's "activation" may take. */
+export const ACTIVATION_NAMES = Object.keys(ACTIVATIONS) as readonly Activation[];
 
 /**
  * Position-wise feed-forward network (paper §3.3): FFN(x) = act(x W1 + b1) W2 + b2, dModel → dFF (the
@@ -12,7 +18,7 @@ export type Activation = "relu" | "gelu";
  */
 export function feedForward(x: Tensor, linear1: Linear, linear2: Linear, activation: Activation, p: number, rng: Rng, rec?: Recorder): Tensor {
   const hidden = linear1.forward(x); // (B, T, dFF)
-  const act = activation === "gelu" ? gelu(hidden) : relu(hidden);
+  const act = ACTIVATIONS[activation](hidden);
   const out = linear2.forward(dropout(act, p, rng)); // (B, T, dModel)
   if (rec) {
     rec("hidden", hidden.data, hidden.shape);

@@ -34,13 +34,13 @@ export function selectAttentionCache(cache: AttentionCache, index: ArrayLike<num
 
 /**
  * The (B, width + 1) padding mask after one more token per row: 1 in the new column where the token is the pad
- * id (a model may emit it; the uncached decoder would mask it, so the cached one does too). Stays null while
- * nothing is padding.
+ * id (a model may emit it; the uncached decoder would mask it, so the cached one does too); `padId` null: no token
+ * is padding. Stays null while nothing is padding.
  */
-export function growPaddingMask(mask: Uint8Array | null, width: number, tokens: ArrayLike<number>, padId: number): Uint8Array | null {
+export function growPaddingMask(mask: Uint8Array | null, width: number, tokens: ArrayLike<number>, padId: number | null): Uint8Array | null {
   const B = tokens.length;
   let anyPad = false;
-  for (let b = 0; b < B; b++) if (tokens[b] === padId) anyPad = true;
+  for (let b = 0; b < B; b++) if (padId !== null && tokens[b] === padId) anyPad = true;
   if (!mask && !anyPad) return null;
   const out = new Uint8Array(B * (width + 1));
   for (let b = 0; b < B; b++) {

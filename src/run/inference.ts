@@ -1,7 +1,9 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { CheckpointError } from "../errors.js";
-import { modelArchitecture, separateTargetKey } from "../models/index.js";
+import { readJsonFile } from "../io/read-json.js";
+import { type ModelConfig, modelArchitecture, separateTargetKey } from "../models/index.js";
+import type { Tokenizer } from "../tokenizer/index.js";
 import { loadTokenizer } from "../tokenizer/file.js";
 import { TARGET_TOKENIZER_FILE, TOKENIZER_FILE } from "./format.js";
 import { assertIntact } from "./intact.js";
@@ -11,17 +13,25 @@ import { type InferenceParts, checkTokenizers } from "./parts.js";
 /**
  * Loads a checkpoint folder for translate / generate / attention / eval: config.json, model.safetensors,
  * tokenizer.json (the source, or shared, tokenizer) and tokenizer.target.json when the target vocabulary is
- * separate. Every problem is one CheckpointError line naming the folder or file: files that do not match the
+ * separate. A Hugging Face folder (config.json with a model_type; tokenizer.json, and tokenizer_config.json where
+ * it has one) loads too, as the architecture its model_type maps to. Every problem is one CheckpointError line naming the folder or file: files that do not match the
  * folder's manifest (a torn checkpoint), a missing tokenizer, a tokenizer whose vocabulary or special ids do not
  * match config.json.
  */
 export function loadForInference(dir: string): InferenceParts {
-  const { model, config } = loadModel(dir);
+  const { model, config, huggingFace } = loadModel(dir);
   const srcFile = path.join(dir, TOKENIZER_FILE);
   if (!fs.existsSync(srcFile)) {
     throw new CheckpointError(
       `${srcFile}: missing (running a checkpoint on text needs the tokenizer it was trained with: ${TOKENIZER_FILE}, plus ${TARGET_TOKENIZER_FILE} for a separate target vocabulary)`,
     );
+  }
+  if (huggingFace) {
+    // its config names the special tokens by id (GPT-2: <|endoftext|> is bos, eos and pad), not our four names
+    const srcTokenizer = loadTokenizer(srcFile, { pad: config.pad_id, bos: config.bos_id, eos: config.eos_id });
+    const addBos = readTokenizerConfig(dir, srcTokenizer, config);
+    checkTokenizers(config, srcTokenizer, srcFile, srcTokenizer, undefined);
+    return { model, config, srcTokenizer, tgtTokenizer: srcTokenizer, addBos };
   }
   assertIntact(dir, [TOKENIZER_FILE, TARGET_TOKENIZER_FILE]);
   const srcTokenizer = loadTokenizer(srcFile);
@@ -30,4 +40,31 @@ export function loadForInference(dir: string): InferenceParts {
   const tgtTokenizer = separate && separateTargetKey(modelArchitecture(config.architecture)) !== undefined ? loadTokenizer(tgtFile) : srcTokenizer;
   checkTokenizers(config, srcTokenizer, srcFile, tgtTokenizer, separate ? tgtFile : undefined);
   return { model, config, srcTokenizer, tgtTokenizer };
+}
+
+/** transformers' tokenizer settings beside tokenizer.json (save_pretrained writes it; the original GPT-2 has a short one). */
+const TOKENIZER_CONFIG_FILE = "tokenizer_config.json";
+
+/**
+ * Checks a Hugging Face folder's tokenizer_config.json, where it has one, against what we run: its bos and eos
+ * tokens must be the config's; add_eos_token and add_prefix_space (which change the ids of a prompt) are refused
+ * when true. Returns whether a prompt starts with bos: add_bos_token (false for GPT-2, whose tokenizer adds none).
+ */
+function readTokenizerConfig(dir: string, tokenizer: Tokenizer, config: ModelConfig): boolean {
+  const file = path.join(dir, TOKENIZER_CONFIG_FILE);
+  if (!fs.existsSync(file)) return false;
+  const raw = readJsonFile(file, CheckpointError);
+  if (typeof raw !== "object" || raw === null || Array.isArray(raw)) throw new CheckpointError(`${file}: expected a JSON object`);
+  const tc = raw as Record<string, unknown>;
+  for (const key of ["add_eos_token", "add_prefix_space"]) {
+    if (tc[key] === true) throw new CheckpointError(`${file}: "${key}" is true; not supported (prompts are encoded as tokenizer.json says, with no eos and no added space)`);
+  }
+  for (const [key, id] of [["bos_token", config.bos_id], ["eos_token", config.eos_id]] as const) {
+    const v = tc[key];
+    const content = typeof v === "object" && v !== null ? (v as Record<string, unknown>).content : v;
+    if (content != null && content !== tokenizer.idToToken(id)) {
+      throw new CheckpointError(`${file}: "${key}" is ${JSON.stringify(content)}, but config.json's ${key}_id ${id} is ${JSON.stringify(tokenizer.idToToken(id))}`);
+    }
+  }
+  return tc.add_bos_token === true;
 }

@@ -15,6 +15,17 @@ export interface InferenceParts {
   srcTokenizer: Tokenizer;
   /** Decodes the output: tokenizer.target.json when the target vocabulary is separate, else srcTokenizer. */
   tgtTokenizer: Tokenizer;
+  /**
+   * Whether a decoder_only prompt starts with bos, as the model was trained: ours are trained on <s> text </s>;
+   * a Hugging Face GPT-2 is prompted with the text's tokens alone (its tokenizer adds no bos). @default true
+   */
+  addBos?: boolean;
+}
+
+/** A decoder_only prompt's ids, as the checkpoint expects them (addBos); an empty prompt is bos alone. */
+export function promptIds(parts: Pick<InferenceParts, "srcTokenizer" | "config" | "addBos">, text: string): number[] {
+  const ids = parts.srcTokenizer.encode(text, { addBos: parts.addBos ?? true });
+  return ids.length > 0 ? ids : [parts.config.bos_id];
 }
 
 /**

@@ -1,7 +1,7 @@
 import type { ServerResponse } from "node:http";
 import { type Classification, type Hypothesis, classify, generate, stream, topLabels } from "../generate/index.js";
 import type { GenerativeModel } from "../models/architectures/registry.js";
-import type { InferenceParts } from "../run/index.js";
+import { type InferenceParts, promptIds } from "../run/index.js";
 import type { Batcher, Job } from "./batcher.js";
 import { HttpError } from "./http-error.js";
 import type { ServeLimits } from "./limits.js";
@@ -40,11 +40,11 @@ interface Encoded {
   truncated: number;
 }
 
-/** translate: the source's first max_len tokens, as the CLI's translate; generate: bos + prompt, its last max_len tokens. */
+/** translate: the source's first max_len tokens, as the CLI's translate; generate: the prompt (promptIds), its last max_len tokens. */
 function encodeInputs(ctx: RouteContext, route: "translate" | "generate", texts: string[]): Encoded[] {
   const { srcTokenizer, config } = ctx.parts;
   return texts.map((t) => {
-    const ids = srcTokenizer.encode(t, { addBos: route === "generate" });
+    const ids = route === "generate" ? promptIds(ctx.parts, t) : srcTokenizer.encode(t);
     const truncated = Math.max(0, ids.length - config.max_len);
     return { ids: route === "translate" ? ids.slice(0, config.max_len) : ids.slice(truncated), truncated };
   });

@@ -157,8 +157,10 @@ export function specFromHfJson(input: unknown, source = "tokenizer.json"): Token
     if (pre["use_regex"] === false) fail(`pre_tokenizer.use_regex is false; expected true (the GPT-2 split)`);
   }
   const post = root["post_processor"];
-  if (post != null && !(isObject(post) && post["type"] === "ByteLevel")) {
-    fail(`post_processor ${show(isObject(post) ? post["type"] : post)} is not supported; expected null (bos/eos come from encode options)`);
+  if (isObject(post) && post["type"] === "TemplateProcessing") {
+    checkEmptyTemplate(post, fail);
+  } else if (post != null && !(isObject(post) && post["type"] === "ByteLevel")) {
+    fail(`post_processor ${show(isObject(post) ? post["type"] : post)} is not supported; expected null, ByteLevel or a TemplateProcessing that adds no token (bos/eos come from encode options)`);
   }
   const dec = root["decoder"];
   if (!isObject(dec) || dec["type"] !== "ByteLevel") {
@@ -169,7 +171,10 @@ export function specFromHfJson(input: unknown, source = "tokenizer.json"): Token
   const model = root["model"];
   if (model === undefined) return fail(`missing key "model"; expected a BPE model with "vocab" and "merges"`);
   if (!isObject(model)) return fail(`"model" is not an object; expected a BPE model with "vocab" and "merges"`);
-  if (model["type"] !== "BPE") fail(`model.type is ${show(model["type"])}; only "BPE" is supported`);
+  // Files written before tokenizers tagged its models (GPT-2's on the Hub) have no model.type: the library reads a
+  // model with vocab and merges as BPE, so do we.
+  const untaggedBpe = !("type" in model) && "vocab" in model && "merges" in model;
+  if (model["type"] !== "BPE" && !untaggedBpe) fail(`model.type is ${show(model["type"])}; only "BPE" is supported`);
   for (const key of ["dropout", "continuing_subword_prefix", "end_of_word_suffix"]) {
     const v = model[key];
     if (v != null && v !== "" && v !== 0) fail(`model.${key} is ${show(v)}; expected null`);
@@ -243,6 +248,30 @@ export function specFromHfJson(input: unknown, source = "tokenizer.json"): Token
   });
 
   return { tokens, merges, addedTokens, normalizer: normalization };
+}
+
+/**
+ * A TemplateProcessing post-processor is accepted when it adds no token: single "$A", pair "$A $B" (what
+ * transformers 5 writes for GPT-2), so that encoding with or without it gives the same ids. One that adds
+ * special tokens (BERT's [CLS] $A [SEP], Llama's <s> $A) is refused: bos/eos come from encode's options here.
+ */
+function checkEmptyTemplate(post: Json, fail: (what: string) => never): void {
+  const sequence = (item: unknown, id: string): boolean => {
+    if (!isObject(item) || !isObject(item["Sequence"]) || Object.keys(item).length !== 1) return false;
+    return item["Sequence"]["id"] === id;
+  };
+  for (const [key, ids] of [["single", ["A"]], ["pair", ["A", "B"]]] as const) {
+    const template = post[key];
+    if (!Array.isArray(template) || template.length !== ids.length || !template.every((item, i) => sequence(item, ids[i]!))) {
+      const added = (Array.isArray(template) ? template : []).flatMap((item) => (isObject(item) && isObject(item["SpecialToken"]) ? [show(item["SpecialToken"]["id"])] : []));
+      const what = added.length > 0 ? `adds ${added.join(", ")}` : `is ${show(template)}`;
+      fail(`post_processor TemplateProcessing.${key} ${what}; only a template that adds no token is supported (${ids.map((i) => "$" + i).join(" ")}; bos/eos come from encode options)`);
+    }
+  }
+  const specials = post["special_tokens"];
+  if (specials != null && !(isObject(specials) && Object.keys(specials).length === 0)) {
+    fail(`post_processor TemplateProcessing.special_tokens is not empty; only a template that adds no token is supported`);
+  }
 }
 
 function lineColumn(text: string, position: number): string {

@@ -22,6 +22,18 @@ export interface TrainOptions {
   onProgress?: (info: TrainProgress) => void;
 }
 
+/**
+ * Which special added tokens are the padding, beginning and end of a text (and the unknown token, where there is
+ * one), by id. A tokenizer we train has <pad>, <s>, </s> and <unk> at 0..3, found by name when no roles are given;
+ * a Hugging Face checkpoint names them in its config (GPT-2: <|endoftext|> is bos, eos and pad alike).
+ */
+export interface SpecialRoles {
+  pad: number;
+  bos: number;
+  eos: number;
+  unk?: number;
+}
+
 export interface EncodeOptions {
   /** Put <s> first. @default false */
   addBos?: boolean;
@@ -30,7 +42,7 @@ export interface EncodeOptions {
 }
 
 export interface DecodeOptions {
-  /** Leave out special tokens (<pad>, <s>, </s>, <unk>). @default true */
+  /** Leave out special tokens (<pad>, <s>, </s>, <unk>; every added token marked special). @default true */
   skipSpecial?: boolean;
 }
 
@@ -41,7 +53,8 @@ export class Tokenizer {
   readonly padId: number;
   readonly bosId: number;
   readonly eosId: number;
-  readonly unkId: number;
+  /** null when the file names no unknown token (byte-level BPE never needs one). */
+  readonly unkId: number | null;
 
   private readonly spec: TokenizerSpec;
   private readonly idOf: Map<string, number>;
@@ -52,21 +65,36 @@ export class Tokenizer {
   private readonly byteIds: Int32Array; // byteIds[b] = id of the symbol for byte b
   private readonly cache = new Map<string, number[]>(); // word -> ids
 
-  /** Build from a validated spec; use `train` or `fromJSON` rather than calling this directly. */
-  constructor(spec: TokenizerSpec, source = "tokenizer") {
+  /**
+   * Build from a validated spec; use `train` or `fromJSON` rather than calling this directly. `roles`: the ids of
+   * the special tokens; default: our four, by name.
+   */
+  constructor(spec: TokenizerSpec, source = "tokenizer", roles?: SpecialRoles) {
     this.spec = spec;
     this.idOf = new Map(spec.tokens.map((t, id) => [t, id]));
-    const required = (token: string): number => {
-      const id = spec.addedTokens.find((t) => t.content === token && t.special)?.id;
-      if (id === undefined) {
-        throw new TokenizerError(`${source}: no special added token ${JSON.stringify(token)}; expected ${SPECIALS_IN_ID_ORDER.join(", ")} in added_tokens`);
+    const specialIds = new Set(spec.addedTokens.filter((t) => t.special).map((t) => t.id));
+    if (roles) {
+      for (const [name, id] of Object.entries(roles) as Array<[string, number | undefined]>) {
+        if (id !== undefined && !specialIds.has(id)) {
+          const token = spec.tokens[id];
+          throw new TokenizerError(`${source}: the ${name} token is id ${id}${token === undefined ? ", outside the vocabulary" : ` (${JSON.stringify(token)}), which is not a special added token`}; expected one of the added_tokens marked "special": true`);
+        }
       }
-      return id;
-    };
-    this.padId = required(SPECIAL_TOKENS.pad);
-    this.bosId = required(SPECIAL_TOKENS.bos);
-    this.eosId = required(SPECIAL_TOKENS.eos);
-    this.unkId = required(SPECIAL_TOKENS.unk);
+      ({ pad: this.padId, bos: this.bosId, eos: this.eosId } = roles);
+      this.unkId = roles.unk ?? null;
+    } else {
+      const required = (token: string): number => {
+        const id = spec.addedTokens.find((t) => t.content === token && t.special)?.id;
+        if (id === undefined) {
+          throw new TokenizerError(`${source}: no special added token ${JSON.stringify(token)}; expected ${SPECIALS_IN_ID_ORDER.join(", ")} in added_tokens`);
+        }
+        return id;
+      };
+      this.padId = required(SPECIAL_TOKENS.pad);
+      this.bosId = required(SPECIAL_TOKENS.bos);
+      this.eosId = required(SPECIAL_TOKENS.eos);
+      this.unkId = required(SPECIAL_TOKENS.unk);
+    }
 
     const results = spec.merges.map(([a, b]) => {
       const id = this.idOf.get(spec.tokens[a]! + spec.tokens[b]!);
@@ -116,8 +144,8 @@ export class Tokenizer {
    * Load a Hugging Face tokenizer.json (its text or parsed object). Throws a one-line TokenizerError naming
    * `source` and the key at fault for a malformed file or a component we do not implement.
    */
-  static fromJSON(json: unknown, source = "tokenizer.json"): Tokenizer {
-    return new Tokenizer(specFromHfJson(json, source), source);
+  static fromJSON(json: unknown, source = "tokenizer.json", roles?: SpecialRoles): Tokenizer {
+    return new Tokenizer(specFromHfJson(json, source), source, roles);
   }
 
   /** Hugging Face tokenizer.json content (JSON.stringify(tokenizer) writes it). */

@@ -15,6 +15,8 @@ const MODELS: Array<{ name: string; model: () => DecoderOnly }> = [
   ...VARIANTS.map((v, i) => ({ name: v.name, model: () => tinyDecoderOnly(v, 21 + i) })),
   { name: "tied embeddings, pre-LN, gelu", model: () => tinyDecoderOnly(VARIANTS[1], 7, { tie_word_embeddings: true }) },
   { name: "unscaled embeddings, post-LN", model: () => tinyDecoderOnly(VARIANTS[0], 8, { scale_embeddings: false }) },
+  // GPT-2's layout (a Hugging Face gpt2 checkpoint loads as this)
+  { name: "pre-LN, gelu_tanh, learned, tied, unscaled", model: () => tinyDecoderOnly(VARIANTS[1], 9, { activation: "gelu_tanh", tie_word_embeddings: true, scale_embeddings: false }) },
 ];
 
 /** Left-padded as the library pads prompts: each row's positions count from its first token. */

@@ -122,7 +122,7 @@ test("bad config values each give one line naming the key", () => {
   const bad: Array<[Record<string, unknown>, RegExp]> = [
     [{ d_model: 15 }, /"d_model" 15 is not divisible by "num_heads" 4/],
     [{ architecture: "rnn" }, /unknown architecture "rnn"/],
-    [{ activation: "swish" }, /"activation" must be one of relu, gelu/],
+    [{ activation: "swish" }, /"activation" must be one of relu, gelu, gelu_tanh/],
     [{ num_heads: 0 }, /"num_heads" must be an integer ≥ 1/],
     [{ dropout: 1 }, /"dropout" must be a number in \[0, 1\)/],
     [{ positional: "rotary" }, /"positional"/],

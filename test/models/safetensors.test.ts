@@ -215,7 +215,7 @@ describe('safetensors: malformed files are refused with a one-line CheckpointErr
   it('a dtype that is not a string', () => assertRejects(build({ w: { ...ENTRY('F32', [2], 0, 8), dtype: 4 } }, data8),
     /tensor "w": dtype must be a string, found the number 4/));
   it('an unsupported dtype (I64)', () => assertRejects(build({ w: ENTRY('I64', [1], 0, 8) }, data8),
-    /^bad\/model\.safetensors: tensor "w" has dtype "I64"; only F32, F16, BF16 and F64 are supported$/));
+    /^bad\/model\.safetensors: tensor "w" has dtype "I64"; only F32, F16, BF16, F64 and BOOL are supported$/));
   it('a dtype named like an Object.prototype property', () => assertRejects(build({ w: ENTRY('constructor', [1], 0, 8) }, data8),
     /has dtype "constructor"; only/));
   it('a shape that is not an array', () => assertRejects(build({ w: { ...ENTRY('F32', [2], 0, 8), shape: '2' } }, data8),

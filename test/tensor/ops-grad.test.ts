@@ -2,7 +2,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import {
   Rng, Tensor, add, sub, mul, div, scale, sum, mean, maskedMeanPool, reshape, narrow, concat, transpose,
-  linear, matmul, layerNorm, relu, gelu, softmax, embedding, dropout, crossEntropy,
+  linear, matmul, layerNorm, relu, gelu, geluTanh, softmax, embedding, dropout, crossEntropy,
 } from "../../src/tensor/index.js";
 import { gradcheck, randTensor } from "../helpers/gradcheck.js";
 
@@ -69,11 +69,14 @@ test("layer norm, activations, softmax", () => {
   for (let i = 0; i < r.size; i++) r.data[i] = (r.data[i] < 0 ? -0.2 : 0.2) + r.data[i];
   gradcheck("relu", relu, [r]);
   gradcheck("gelu", gelu, [randTensor(rng, [20], -3, 3)]);
+  gradcheck("geluTanh", geluTanh, [randTensor(rng, [20], -3, 3)]);
   gradcheck("softmax", softmax, [randTensor(rng, [3, 5], -2, 2)]);
   const ln = layerNorm(Tensor.from([1, 2, 3, 4], [1, 4]), Tensor.from([1, 1, 1, 1], [4]), Tensor.from([0, 0, 0, 0], [4]), 0);
   const sd = Math.sqrt(1.25); // var of 1..4 = 1.25
   ln.data.forEach((v, i) => assert.ok(Math.abs(v - (i + 1 - 2.5) / sd) < 1e-6));
   assert.ok(Math.abs(gelu(Tensor.from([1], [1])).data[0] - 0.8413447460685429) < 1e-6); // 1·Φ(1)
+  // PyTorch's gelu(x, approximate="tanh") in float64 at 1, -2.5 and 0.3
+  geluTanh(Tensor.from([1, -2.5, 0.3], [3])).data.forEach((v, i) => assert.ok(Math.abs(v - [0.8411919906082768, -0.015084266089998577, 0.18537092354275922][i]) < 1e-7));
 });
 
 test("embedding with repeated ids", () => {

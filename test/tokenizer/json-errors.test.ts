@@ -37,6 +37,20 @@ test("text that is not JSON, with line and column", () => {
   rejects(42, /JSON object/);
 });
 
+test("a model without \"type\" (files older than tokenizers' tagged models, GPT-2's) is read as BPE when it has vocab and merges", () => {
+  const untagged = broken((j) => delete j.model.type);
+  assert.deepEqual(Tokenizer.fromJSON(untagged).encode("the cat"), Tokenizer.fromJSON(good).encode("the cat"));
+  rejects(broken((j) => { delete j.model.type; delete j.model.merges; }), /model\.type is undefined; only "BPE"/);
+});
+
+test("special roles by id: each must be a special added token", () => {
+  const roles = { pad: 2, bos: 2, eos: 2 };
+  const t = Tokenizer.fromJSON(good, "x.json", roles);
+  assert.deepEqual([t.padId, t.bosId, t.eosId, t.unkId], [2, 2, 2, null]);
+  assert.throws(() => Tokenizer.fromJSON(good, "x.json", { ...roles, bos: 100 }), /^TokenizerError: x\.json: the bos token is id 100 \("[^"]+"\), which is not a special added token/);
+  assert.throws(() => Tokenizer.fromJSON(good, "x.json", { ...roles, eos: 9999 }), /the eos token is id 9999, outside the vocabulary/);
+});
+
 test("missing or unsupported model", () => {
   rejects(broken((j) => delete j.model), /missing key "model"/);
   rejects(broken((j) => (j.model.type = "WordPiece")), /model\.type is "WordPiece"; only "BPE"/);
@@ -52,7 +66,14 @@ test("components we do not implement are refused", () => {
   rejects(broken((j) => (j.pre_tokenizer = null)), /pre_tokenizer is null/);
   rejects(broken((j) => (j.pre_tokenizer.add_prefix_space = true)), /add_prefix_space is true/);
   rejects(broken((j) => (j.pre_tokenizer.use_regex = false)), /use_regex/);
-  rejects(broken((j) => (j.post_processor = { type: "TemplateProcessing" })), /post_processor "TemplateProcessing"/);
+  rejects(broken((j) => (j.post_processor = { type: "RobertaProcessing" })), /post_processor "RobertaProcessing"/);
+  rejects(broken((j) => (j.post_processor = { type: "TemplateProcessing" })), /post_processor TemplateProcessing\.single is undefined/);
+  // BERT's template adds [CLS] and [SEP]; only one that adds nothing (transformers 5's GPT-2 file) is read
+  const bert = { type: "TemplateProcessing", single: [{ SpecialToken: { id: "<s>", type_id: 0 } }, { Sequence: { id: "A", type_id: 0 } }], pair: [], special_tokens: { "<s>": { id: "<s>", ids: [1], tokens: ["<s>"] } } };
+  rejects(broken((j) => (j.post_processor = bert)), /post_processor TemplateProcessing\.single adds "<s>"; only a template that adds no token/);
+  const empty = { type: "TemplateProcessing", single: [{ Sequence: { id: "A", type_id: 0 } }], pair: [{ Sequence: { id: "A", type_id: 0 } }, { Sequence: { id: "B", type_id: 1 } }], special_tokens: {} };
+  assert.equal(Tokenizer.fromJSON(broken((j) => (j.post_processor = empty))).vocabSize, 270);
+  rejects(broken((j) => (j.post_processor = { ...empty, special_tokens: { "<s>": { id: "<s>", ids: [1], tokens: ["<s>"] } } })), /special_tokens is not empty/);
   rejects(broken((j) => (j.decoder = null)), /decoder is null/);
   rejects(broken((j) => (j.normalizer = { type: "Lowercase" })), /normalizer "Lowercase"/);
   rejects(broken((j) => (j.padding = { strategy: "BatchLongest" })), /"padding" is set/);

@@ -22,3 +22,27 @@ export function geluBackward(x: Float32Array, dy: Float32Array, dx: Float32Array
     dx[i] = dy[i] * (cdf + v * pdf);
   }
 }
+
+const SQRT_2_OVER_PI = Math.sqrt(2 / Math.PI);
+const GELU_TANH_CUBIC = 0.044715;
+
+/**
+ * GELU's tanh approximation (Hendrycks & Gimpel 2016; GPT-2's "gelu_new", PyTorch's gelu(approximate="tanh")):
+ * x/2 · (1 + tanh(√(2/π) · (x + 0.044715 x³))), in float64, rounded once.
+ */
+export function geluTanh(x: Float32Array, out: Float32Array, n: number): void {
+  for (let i = 0; i < n; i++) {
+    const v = x[i];
+    out[i] = 0.5 * v * (1 + Math.tanh(SQRT_2_OVER_PI * (v + GELU_TANH_CUBIC * v * v * v)));
+  }
+}
+
+/** dx = dy · (½(1 + tanh u) + ½x(1 − tanh² u) · √(2/π)(1 + 3·0.044715 x²)), u = √(2/π)(x + 0.044715 x³). */
+export function geluTanhBackward(x: Float32Array, dy: Float32Array, dx: Float32Array, n: number): void {
+  for (let i = 0; i < n; i++) {
+    const v = x[i];
+    const t = Math.tanh(SQRT_2_OVER_PI * (v + GELU_TANH_CUBIC * v * v * v));
+    const du = SQRT_2_OVER_PI * (1 + 3 * GELU_TANH_CUBIC * v * v);
+    dx[i] = dy[i] * (0.5 * (1 + t) + 0.5 * v * (1 - t * t) * du);
+  }
+}

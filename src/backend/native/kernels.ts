@@ -5,6 +5,7 @@
  * plain TS, as on wasm: they are pure copies.
  */
 import type { AttentionMask } from "../backend.js";
+import { geluTanh, geluTanhBackward } from "../js/activations.js";
 import { embedding, embeddingBackward } from "../js/embedding.js";
 import { adamScalars, checkAttendOne, checkLayerNorm, checkLayerNormBackward, checkTargets, finishCrossEntropy, need as needFor } from "../kernel-args.js";
 import type { ElementKernels } from "../wasm/kernels.js";
@@ -123,6 +124,9 @@ export function makeNativeKernels(addon: NativeKernelAddon, threads: number): El
     reluBackward: (x, dy, dx, n) => activationBackward("reluBackward", 0, x, dy, dx, n),
     gelu: (x, out, n) => activation("gelu", 1, x, out, n),
     geluBackward: (x, dy, dx, n) => activationBackward("geluBackward", 1, x, dy, dx, n),
+    // no compiled kernel yet: the reference loop (GPT-2 checkpoints use it; it is one pass over the FFN hidden layer)
+    geluTanh,
+    geluTanhBackward,
 
     dropout(x, out, keep, n, p, key) {
       need("dropout", "x", x, n);

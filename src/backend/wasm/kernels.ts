@@ -12,6 +12,7 @@ import {
 import { addColumnSums } from "../js/column-sums.js";
 import { crossEntropyWithGradOf } from "../js/cross-entropy.js";
 import { dropout, maskScale } from "../js/dropout.js";
+import { geluTanh, geluTanhBackward } from "../js/activations.js";
 import { embedding, embeddingBackward } from "../js/embedding.js";
 import type { Arena } from "./arena.js";
 import type { KernelExports } from "./loader.js";
@@ -213,6 +214,9 @@ export function makeKernels(ctx: KernelContext): ElementKernels {
     reluBackward: (x, dy, dx, n) => activationBackward("reluBackward", "relu_backward", x, dy, dx, n),
     gelu: (x, out, n) => activation("gelu", "gelu", x, out, n),
     geluBackward: (x, dy, dx, n) => activationBackward("geluBackward", "gelu_backward", x, dy, dx, n),
+    // no compiled kernel yet: the reference loop (GPT-2 checkpoints use it; it is one pass over the FFN hidden layer)
+    geluTanh,
+    geluTanhBackward,
 
     // dropout's draws are sequential (one generator) and the rest is one multiply: copying into wasm memory and
     // back would cost more than the work

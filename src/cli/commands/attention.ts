@@ -4,7 +4,7 @@ import { OptionError } from "../../errors.js";
 import { generate } from "../../generate/index.js";
 import { attentionSvg, inspectDecoderOnly, inspectSeq2Seq, tokenLabel } from "../../inspect/index.js";
 import type { DecoderOnly, Seq2Seq } from "../../models/index.js";
-import { checkpointOrShipped, loadForInference } from "../../run/index.js";
+import { checkpointOrShipped, loadForInference, promptIds } from "../../run/index.js";
 import { integerOption } from "../options.js";
 import { encodeSource } from "./translate.js";
 
@@ -33,7 +33,8 @@ self-attention over prompt and continuation. A source longer than max_len is tru
       if (flags.maxNewTokens !== undefined && flags.maxNewTokens < 1) throw new OptionError(`--max-new-tokens must be at least 1, got ${flags.maxNewTokens}`);
       const text = words.join(" ");
       const checkpoint = checkpointOrShipped(flags.checkpoint, "attention");
-      const { model, config, srcTokenizer, tgtTokenizer } = loadForInference(checkpoint);
+      const parts = loadForInference(checkpoint);
+      const { model, config, srcTokenizer, tgtTokenizer } = parts;
       let svg: string;
       let summary: string;
       if (config.architecture === "seq2seq") {
@@ -46,7 +47,7 @@ self-attention over prompt and continuation. A source longer than max_len is tru
         summary = tgtTokenizer.decode(out, { skipSpecial: true });
         svg = attentionSvg(ins, { allLayers: flags.allLayers, title: `attention for "${text}" → "${summary}"` });
       } else if (config.architecture === "decoder_only") {
-        let prompt = srcTokenizer.encode(text, { addBos: true });
+        let prompt = promptIds(parts, text);
         if (prompt.length > config.max_len) {
           process.stderr.write(`transformer: warning: the prompt has ${prompt.length} tokens; only its last ${config.max_len} are used\n`);
           prompt = prompt.slice(prompt.length - config.max_len);

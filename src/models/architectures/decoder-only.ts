@@ -3,6 +3,7 @@ import { type TokenBatch, tokenBatch } from "../batch.js";
 import type { CommonConfig } from "../config.js";
 import { DecoderOnly } from "../decoder-only.js";
 import { DecoderOnlyStepDecoder } from "../step-decoder.js";
+import { gpt2Format } from "./gpt2.js";
 import { tokenLoss } from "./loss.js";
 import { embeddingShapes, encoderLayerShapes, linearShapes, positionShapes, stackShapes } from "./parameters.js";
 import type { ModelArchitecture } from "./spec.js";
@@ -54,4 +55,5 @@ export const decoderOnly = {
       limits: inputs.map(() => maxNewTokens ?? DEFAULT_MAX_NEW_TOKENS),
     }),
   },
+  huggingFace: { gpt2: gpt2Format },
 } satisfies ModelArchitecture<DecoderOnlyConfig, DecoderOnly, DecoderOnlyTrainBatch>;

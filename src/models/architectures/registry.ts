@@ -7,7 +7,7 @@ import type { Rng } from "../../tensor/index.js";
 import { decoderOnly } from "./decoder-only.js";
 import { encoderOnly } from "./encoder-only.js";
 import { seq2seq } from "./seq2seq.js";
-import type { ModelArchitecture } from "./spec.js";
+import type { HuggingFaceFormat, ModelArchitecture } from "./spec.js";
 
 const REGISTERED = [seq2seq, decoderOnly, encoderOnly] as const;
 
@@ -43,4 +43,16 @@ export function modelArchitecture(name: Architecture): AnyArchitecture {
 export function targetVocabSize(config: ModelConfig): number | undefined {
   const key = modelArchitecture(config.architecture).vocab.target;
   return key === undefined ? undefined : (config as unknown as Record<string, number>)[key];
+}
+
+/** The Hugging Face model types (config.json's model_type) that load, each as the architecture that lists it. */
+const HUGGING_FACE = new Map<string, { architecture: AnyArchitecture; format: HuggingFaceFormat<ModelConfig> }>(
+  [...BY_NAME.values()].flatMap((a) => Object.entries(a.huggingFace ?? {}).map(([type, format]) => [type, { architecture: a, format }] as const)),
+);
+
+export const HUGGING_FACE_MODEL_TYPES: readonly string[] = [...HUGGING_FACE.keys()];
+
+/** The architecture and format a Hugging Face model_type loads as; undefined for one that does not load. */
+export function huggingFaceFormat(modelType: string): { architecture: AnyArchitecture; format: HuggingFaceFormat<ModelConfig> } | undefined {
+  return HUGGING_FACE.get(modelType);
 }

@@ -6,6 +6,7 @@
  */
 import type { Rng, Tensor } from "../../tensor/index.js";
 import type { CommonConfig } from "../config.js";
+import type { NamedTensor } from "../safetensors.js";
 import type { StepDecoder } from "../step-decoder.js";
 
 /** parseConfig's checks of one key; each fails with one ConfigError naming the file and the key. */
@@ -56,6 +57,18 @@ export interface Decoding<M> {
   start(model: M, inputs: readonly (readonly number[])[], maxNewTokens: number | undefined): DecodingStart;
 }
 
+/**
+ * A checkpoint format of Hugging Face transformers that loads as this architecture: its config.json (which names a
+ * model_type, not our architecture) and its tensors, mapped onto our config keys and state dict. Each problem is a
+ * `fail` naming the key or tensor: a value the architecture cannot compute, an unknown key, an unexpected tensor.
+ */
+export interface HuggingFaceFormat<C> {
+  /** Our config.json keys (parseConfig then validates them) for transformers' config.json. */
+  config(raw: Readonly<Record<string, unknown>>, fail: (message: string) => never): Record<string, unknown>;
+  /** Its tensors, named and laid out as transformers saves them, as our state dict. */
+  tensors(tensors: ReadonlyMap<string, NamedTensor>, config: C, fail: (message: string) => never): Map<string, NamedTensor>;
+}
+
 export interface ModelArchitecture<C extends CommonConfig & { architecture: string }, M, B extends { kind: C["architecture"] }> {
   /** config.json's "architecture". */
   readonly name: C["architecture"];
@@ -82,6 +95,8 @@ export interface ModelArchitecture<C extends CommonConfig & { architecture: stri
   loss(model: M, batch: B, labelSmoothing: number): LossResult;
   /** How it generates; absent for a model that does not. */
   readonly decoding?: Decoding<M>;
+  /** The Hugging Face checkpoints (by config.json's model_type) that load as this architecture. */
+  readonly huggingFace?: Readonly<Record<string, HuggingFaceFormat<C>>>;
 }
 
 type Vocab = { readonly vocab: { readonly source: string; readonly target?: string } };

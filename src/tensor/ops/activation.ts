@@ -24,6 +24,17 @@ export function gelu(x: Tensor): Tensor {
   });
 }
 
+/** GELU's tanh approximation, as PyTorch's gelu(approximate="tanh") and GPT-2's "gelu_new". */
+export function geluTanh(x: Tensor): Tensor {
+  const out = floats(x.size);
+  backend().geluTanh(x.data, out, x.size);
+  return record(out, x.shape, [x], (o) => {
+    const dx = new Float32Array(x.size);
+    backend().geluTanhBackward(x.data, o.grad!, dx, x.size);
+    x.accumulateGrad(dx, { owned: true });
+  });
+}
+
 /** Row-wise softmax over the last dimension. */
 export function softmax(x: Tensor): Tensor {
   const cols = x.shape[x.ndim - 1];
