@@ -26,7 +26,7 @@ function otherValue(k: keyof TrainOptions, v: unknown): unknown {
   const spec: AnySpec = TRAIN_OPTIONS[k];
   if (spec.choices) return spec.choices.find((c) => c !== v);
   switch (spec.type) {
-    case "integer": return (v as number | undefined ?? 0) + 1;
+    case "integer": return (v as number | undefined ?? 1) + 1;
     case "number": return v === undefined || v === 0 ? 0.5 : (v as number) / 2;
     case "boolean": return !v;
     case "file": return v === data ? other : data;
