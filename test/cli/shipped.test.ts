@@ -35,7 +35,7 @@ test("the shipped model is where the CLI looks, and holds a model card, scores, 
   const card = fs.readFileSync(path.join(MODEL, "README.md"), "utf8");
   // the card states the same scores as scores.json (which the page shows)
   for (const x of [s.test.greedy.bleu, s.test.beam4.bleu, s.test.greedy.chrf, s.test.beam4.chrf]) {
-    assert.ok(card.includes(x.toFixed(1)), `the card does not state ${x.toFixed(1)}`);
+    assert.ok(card.includes(x.toFixed(2)), `the card does not state ${x.toFixed(2)}`);
   }
 });
 
