@@ -27,26 +27,10 @@ from torch import nn
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "..", "scripts", "pytorch"))
-from torch_reference import Seq2Seq, causal_mask, embed  # noqa: E402
+from torch_reference import TrainSeq2Seq  # noqa: E402
 
 PRESETS = {"tiny": (64, 4, 256, 2), "small": (256, 8, 1024, 3), "base": (512, 8, 2048, 6)}
 PAD, BOS, EOS, MAX_LEN = 0, 1, 2, 128
-
-
-class TrainSeq2Seq(Seq2Seq):
-    """The reference model with dropout on embeddings + positions, as our Seq2Seq.encode/decode in training."""
-
-    def __init__(self, cfg):
-        super().__init__(cfg)
-        self.drop = nn.Dropout(cfg["dropout"])
-
-    def forward(self, src, tgt):
-        src_pad, tgt_pad = src == PAD, tgt == PAD
-        x = self.drop(embed(self.src_embed, self.src_pos, src, self.cfg))
-        y = self.drop(embed(self.tgt_embed, self.tgt_pos, tgt, self.cfg))
-        out = self.transformer(x, y, tgt_mask=causal_mask(tgt.shape[1], x.dtype).to(x.device), src_key_padding_mask=src_pad,
-                               tgt_key_padding_mask=tgt_pad, memory_key_padding_mask=src_pad)
-        return self.generator(out)
 
 
 def read_tsv(split):

@@ -15,7 +15,7 @@ browser, or any other runtime); neither needs this script.
 
 What it does, step for step as src/run/train-run.ts:
 - the model of scripts/pytorch/torch_reference.py (nn.Transformer; the state dict names are ours) with dropout on the
-  embeddings + positions as ours (bench/recipe/train_torch.py's TrainSeq2Seq), loaded from model.safetensors;
+  embeddings + positions as ours (torch_reference.py's TrainSeq2Seq), loaded from model.safetensors;
 - the loss: PyTorch's cross_entropy with label_smoothing = the run's labelSmoothing and ignore_index = pad_id, the
   mean over the target tokens of each batch; a step's loss is the mean over its batches (as our --accum);
 - Adam(0.9, 0.98, 1e-9) (AdamW when the run has weightDecay > 0, as ours), its moments m.NAME / v.NAME and step count
@@ -69,7 +69,8 @@ from torch import nn
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.normpath(os.path.join(HERE, "..", ".."))
 sys.path.insert(0, HERE)
-from torch_reference import Seq2Seq, causal_mask, embed  # noqa: E402
+import torch_reference  # noqa: E402
+from torch_reference import TrainSeq2Seq  # noqa: E402
 
 MANIFEST_FORMAT = "transformer-checkpoint-1"
 MASK32 = 0xFFFFFFFF
@@ -79,59 +80,18 @@ class Refused(Exception):
     """A one-line reason to stop before training."""
 
 
-class TrainSeq2Seq(Seq2Seq):
-    """The reference model with dropout on embeddings + positions, as our Seq2Seq.encode/decode in training."""
-
-    def __init__(self, cfg):
-        super().__init__(cfg)
-        self.drop = nn.Dropout(cfg["dropout"])
-
-    def forward(self, src, tgt):
-        pad = self.cfg["pad_id"]
-        src_pad, tgt_pad = src == pad, tgt == pad
-        x = self.drop(embed(self.src_embed, self.src_pos, src, self.cfg))
-        y = self.drop(embed(self.tgt_embed, self.tgt_pos, tgt, self.cfg))
-        out = self.transformer(x, y, tgt_mask=causal_mask(tgt.shape[1], x.dtype).to(x.device), src_key_padding_mask=src_pad,
-                               tgt_key_padding_mask=tgt_pad, memory_key_padding_mask=src_pad)
-        return self.generator(out)
-
-
-# --- safetensors with metadata (Debian has no python3-safetensors): 8-byte LE header length, JSON header, data ---
-
 def read_safetensors(path):
-    with open(path, "rb") as f:
-        n = struct.unpack("<Q", f.read(8))[0]
-        header = json.loads(f.read(n))
-        data = f.read()
-    metadata = header.pop("__metadata__", {}) or {}
-    tensors = {}
-    for name, meta in header.items():
-        if meta["dtype"] != "F32":
-            raise Refused(f"{path}: tensor {name!r} is {meta['dtype']}; a training run's files are F32")
-        a, b = meta["data_offsets"]
-        tensors[name] = torch.from_numpy(np.frombuffer(data[a:b], dtype="<f4").copy()).reshape(meta["shape"])
-    return tensors, metadata
+    try:
+        return torch_reference.read_safetensors(path)
+    except ValueError as e:
+        raise Refused(f"{e} (a training run's files are F32)") from None
 
 
 def write_safetensors(path, tensors, metadata):
-    header, blobs, offset = {"__metadata__": {k: str(v) for k, v in metadata.items()}}, [], 0
-    for name in sorted(tensors):
-        t = tensors[name].detach().to("cpu", torch.float32).contiguous()
-        if not torch.isfinite(t).all():
-            raise Refused(f"{path}: tensor {name!r} holds a non-finite value; not written")
-        raw = t.numpy().astype("<f4").tobytes()
-        header[name] = {"dtype": "F32", "shape": list(t.shape), "data_offsets": [offset, offset + len(raw)]}
-        blobs.append(raw)
-        offset += len(raw)
-    head = json.dumps(header, separators=(",", ":")).encode()
-    head += b" " * ((8 - len(head) % 8) % 8)
-    with open(path, "wb") as f:
-        f.write(struct.pack("<Q", len(head)))
-        f.write(head)
-        for b in blobs:
-            f.write(b)
-        f.flush()
-        os.fsync(f.fileno())
+    try:
+        torch_reference.save_safetensors(path, tensors, metadata, sync=True)
+    except ValueError as e:
+        raise Refused(str(e)) from None
 
 
 # --- the run folder (src/run/format.ts, manifest.ts, state.ts) ---
