@@ -10,9 +10,8 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import * as zlib from "node:zlib";
 import { parseArgs } from "node:util";
-import { evaluation } from "../dist/src/node.js";
+import { data, evaluation } from "../dist/src/node.js";
 
 const { values: a } = parseArgs({
   options: {
@@ -49,7 +48,7 @@ const scores = {
 fs.writeFileSync(path.join(a.model, "scores.json"), JSON.stringify(scores, null, 2) + "\n");
 console.error(`wrote ${path.join(a.model, "scores.json")}`);
 
-const rows = zlib.gunzipSync(fs.readFileSync(a.data)).toString("utf8").trim().split("\n").slice(1).map((l) => l.split("\t"));
+const rows = data.readTsv(a.data, { columns: ["ref", "english", "spanish"] }).rows;
 const hyps = fs.readFileSync(a.hypotheses, "utf8").split("\n");
 const scored = rows.map(([ref, en, es], i) => ({ ref, en, es, hyp: hyps[i], chrf: evaluation.corpusChrf([hyps[i]], [es]).score }))
   .filter((r) => { const n = r.en.split(/\s+/).length; return n >= 8 && n <= 30; })

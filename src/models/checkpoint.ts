@@ -48,7 +48,6 @@ export interface LoadedCheckpoint {
  * that lists its model_type (src/models/architectures/), its tensors mapped onto ours.
  */
 export function loadCheckpoint(dir: string, rng: Rng = new Rng(0)): LoadedCheckpoint {
-  if (!fs.existsSync(dir)) throw new CheckpointError(`${dir}: checkpoint folder not found`);
   const { config, huggingFace } = readConfigFile(dir);
   let tensors: Map<string, NamedTensor>;
   let file: string;
