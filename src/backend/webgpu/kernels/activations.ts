@@ -1,0 +1,49 @@
+import type { KernelSpec } from "../codegen.js";
+import { grid2d, type GpuRuntime, type GpuTensor } from "../runtime.js";
+import { FLAT_256, NORMAL_TAIL } from "./wgsl-math.js";
+
+/** ReLU, exact GELU and GELU's tanh form, forward and backward: one thread per element. */
+
+const TANH = /* wgsl */ `
+const SQRT_2_OVER_PI: f32 = 0.7978845608028654;
+const CUBIC: f32 = 0.044715;
+// tanh clamped where it is ±1 in f32, so that an implementation's sinh/cosh cannot overflow into NaN
+fn tanh_safe(u: f32) -> f32 { return tanh(clamp(u, -10.0, 10.0)); }`;
+
+function unary(name: string, expr: string, decls = ""): KernelSpec {
+  return {
+    name, buffers: [{ name: "x" }, { name: "out", write: true }], params: [["n", "u32"]], workgroupSize: [256], decls,
+    main: `${FLAT_256}\n  if (i >= P.n) { return; }\n  let v = x_f(i);\n  out_setf(i, ${expr});`,
+  };
+}
+
+function binary(name: string, expr: string, decls = ""): KernelSpec {
+  return {
+    name, buffers: [{ name: "x" }, { name: "dy" }, { name: "dx", write: true }], params: [["n", "u32"]], workgroupSize: [256], decls,
+    main: `${FLAT_256}\n  if (i >= P.n) { return; }\n  let v = x_f(i);\n  let g = dy_f(i);\n  dx_setf(i, ${expr});`,
+  };
+}
+
+export const ACTIVATIONS = {
+  relu: unary("relu", "select(0.0, v, v > 0.0)"),
+  reluBackward: binary("reluBackward", "select(0.0, g, v > 0.0)"),
+  gelu: unary("gelu", "v * phi(v).x", NORMAL_TAIL),
+  geluBackward: binary("geluBackward", "g * (phi(v).x + v * phi(v).y)", NORMAL_TAIL),
+  geluTanh: unary("geluTanh", "0.5 * v * (1.0 + tanh_safe(SQRT_2_OVER_PI * (v + CUBIC * v * v * v)))", TANH),
+  geluTanhBackward: binary("geluTanhBackward", `g * (0.5 * (1.0 + tanh_safe(SQRT_2_OVER_PI * (v + CUBIC * v * v * v)))
+    + 0.5 * v * (1.0 - tanh_safe(SQRT_2_OVER_PI * (v + CUBIC * v * v * v)) * tanh_safe(SQRT_2_OVER_PI * (v + CUBIC * v * v * v)))
+      * SQRT_2_OVER_PI * (1.0 + 3.0 * CUBIC * v * v))`, TANH),
+} as const;
+
+export type UnaryName = "relu" | "gelu" | "geluTanh";
+export type BackwardName = "reluBackward" | "geluBackward" | "geluTanhBackward";
+
+/** out = f(x) over n elements; out may be x. */
+export function encodeUnary(rt: GpuRuntime, op: UnaryName, x: GpuTensor, out: GpuTensor, n: number): void {
+  rt.dispatch(ACTIVATIONS[op], { x, out }, { n }, grid2d(Math.ceil(n / 256)));
+}
+
+/** dx = f'(x)·dy over n elements; dx may be dy. */
+export function encodeBackward(rt: GpuRuntime, op: BackwardName, x: GpuTensor, dy: GpuTensor, dx: GpuTensor, n: number): void {
+  rt.dispatch(ACTIVATIONS[op], { x, dy, dx }, { n }, grid2d(Math.ceil(n / 256)));
+}

@@ -1,0 +1,24 @@
+import { existsSync } from "node:fs";
+import { createGpuRuntime, type GpuRuntime } from "../../src/backend/webgpu/index.js";
+
+/**
+ * The runtime the WebGPU tests share, or why there is none. Unless VK_ICD_FILENAMES says otherwise, Vulkan is
+ * pointed at the SwiftShader ICD of Debian's chromium package when it is installed, so CI and a laptop without a
+ * GPU test the same software adapter. With CI=true a missing adapter is a failure, not a skip.
+ */
+const SWIFTSHADER_ICD = "/usr/lib/chromium/vk_swiftshader_icd.json";
+
+export async function gpuForTests(): Promise<{ rt: GpuRuntime | null; skip: string | false }> {
+  if (process.env.VK_ICD_FILENAMES === undefined && existsSync(SWIFTSHADER_ICD)) process.env.VK_ICD_FILENAMES = SWIFTSHADER_ICD;
+  let rt: GpuRuntime | null = null;
+  let why = "";
+  try {
+    rt = await createGpuRuntime();
+    if (!rt) why = "no WebGPU adapter (Dawn needs libvulkan.so.1 and a Vulkan driver, e.g. VK_ICD_FILENAMES=" + SWIFTSHADER_ICD + ")";
+  } catch (e) {
+    why = (e as Error).message;
+  }
+  if (rt) return { rt, skip: false };
+  if (process.env.CI === "true") throw new Error(`webgpu tests: CI=true and ${why}`);
+  return { rt: null, skip: why };
+}
