@@ -6,7 +6,7 @@
  * and beam search. Browser-safe: the page can render it too.
  */
 import type { AddNormRecord, AttentionRecord, Explanation, Matrix } from "./explain-record.js";
-import { barsFigure, weightsFigure } from "./explain-pictures.js";
+import { barsFigure, planeFigure, weightsFigure } from "./explain-pictures.js";
 import { SHOWN_COMPONENTS, type WalkStep, exactNumber, formatNumber, matrixTable, vectorTable, walkPage } from "./html.js";
 import { escapeXml } from "./svg.js";
 
@@ -54,6 +54,7 @@ function addNormSection(r: AddNormRecord, t: number, label: string, sublayer: st
   return `<p>The residual connection adds the sublayer's input to its output (paper §5.4); LayerNorm then rescales each position
 to mean 0 and variance 1 over its ${r.input[t].length} components, times a learned gain γ plus a bias β:
 LN(v) = (v − mean) / √(variance + ${formatNumber(eps)}) · γ + β.${normFirst ? " This model is pre-LN: the norm comes before the sublayer, and the sum is the output." : ""}</p>
+${r.input[t].length === 2 ? `<p class="note">With two components, v − mean is ±(v₀ − v₁)/2: every normalised vector lies on one line, its place on it set by v₀ − v₁ alone.</p>` : ""}
 <p>Of ${e_(normed)} at this position: mean ${num(r.norm.mean[t], `${prefix}mean`)}, variance ${num(r.norm.variance[t], `${prefix}variance`)}.</p>
 ${vectorTable(rows)}`;
 }
@@ -102,7 +103,11 @@ ${vectorTable([
     { label: "embedding × scale", values: emb.scaled[I], key: "scaled" },
     { label: `+ PE(${emb.positions[I]})`, values: emb.positional[I], key: "pe" },
     { label: "= the first layer's input", values: emb.sum[I], cls: "focus", key: "sum" },
-  ], { caption: `token ${I} “${src[I]}”` })}`);
+  ], { caption: `token ${I} “${src[I]}”` })}
+${c.dModel === 2 ? planeFigure("embedding × scale, then + PE: arrows head to tail", emb.sum.flatMap((s, t) => [
+    { label: `${src[t]} × ${formatNumber(emb.scale)}`, x: emb.scaled[t][0], y: emb.scaled[t][1], from: [0, 0] as [number, number], color: t === I ? "#b35806" : "#888" },
+    { label: `+ PE(${emb.positions[t]})`, x: s[0], y: s[1], from: [emb.scaled[t][0], emb.scaled[t][1]] as [number, number], color: t === I ? "#08519c" : "#9ecae1" },
+  ])) : ""}`);
 
   add("qkv", "Query, key and value", `<p>${e_(where)}. The layer's input vector x (${L === 0 ? "the sum above" : `layer ${L - 1}'s output`})
 is multiplied by three learned matrices: q = x W<sub>Q</sub>ᵀ + b<sub>Q</sub>, k = x W<sub>K</sub>ᵀ + b<sub>K</sub>, v = x W<sub>V</sub>ᵀ + b<sub>V</sub>.
@@ -162,7 +167,8 @@ ${addNormSection(layer.addNorm2, I, "the feed-forward layer's input", "FFN", c.n
 
   add("encoder-output", "The encoder's output", `<p>The encoder repeats such layers ${c.numEncoderLayers} times, each with its own weights, then applies a last LayerNorm.
 Its output has one vector per source token, each now mixed with what it attended to: the keys and values of every decoder layer's cross-attention.</p>
-${vectorTable(enc.output.map((v, s) => ({ label: srcAt[s], values: v, cls: s === I ? "focus" : "", key: `out.${s}` })))}`);
+${vectorTable(enc.output.map((v, s) => ({ label: srcAt[s], values: v, cls: s === I ? "focus" : "", key: `out.${s}` })))}
+${c.dModel === 2 ? planeFigure("the encoder's output, one point per source token", enc.output.map((v, s) => ({ label: src[s], x: v[0], y: v[1], color: s === I ? "#b35806" : "#08519c" }))) : ""}`);
 
   const demb = first.embedding;
   add("decoder-start", "The decoder starts", `<p>The decoder writes the translation one token at a time, starting from ${tgt.length === 1 ? "its start token" : "its start token and the prefix"}
