@@ -212,6 +212,21 @@ export interface BeamRecord {
   finished: BeamHypothesisRecord[];
 }
 
+/**
+ * The weights that make the focus head's query, key and value in the focus encoder layer: rows h·dK..(h+1)·dK−1
+ * of W_Q, W_K, W_V (PyTorch's in_proj_weight layout), so that q_j = x · wQ[j] + bQ[j].
+ */
+export interface HeadWeightsRecord {
+  layer: number;
+  head: number;
+  wQ: Matrix; // (dK, dModel)
+  bQ: number[]; // (dK)
+  wK: Matrix; // (dK, dModel)
+  bK: number[]; // (dK)
+  wV: Matrix; // (dK, dModel)
+  bV: number[]; // (dK)
+}
+
 /** What the walk looks at closely: one layer, head and source token (the decoder's: its last position). */
 export interface ExplainFocus {
   layer: number;
@@ -225,6 +240,8 @@ export interface Explanation {
   config: ExplainConfig;
   source: TokensRecord;
   focus: ExplainFocus;
+  /** W_Q, W_K, W_V of the focus encoder layer and head. */
+  focusWeights: HeadWeightsRecord;
   encoder: EncoderRecord;
   /** [0]: the decoder over bos and the prefix; [1]: the next position over the KV cache (absent at max_len). */
   steps: DecoderStepRecord[];

@@ -4,7 +4,8 @@
  * the model computes it (the recorder of src/tensor/recorder.ts, passed down encode and decode), then a second
  * decoding step over the same KV cache, and what beam search would keep. Nothing here recomputes the model; the
  * only values derived are derived by definition: scores ÷ √dK (the kernel scales inside its softmax), LayerNorm's
- * variance from the kernel's 1/√(variance + eps), and softmax at a temperature from the recorded logits.
+ * variance from the kernel's 1/√(variance + eps), and softmax at a temperature from the recorded logits
+ * (src/inspect/explain-temperature.ts); W_Q, W_K, W_V of the focus head are copied from the model's weights.
  * Browser-safe (no Node imports): the page can run it too.
  */
 import { OptionError } from "../errors.js";
@@ -15,9 +16,10 @@ import { cachedRows } from "../nn/attention.js";
 import { growPaddingMask } from "../nn/kv-cache.js";
 import { type Recorder, argmax } from "../tensor/index.js";
 import { beamAside } from "./explain-beam.js";
+import { softmaxAtTemperature } from "./explain-temperature.js";
 import type {
   AddNormRecord, AttentionRecord, CacheUse, CandidateToken, DecoderLayerRecord, DecoderStepRecord, EmbeddingRecord,
-  EncoderLayerRecord, ExplainConfig, ExplainFocus, Explanation, FeedForwardRecord, LayerNormRecord, Matrix, PredictionRecord,
+  EncoderLayerRecord, ExplainConfig, ExplainFocus, Explanation, FeedForwardRecord, HeadWeightsRecord, LayerNormRecord, Matrix, PredictionRecord,
   TokensRecord,
 } from "./explain-record.js";
 
@@ -155,18 +157,22 @@ function tokens(ids: readonly number[], label: (id: number) => string): TokensRe
 
 /** The topN tokens by logit and the chosen (most likely) one of one row of logits; softmax in float64. */
 function prediction(logits: number[], position: number, temperature: number, topN: number, label: (id: number) => string): PredictionRecord {
-  const max = Math.max(...logits);
-  let z1 = 0, zT = 0;
-  for (const x of logits) {
-    z1 += Math.exp(x - max);
-    zT += Math.exp((x - max) / temperature);
-  }
   const ids = Array.from(logits.keys()).sort((a, b) => logits[b] - logits[a] || a - b).slice(0, topN);
-  const top: CandidateToken[] = ids.map((id) => ({
-    id, token: label(id), logit: logits[id], prob: Math.exp(logits[id] - max) / z1, probAtTemperature: Math.exp((logits[id] - max) / temperature) / zT,
-  }));
+  const p1 = softmaxAtTemperature(logits, 1, ids), pT = softmaxAtTemperature(logits, temperature, ids);
+  const top: CandidateToken[] = ids.map((id, i) => ({ id, token: label(id), logit: logits[id], prob: p1[i], probAtTemperature: pT[i] }));
   const chosen = argmax(logits); // as greedy search chooses (src/generate/search.ts)
   return { position, temperature, top, chosen: { id: chosen, token: label(chosen) } };
+}
+
+/** Rows head·dK.. of W_Q, W_K, W_V and their biases, of encoder layer `layer`'s self-attention. */
+function headWeights(model: Seq2Seq, layer: number, head: number): HeadWeightsRecord {
+  const attn = model.transformer.encoder.layers.items[layer].selfAttn;
+  const d = model.config.d_model;
+  const dK = d / model.config.num_heads;
+  const w = attn.inProjWeight.data, b = attn.inProjBias.data; // (3·dModel, dModel), (3·dModel)
+  const part = (i: number) => ({ w: matrix(w, dK, d, (i * d + head * dK) * d), b: Array.from(b.subarray(i * d + head * dK, i * d + (head + 1) * dK)) });
+  const [q, k, v] = [part(0), part(1), part(2)];
+  return { layer, head, wQ: q.w, bQ: q.b, wK: k.w, bK: k.b, wV: v.w, bV: v.b };
 }
 
 /**
@@ -275,7 +281,7 @@ export function explainSeq2Seq(model: Seq2Seq, source: readonly number[], opts: 
   });
   return {
     format: "transformer-explain", version: 1,
-    config: explainConfig(model), source: tokens(source, srcLabel), focus, encoder, steps,
+    config: explainConfig(model), source: tokens(source, srcLabel), focus, focusWeights: headWeights(model, focus.layer, focus.head), encoder, steps,
     beam: numBeams > 0 ? beamAside(model, source, { numBeams, steps: beamSteps, lengthPenalty, label }) : null,
   };
 }

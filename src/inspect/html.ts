@@ -25,7 +25,8 @@ export function exactNumber(x: number): string {
 
 /** One table cell holding x; the title is the exact value. */
 export function numberCell(x: number, cls = ""): string {
-  return `<td class="num${cls ? ` ${cls}` : ""}" title="${exactNumber(x)}">${formatNumber(x)}</td>`;
+  const all = [cls, x === 0 ? "zero" : ""].filter(Boolean).join(" "); // a ReLU's zeros, masked weights: greyed
+  return `<td class="num${all ? ` ${all}` : ""}" title="${exactNumber(x)}">${formatNumber(x)}</td>`;
 }
 
 /** Colour levels of a strip: components are drawn in the colour of the nearest of these, one path per level. */
@@ -57,7 +58,7 @@ export function colorStrip(v: readonly number[], range?: number): string {
  * A table of vectors, one row each: its label, its first SHOWN_COMPONENTS components as numbers, the count of
  * the rest, and its colour strip.
  */
-export function vectorTable(rows: readonly { label: string; values: readonly number[]; cls?: string }[], opts: { first?: number; caption?: string; strip?: boolean } = {}): string {
+export function vectorTable(rows: readonly { label: string; values: readonly number[]; cls?: string; key?: string }[], opts: { first?: number; caption?: string; strip?: boolean } = {}): string {
   const first = opts.first ?? SHOWN_COMPONENTS;
   const width = Math.max(0, ...rows.map((r) => Math.min(first, r.values.length)));
   const head = `<tr><th></th>${Array.from({ length: width }, (_, j) => `<th>${j}</th>`).join("")}<th></th><th>all components</th></tr>`;
@@ -65,20 +66,25 @@ export function vectorTable(rows: readonly { label: string; values: readonly num
     const shown = r.values.slice(0, first).map((x) => numberCell(x)).join("");
     const pad = "<td></td>".repeat(width - Math.min(first, r.values.length));
     const more = r.values.length > first ? `<td class="more">… ${r.values.length - first} more</td>` : "<td></td>";
-    return `<tr${r.cls ? ` class="${r.cls}"` : ""}><th class="label">${escapeXml(r.label)}</th>${shown}${pad}${more}<td>${opts.strip === false ? "" : colorStrip(r.values)}</td></tr>`;
+    return `<tr${r.cls ? ` class="${r.cls}"` : ""}${dataKey(r.key)}><th class="label">${escapeXml(r.label)}</th>${shown}${pad}${more}<td>${opts.strip === false ? "" : colorStrip(r.values)}</td></tr>`;
   }).join("\n");
   return table(head, body, opts.caption);
 }
 
 /** A matrix with labelled rows and columns, every cell a number (or a string, shown as it is). */
-export function matrixTable(rows: readonly (readonly (number | string)[])[], rowLabels: readonly string[], colLabels: readonly string[], opts: { caption?: string; cellClass?: (r: number, c: number) => string } = {}): string {
+export function matrixTable(rows: readonly (readonly (number | string)[])[], rowLabels: readonly string[], colLabels: readonly string[], opts: { caption?: string; cellClass?: (r: number, c: number) => string; rowKeys?: readonly string[] } = {}): string {
   const head = `<tr><th></th>${colLabels.map((l) => `<th>${escapeXml(l)}</th>`).join("")}</tr>`;
   const body = rows.map((row, r) =>
-    `<tr><th class="label">${escapeXml(rowLabels[r] ?? String(r))}</th>${row.map((x, c) => {
+    `<tr${dataKey(opts.rowKeys?.[r])}><th class="label">${escapeXml(rowLabels[r] ?? String(r))}</th>${row.map((x, c) => {
       const cls = opts.cellClass?.(r, c) ?? "";
       return typeof x === "number" ? numberCell(x, cls) : `<td class="${cls}">${escapeXml(x)}</td>`;
     }).join("")}</tr>`).join("\n");
   return table(head, body, opts.caption);
+}
+
+/** ` data-key="…"`: what a row holds, for a page or a test to find its numbers (absent: nothing). */
+function dataKey(key: string | undefined): string {
+  return key === undefined ? "" : ` data-key="${escapeXml(key)}"`;
 }
 
 function table(head: string, body: string, caption?: string): string {
@@ -116,6 +122,10 @@ td.focus, tr.focus th.label { background: #fff3c4; }
 tr.new th.label { color: #a33; }
 td.kept { color: #060; font-weight: 600; }
 svg.strip { display: block; }
+td.zero { color: #aaa; }
+.picture { margin: 0.5rem 0; overflow-x: auto; }
+.tok-chip { font-family: ui-monospace, monospace; padding: 1px 5px; border: 1px solid #c6dbef; border-radius: 3px; background: #eff3ff; }
+.tok-chip.focus { background: #fff3c4; }
 code { font-family: ui-monospace, monospace; font-size: 0.9em; }
 p.note { color: #555; font-size: 0.9rem; }
 `;

@@ -12,4 +12,5 @@ export { type Series, lossCurveSvg } from "./loss-curve.js";
 export { type ExplainOptions, explainSeq2Seq, explanationJson } from "./explain.js";
 export type * from "./explain-record.js";
 export { explainSteps, explanationHtml } from "./explain-html.js";
+export { predictionAtTemperature, softmaxAtTemperature } from "./explain-temperature.js";
 export { type WalkStep, SHOWN_COMPONENTS, colorStrip, exactNumber, formatNumber, matrixTable, numberCell, vectorTable, walkPage } from "./html.js";

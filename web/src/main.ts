@@ -1,6 +1,6 @@
 /**
- * The page: four sections wired to two workers. The model worker loads a checkpoint, translates and inspects;
- * the toy worker trains a small model live. The main thread only draws.
+ * The page: five sections wired to two workers. The model worker loads a checkpoint, translates and inspects;
+ * the toy worker trains a small model live; the walk asks the model worker for one explained forward pass. The main thread only draws.
  *
  * URL options: ?backend=js (force the reference kernels), ?threads=N (WebAssembly threads per worker, default 1),
  * ?autoload=0 (do not load the shipped model by itself).
@@ -11,6 +11,7 @@ import { setupCheckpoint } from "./sections/checkpoint.js";
 import { InspectPanel } from "./sections/inspect.js";
 import { setupToy } from "./sections/toy.js";
 import { setupTranslate } from "./sections/translate.js";
+import { setupWalk } from "./sections/walk.js";
 import { byId } from "./ui/dom.js";
 import { startFrameMeter } from "./ui/frame-meter.js";
 
@@ -36,6 +37,7 @@ function showBackend(info: BackendInfo): void {
 const panel = new InspectPanel();
 const translate = setupTranslate(model, panel);
 setupToy(toy);
+const walk = setupWalk(model);
 
 try {
   const [info] = await Promise.all([model.call("init", backend), toy.call("init", backend)]);
@@ -48,4 +50,5 @@ try {
 setupCheckpoint(model, { autoload: query.get("autoload") !== "0" }, (summary, origin) => {
   panel.setModel(summary);
   translate.setModel(summary, origin);
+  walk.setModel(summary);
 });

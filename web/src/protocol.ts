@@ -1,5 +1,5 @@
 /** The messages between the page and its two workers (model: translate and inspect; toy: train live). */
-import type { Inspection as LibraryInspection, NextToken } from "../../src/inspect/index.js";
+import type { Explanation, Inspection as LibraryInspection, NextToken } from "../../src/inspect/index.js";
 import type { ModelScores } from "./scores.js";
 
 export type { NextToken };
@@ -96,6 +96,35 @@ export interface InspectParams {
   temperature: number;
 }
 
+/** Which model the walk follows: the loaded checkpoint, or the notes' toy (src/inspect/toy.ts) trained in the worker. */
+export type WalkModel = "loaded" | "toy";
+
+export interface ExplainParams {
+  model: WalkModel;
+  text: string;
+  /** The layer, head and source token to follow (the token is clamped to the sentence's last). */
+  layer: number;
+  head: number;
+  token: number;
+}
+
+export interface NotesToyParams {
+  seed: number;
+}
+
+export interface NotesToyProgress {
+  step: number;
+  loss: number;
+}
+
+export interface NotesToyResult {
+  steps: number;
+  loss: number;
+  ms: number;
+  /** Each training pair and the trained toy's greedy translation of its English side, as words. */
+  pairs: { en: string; es: string; got: string }[];
+}
+
 export interface ModelApi {
   init: { params: BackendParams; event: never; result: BackendInfo };
   load: { params: CheckpointSource; event: never; result: ModelSummary };
@@ -103,6 +132,10 @@ export interface ModelApi {
   inspect: { params: InspectParams; event: never; result: Inspection };
   /** The next-token lists alone, at another temperature. */
   nextTokens: { params: InspectParams; event: never; result: NextToken[][] };
+  /** The library's explainSeq2Seq of one sentence: every number the walk shows. */
+  explain: { params: ExplainParams; event: never; result: Explanation };
+  /** Trains the notes' toy (replacing the one before). */
+  trainNotesToy: { params: NotesToyParams; event: NotesToyProgress; result: NotesToyResult };
 }
 
 export type ToyTask = "copy" | "reverse";

@@ -9,6 +9,7 @@ import type { InspectParams, ModelApi, TokenView } from "../protocol.js";
 import { type Handlers, serveWorker } from "../rpc.js";
 import { chooseBackend } from "./backend.js";
 import { type LoadedCheckpoint, loadCheckpointFrom } from "./checkpoint.js";
+import { explainWalk, notesToy } from "./walk.js";
 
 /** Next tokens listed per decoder position. */
 const TOP_N = 10;
@@ -137,6 +138,13 @@ const handlers: Handlers<ModelApi> = {
   inspect: (p) => inspect(p),
 
   nextTokens: (p) => inspect(p).next,
+
+  explain: (p) => explainWalk(p, () => {
+    const { model, srcTokenizer, srcLabel, tgtLabel } = current();
+    return { model, encode: (text) => srcTokenizer.encode(text), srcLabel, tgtLabel };
+  }),
+
+  trainNotesToy: (p, ctx) => notesToy(p, (e) => ctx.emit(e)),
 };
 
 serveWorker<ModelApi>(handlers);
