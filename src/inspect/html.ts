@@ -77,7 +77,7 @@ export function matrixTable(rows: readonly (readonly (number | string)[])[], row
   const body = rows.map((row, r) =>
     `<tr${dataKey(opts.rowKeys?.[r])}><th class="label">${escapeXml(rowLabels[r] ?? String(r))}</th>${row.map((x, c) => {
       const cls = opts.cellClass?.(r, c) ?? "";
-      return typeof x === "number" ? numberCell(x, cls) : `<td class="${cls}">${escapeXml(x)}</td>`;
+      return typeof x === "number" ? numberCell(x, cls) : `<td class="sym${cls ? ` ${cls}` : ""}">${escapeXml(x)}</td>`;
     }).join("")}</tr>`).join("\n");
   return table(head, body, opts.caption);
 }
@@ -116,6 +116,7 @@ th, td { padding: 0.1rem 0.45rem; border-bottom: 1px solid #eee; white-space: no
 th { font-weight: 500; color: #555; }
 th.label { text-align: left; color: #1a1a1a; }
 td.num { text-align: right; font-family: ui-monospace, monospace; font-size: 0.85rem; }
+td.sym { text-align: right; font-family: ui-monospace, monospace; font-size: 0.85rem; } /* −∞, 0 of a mask: aligned as the numbers above */
 td.more { color: #888; font-size: 0.8rem; }
 td.masked { background: #eee; color: #888; }
 td.focus, tr.focus th.label { background: #fff3c4; }
