@@ -7,7 +7,7 @@
  * here into Linear's [out, in]), and Q, K, V fused in c_attn along its output columns — the very layout of our
  * in_proj_weight once transposed, so no split is needed. Browser-safe.
  */
-import type { NamedTensor } from "../safetensors.js";
+import { type LazyTensor, type NamedTensor, isLazyTensor } from "../safetensors.js";
 import type { DecoderOnlyConfig } from "./decoder-only.js";
 import type { HuggingFaceFormat, HuggingFaceWriter } from "./spec.js";
 
@@ -103,12 +103,27 @@ function gpt2Config(raw: Readonly<Record<string, unknown>>, fail: (message: stri
   };
 }
 
-/** (rows, cols) → (cols, rows). */
+/** (rows, cols) → (cols, rows) of `src`, into `out`. */
+function transpose(src: Float32Array, rows: number, cols: number, out: Float32Array): Float32Array {
+  for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) out[c * rows + r] = src[r * cols + c];
+  return out;
+}
+
+/**
+ * (rows, cols) → (cols, rows). A lazy tensor (a file read on demand) stays lazy: it is read and transposed into
+ * its parameter when loaded, so that loading never holds the weights twice.
+ */
 function transposed(t: NamedTensor): NamedTensor {
   const [rows, cols] = t.shape;
-  const out = new Float32Array(t.data.length);
-  for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) out[c * rows + r] = t.data[r * cols + c];
-  return { shape: [cols, rows], data: out };
+  if (!isLazyTensor(t)) return { shape: [cols, rows], data: transpose(t.data, rows, cols, new Float32Array(t.data.length)) };
+  const lazy: LazyTensor = {
+    shape: [cols, rows],
+    readInto: (dest) => void transpose(t.data, rows, cols, dest),
+    get data() {
+      return transpose(t.data, rows, cols, new Float32Array(rows * cols));
+    },
+  };
+  return lazy;
 }
 
 /** How a GPT-2 tensor becomes one of ours: its name there and the shape transformers stores it with. */
