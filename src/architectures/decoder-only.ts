@@ -1,6 +1,6 @@
 /** decoder_only's data and doors: text lines as one token stream cut into windows; `generate`. */
 import { collateDecoderOnly, decoderOnlyLengths, lmWindows, readLines, tokenStream } from "../data/index.js";
-import { type DecoderOnly, type DecoderOnlyTrainBatch, decoderOnly } from "../models/index.js";
+import { type DecoderOnly, type DecoderOnlyTrainBatch, decoderOnly, ignoredTargetId } from "../models/index.js";
 import type { ArchitectureTask } from "./spec.js";
 
 export const decoderOnlyTask = {
@@ -19,7 +19,11 @@ export const decoderOnlyTask = {
       dropped: { tooLong: 0, empty: 0, badRows: texts.badRows },
       targetIds: () => windows.map((w) => w.subarray(1)),
       batch(indices) {
-        const c = collateDecoderOnly(indices.map((i) => windows[i]), special, { addBos: false, addEos: false });
+        // a pad shared with eos (GPT-2) is a real token in the stream: rows are padded with the ignored target instead,
+        // which the inputs then read as pad (right padding, causal attention: no real position sees it)
+        const ignored = ignoredTargetId({ pad_id: special.pad, bos_id: special.bos, eos_id: special.eos });
+        const c = collateDecoderOnly(indices.map((i) => windows[i]), { ...special, pad: ignored }, { addBos: false, addEos: false });
+        if (ignored !== special.pad) c.ids.forEach((id, k) => { if (id === ignored) c.ids[k] = special.pad; });
         const batch: DecoderOnlyTrainBatch = { kind: "decoder_only", ids: { ids: c.ids, batch: c.batchSize, length: c.seqLen }, targets: c.targets };
         return { batch, tokens: c.numTargetTokens };
       },

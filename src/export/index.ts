@@ -8,3 +8,4 @@ export {
   ortGreedySeq2Seq, ortGreedyDecoderOnly, type OrtGreedyOptions, type OrtGreedyResult, type OrtSeq2SeqSessions, type OrtSession, type OrtTensor,
   type OrtTensorConstructor,
 } from "./ort-greedy.js";
+export { exportHuggingFace, huggingFaceWriter, TOKENIZER_CONFIG_FILE, type HuggingFaceExportOptions } from "./hf.js";

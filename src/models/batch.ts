@@ -39,3 +39,14 @@ export function paddingMask(batch: TokenBatch, padId: number): Uint8Array | null
 export function maskedPadId(c: { pad_id: number; bos_id: number; eos_id: number }): number | null {
   return c.pad_id === c.bos_id || c.pad_id === c.eos_id ? null : c.pad_id;
 }
+
+/** PyTorch's ignore_index convention (Hugging Face's labels): a target no token has. */
+export const IGNORED_TARGET = -100;
+
+/**
+ * The target id a next-token loss skips (padding): pad_id where it is a token of its own; where it is shared with
+ * bos or eos (GPT-2), IGNORED_TARGET, so that eos stays a target the model learns, as transformers' fine-tuning has it.
+ */
+export function ignoredTargetId(c: { pad_id: number; bos_id: number; eos_id: number }): number {
+  return maskedPadId(c) ?? IGNORED_TARGET;
+}

@@ -9,7 +9,7 @@ import { CheckpointError } from "../errors.js";
 import { readJsonFile } from "../io/read-json.js";
 import { WEIGHTS_FILE } from "./files.js";
 import type { NamedTensor } from "./safetensors.js";
-import { readSafetensors } from "./safetensors-file.js";
+import { readSafetensorsLazily } from "./safetensors-file.js";
 
 /** Sharded weights: which shard holds each tensor. */
 export const WEIGHTS_INDEX_FILE = "model.safetensors.index.json";
@@ -17,10 +17,13 @@ export const WEIGHTS_INDEX_FILE = "model.safetensors.index.json";
 /** Other weight files transformers writes, which are not read. */
 const UNREAD = ["pytorch_model.bin", "pytorch_model.bin.index.json", "tf_model.h5", "flax_model.msgpack"];
 
-/** The folder's tensors, and the file (or index) they were read from, for messages. */
+/**
+ * The folder's tensors, and the file (or index) they were read from, for messages. The tensors are read when used
+ * (readSafetensorsLazily): loading a model then needs about its own memory, not that and the file's.
+ */
 export function readHuggingFaceWeights(dir: string): { tensors: Map<string, NamedTensor>; file: string } {
   const single = path.join(dir, WEIGHTS_FILE);
-  if (fs.existsSync(single)) return { tensors: readSafetensors(single).tensors, file: single };
+  if (fs.existsSync(single)) return { tensors: readSafetensorsLazily(single).tensors, file: single };
   const index = path.join(dir, WEIGHTS_INDEX_FILE);
   if (fs.existsSync(index)) return { tensors: readShards(dir, index), file: index };
   const other = UNREAD.find((f) => fs.existsSync(path.join(dir, f)));
@@ -41,7 +44,7 @@ function readShards(dir: string, index: string): Map<string, NamedTensor> {
   const tensors = new Map<string, NamedTensor>();
   for (const shard of [...new Set(shardOf.values())].sort()) {
     const file = path.join(dir, shard);
-    for (const [name, t] of readSafetensors(file).tensors) {
+    for (const [name, t] of readSafetensorsLazily(file).tensors) {
       if (shardOf.get(name) !== shard) {
         throw new CheckpointError(`${file}: tensor "${name}" is not listed for this shard in ${WEIGHTS_INDEX_FILE}${shardOf.has(name) ? ` (it lists ${shardOf.get(name)})` : ""}`);
       }

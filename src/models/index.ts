@@ -5,7 +5,7 @@ export { separateTargetKey, vocabSizeKeys, type ConfigChecks, type Decoding, typ
 export { type Seq2SeqConfig, type Seq2SeqTrainBatch, seq2seq } from "./architectures/seq2seq.js";
 export { type DecoderOnlyConfig, type DecoderOnlyTrainBatch, decoderOnly } from "./architectures/decoder-only.js";
 export { type EncoderOnlyConfig, type EncoderOnlyTrainBatch, encoderOnly } from "./architectures/encoder-only.js";
-export { type TokenBatch, tokenBatch, paddingMask } from "./batch.js";
+export { type TokenBatch, tokenBatch, paddingMask, ignoredTargetId } from "./batch.js";
 export { Seq2Seq, type Encoded, type EncodeOptions, type DecodeOptions } from "./seq2seq.js";
 export { DecoderOnly, type DecoderOnlyOptions } from "./decoder-only.js";
 export { EncoderOnly } from "./encoder-only.js";

@@ -13,8 +13,10 @@ import {
   parseSafetensorsHeader,
   planSafetensors,
   safetensorsPieces,
+  type LazyTensor,
   type NamedTensor,
   type SafetensorsContents,
+  type TensorEntry,
 } from './safetensors.js';
 import {
   CHUNK_BYTES,
@@ -23,6 +25,7 @@ import {
   checkLoadedFinite,
   decodeElements,
   isVerbatim,
+  q,
   type SafetensorsDtype,
 } from './safetensors-data.js';
 
@@ -72,6 +75,63 @@ export interface ReadSafetensorsOptions {
   chunkBytes?: number;
 }
 
+/** The validated header of an open file: its entries and metadata, and where the data section starts. */
+function readHeader(fd: number, path: string): { entries: TensorEntry[]; metadata: Record<string, string>; dataStart: number } {
+  const stat = fs.fstatSync(fd);
+  if (stat.isDirectory()) throw new CheckpointError(`${path}: is a folder, expected a .safetensors file`);
+  const size = stat.size;
+  const prefix = new Uint8Array(Math.min(8, size));
+  readFully(fd, prefix, 0, prefix.length, 0, path);
+  const headerLen = checkHeaderLength(prefix, size, path);
+  const headerBytes = new Uint8Array(headerLen);
+  readFully(fd, headerBytes, 0, headerLen, 8, path);
+  const dataStart = 8 + headerLen;
+  return { ...parseSafetensorsHeader(headerBytes, size - dataStart, path), dataStart };
+}
+
+/** The staging buffer the converted dtypes of `entries` need (none for F32 alone). */
+function stagingFor(entries: readonly TensorEntry[], step: number): Uint8Array {
+  const converted = entries.reduce((most, e) => (isVerbatim(e.dtype) ? most : Math.max(most, e.end - e.begin)), 0);
+  return new Uint8Array(Math.min(step, converted));
+}
+
+/** Reads one tensor's bytes in pieces into `data` (its element count), converting and checking them on the way. */
+function readEntry(fd: number, path: string, e: TensorEntry, dataStart: number, step: number, staging: Uint8Array, data: Float32Array): void {
+  const bytes = e.end - e.begin;
+  const elementSize = ELEMENT_SIZE[e.dtype];
+  for (let off = 0; off < bytes; off += step) {
+    const length = Math.min(step, bytes - off);
+    const position = dataStart + e.begin + off;
+    let raw: Uint8Array;
+    if (isVerbatim(e.dtype)) {
+      raw = new Uint8Array(data.buffer, data.byteOffset + off, length); // straight into the tensor's memory
+      readFully(fd, raw, 0, length, position, path);
+    } else {
+      raw = staging.subarray(0, length);
+      readFully(fd, raw, 0, length, position, path);
+      decodeElements(raw, e.dtype, data, off / elementSize);
+    }
+    checkLoadedFinite(path, e.name, e.dtype, raw, data, off / elementSize);
+  }
+}
+
+/** Opens `path` for reading, runs `use`, and closes it; file-system failures become one CheckpointError line. */
+function withFile<T>(path: string, use: (fd: number) => T): T {
+  let fd: number;
+  try {
+    fd = fs.openSync(path, 'r');
+  } catch (e) {
+    throw fileError(path, e, 'read');
+  }
+  try {
+    return use(fd);
+  } catch (e) {
+    throw fileError(path, e, 'read');
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
 /**
  * Reads and validates a safetensors file; every tensor comes back as float32 (F16, BF16 and F64 converted). The
  * header is validated in full (see parseSafetensorsHeader) against the file's size before any tensor is allocated,
@@ -80,54 +140,45 @@ export interface ReadSafetensorsOptions {
  */
 export function readSafetensors(path: string, options: ReadSafetensorsOptions = {}): SafetensorsContents {
   const step = pieceBytes(options.chunkBytes);
-  let fd: number;
-  try {
-    fd = fs.openSync(path, 'r');
-  } catch (e) {
-    throw fileError(path, e, 'read');
-  }
-  try {
-    const stat = fs.fstatSync(fd);
-    if (stat.isDirectory()) throw new CheckpointError(`${path}: is a folder, expected a .safetensors file`);
-    const size = stat.size;
-    const prefix = new Uint8Array(Math.min(8, size));
-    readFully(fd, prefix, 0, prefix.length, 0, path);
-    const headerLen = checkHeaderLength(prefix, size, path);
-    const headerBytes = new Uint8Array(headerLen);
-    readFully(fd, headerBytes, 0, headerLen, 8, path);
-    const dataStart = 8 + headerLen;
-    const { entries, metadata } = parseSafetensorsHeader(headerBytes, size - dataStart, path);
-
-    // One staging buffer for the dtypes that are converted, no larger than the largest such tensor needs.
-    const converted = entries.reduce((most, e) => (isVerbatim(e.dtype) ? most : Math.max(most, e.end - e.begin)), 0);
-    const staging = new Uint8Array(Math.min(step, converted));
+  return withFile(path, (fd) => {
+    const { entries, metadata, dataStart } = readHeader(fd, path);
+    const staging = stagingFor(entries, step); // one for the whole file
     const tensors = new Map<string, NamedTensor>();
     for (const e of entries) {
-      const bytes = e.end - e.begin;
-      const elementSize = ELEMENT_SIZE[e.dtype];
-      const data = allocateTensor(path, e.name, bytes / elementSize);
-      for (let off = 0; off < bytes; off += step) {
-        const length = Math.min(step, bytes - off);
-        const position = dataStart + e.begin + off;
-        let raw: Uint8Array;
-        if (isVerbatim(e.dtype)) {
-          raw = new Uint8Array(data.buffer, data.byteOffset + off, length); // straight into the tensor's memory
-          readFully(fd, raw, 0, length, position, path);
-        } else {
-          raw = staging.subarray(0, length);
-          readFully(fd, raw, 0, length, position, path);
-          decodeElements(raw, e.dtype, data, off / elementSize);
-        }
-        checkLoadedFinite(path, e.name, e.dtype, raw, data, off / elementSize);
-      }
+      const data = allocateTensor(path, e.name, (e.end - e.begin) / ELEMENT_SIZE[e.dtype]);
+      readEntry(fd, path, e, dataStart, step, staging, data);
       tensors.set(e.name, { shape: e.shape, data });
     }
     return { tensors, metadata };
-  } catch (e) {
-    throw fileError(path, e, 'read');
-  } finally {
-    fs.closeSync(fd);
+  });
+}
+
+/**
+ * A safetensors file's tensors, each read only when asked for (see LazyTensor): the header is read and validated
+ * now, the data when `readInto` or `data` is used, so that loading a model needs its own memory and one tensor's
+ * at most, not a second copy of the file. Errors as readSafetensors', at the read that meets them.
+ */
+export function readSafetensorsLazily(path: string, options: ReadSafetensorsOptions = {}): { tensors: Map<string, LazyTensor>; metadata: Record<string, string> } {
+  const step = pieceBytes(options.chunkBytes);
+  const { entries, metadata, dataStart } = withFile(path, (fd) => readHeader(fd, path));
+  const tensors = new Map<string, LazyTensor>();
+  for (const e of entries) {
+    const count = (e.end - e.begin) / ELEMENT_SIZE[e.dtype];
+    const readInto = (dest: Float32Array): void => {
+      if (dest.length !== count) throw new Error(`readInto: ${q(e.name)} has ${count} elements, the destination ${dest.length}`);
+      withFile(path, (fd) => readEntry(fd, path, e, dataStart, step, stagingFor([e], step), dest));
+    };
+    tensors.set(e.name, {
+      shape: e.shape,
+      readInto,
+      get data(): Float32Array {
+        const data = allocateTensor(path, e.name, count);
+        readInto(data);
+        return data;
+      },
+    });
   }
+  return { tensors, metadata };
 }
 
 /** How writeSafetensors writes. */

@@ -37,6 +37,18 @@ export interface NamedTensor {
   data: Float32Array;
 }
 
+/**
+ * A tensor not yet read (Node's readSafetensorsLazily, or a mapping of one): `readInto` fills a destination of
+ * its size with no copy of its own; `data` reads (or computes) a fresh array at each use.
+ */
+export interface LazyTensor extends NamedTensor {
+  readInto(dest: Float32Array): void;
+}
+
+export function isLazyTensor(t: NamedTensor): t is LazyTensor {
+  return typeof (t as Partial<LazyTensor>).readInto === 'function';
+}
+
 /** What a safetensors file holds: its tensors by name, in header order, and its `__metadata__` strings. */
 export interface SafetensorsContents {
   tensors: Map<string, NamedTensor>;

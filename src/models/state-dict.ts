@@ -1,7 +1,7 @@
 import { CheckpointError } from "../errors.js";
 import type { Tensor } from "../tensor/index.js";
 import type { Model } from "./build.js";
-import type { NamedTensor } from "./safetensors.js";
+import { type NamedTensor, isLazyTensor } from "./safetensors.js";
 
 /**
  * Copies named tensors into the model's parameters, refusing missing and unexpected names and wrong shapes:
@@ -30,9 +30,14 @@ export function loadStateDict(model: Model, tensors: Map<string, NamedTensor>, f
   for (const [name, p] of named) {
     const first = firstName.get(p);
     if (first === undefined) firstName.set(p, name);
-    else checkSameValues(tensors.get(first)!.data, tensors.get(name)!.data, first, name, file);
+    else if (tensors.get(first) !== tensors.get(name)) checkSameValues(tensors.get(first)!.data, tensors.get(name)!.data, first, name, file);
   }
-  for (const [p, name] of firstName) p.data.set(tensors.get(name)!.data);
+  // a lazy tensor (a file read on demand) is read straight into its parameter: no second copy of the weights
+  for (const [p, name] of firstName) {
+    const t = tensors.get(name)!;
+    if (isLazyTensor(t)) t.readInto(p.data);
+    else p.data.set(t.data);
+  }
 }
 
 /** Two stored copies of one tied tensor must agree bit for bit: loading either must give the same model. */

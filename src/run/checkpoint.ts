@@ -6,7 +6,8 @@ import type { SafetensorsDtype } from "../models/safetensors.js";
 import { loadModel } from "./load.js";
 import { Rng } from "../tensor/index.js";
 import type { Tokenizer } from "../tokenizer/index.js";
-import { loadTokenizer, saveTokenizer } from "../tokenizer/file.js";
+import { saveTokenizer } from "../tokenizer/file.js";
+import { loadCheckpointTokenizer } from "./checkpoint-tokenizer.js";
 import type { Adam } from "../train/optimizer.js";
 import { CONFIG_FILE, OPTIMIZER_FILE, STATE_FILE, TARGET_TOKENIZER_FILE, TOKENIZER_FILE, WEIGHTS_FILE } from "./format.js";
 import { type TrainingState, loadOptimizer, loadState, saveOptimizer, saveState } from "./state.js";
@@ -41,9 +42,9 @@ export function writeCheckpointFiles(dir: string, parts: RunParts, opt: Adam, st
 export function readRun(dir: string): { state: TrainingState; parts: RunParts; loadMoments(opt: Adam): void } {
   const state = loadState(dir);
   const { model } = loadModel(dir, new Rng(0));
-  const srcTokenizer = loadTokenizer(path.join(dir, TOKENIZER_FILE));
+  const srcTokenizer = loadCheckpointTokenizer(path.join(dir, TOKENIZER_FILE), model.config);
   const separate = fs.existsSync(path.join(dir, TARGET_TOKENIZER_FILE));
-  const tgtTokenizer = separate ? loadTokenizer(path.join(dir, TARGET_TOKENIZER_FILE)) : srcTokenizer;
+  const tgtTokenizer = separate ? loadCheckpointTokenizer(path.join(dir, TARGET_TOKENIZER_FILE), model.config) : srcTokenizer;
   return {
     state,
     parts: { model, srcTokenizer, tgtTokenizer, separateTarget: separate },

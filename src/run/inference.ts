@@ -5,6 +5,7 @@ import { readJsonFile } from "../io/read-json.js";
 import { type ModelConfig, modelArchitecture, separateTargetKey } from "../models/index.js";
 import type { Tokenizer } from "../tokenizer/index.js";
 import { loadTokenizer } from "../tokenizer/file.js";
+import { loadCheckpointTokenizer } from "./checkpoint-tokenizer.js";
 import { TARGET_TOKENIZER_FILE, TOKENIZER_FILE } from "./format.js";
 import { assertIntact } from "./intact.js";
 import { loadModel } from "./load.js";
@@ -34,10 +35,10 @@ export function loadForInference(dir: string): InferenceParts {
     return { model, config, srcTokenizer, tgtTokenizer: srcTokenizer, addBos };
   }
   assertIntact(dir, [TOKENIZER_FILE, TARGET_TOKENIZER_FILE]);
-  const srcTokenizer = loadTokenizer(srcFile);
+  const srcTokenizer = loadCheckpointTokenizer(srcFile, config);
   const tgtFile = path.join(dir, TARGET_TOKENIZER_FILE);
   const separate = fs.existsSync(tgtFile);
-  const tgtTokenizer = separate && separateTargetKey(modelArchitecture(config.architecture)) !== undefined ? loadTokenizer(tgtFile) : srcTokenizer;
+  const tgtTokenizer = separate && separateTargetKey(modelArchitecture(config.architecture)) !== undefined ? loadCheckpointTokenizer(tgtFile, config) : srcTokenizer;
   checkTokenizers(config, srcTokenizer, srcFile, tgtTokenizer, separate ? tgtFile : undefined);
   return { model, config, srcTokenizer, tgtTokenizer };
 }

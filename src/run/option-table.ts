@@ -40,6 +40,7 @@ export interface TrainOptions {
   textCol: string;
   labelCol: string;
   onBadRow: OnBadRow;
+  initFrom?: string;
 }
 
 /**
@@ -153,6 +154,10 @@ export const TRAIN_OPTIONS: OptionTable<TrainOptions> = {
   onBadRow: {
     kind: "kept", type: "string", choices: ["stop", "skip"], default: "stop",
     help: "a malformed row stops the run, or is skipped and counted",
+  },
+  initFrom: {
+    kind: "fixed", type: "dir",
+    help: "start a new run from this Hugging Face folder's weights and tokenizer (GPT-2: decoder_only); its config.json gives the model's size",
   },
 };
 

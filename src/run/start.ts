@@ -1,5 +1,5 @@
 import { architectureTask, loadDataset } from "../architectures/registry.js";
-import { type ModelConfig, buildModel, initParameters, modelArchitecture, separateTargetKey, targetVocabSize } from "../models/index.js";
+import { type ModelConfig, buildModel, ignoredTargetId, initParameters, modelArchitecture, separateTargetKey, targetVocabSize } from "../models/index.js";
 import { Rng } from "../tensor/index.js";
 import { Tokenizer } from "../tokenizer/index.js";
 import { type Dataset, unigramBaseline } from "../train/dataset.js";
@@ -14,8 +14,23 @@ export function recorded(o: RunOptions): Record<string, unknown> {
   return options;
 }
 
-/** A new run: tokenizers trained on the training file, a freshly initialised model, the state at step 0. */
-export function newRun(o: RunOptions, info: (m: string) => void): { state: TrainingState; parts: RunParts } {
+/** The state of a new run at step 0. */
+function firstState(o: RunOptions): TrainingState {
+  return {
+    step: 0, epoch: 0, batchInEpoch: 0, rng: new Rng(o.seed + 1).getState(), bestValidLoss: null, bestStep: null, elapsedSeconds: 0,
+    tokensSeen: 0, options: recorded(o), batching: "per-side",
+  };
+}
+
+/**
+ * A new run: tokenizers trained on the training file, a freshly initialised model, the state at step 0; or, given
+ * `initial` (train --init-from), the model and tokenizer of a Hugging Face folder as they are.
+ */
+export function newRun(o: RunOptions, info: (m: string) => void, initial?: RunParts): { state: TrainingState; parts: RunParts } {
+  if (initial) {
+    info(`${o.initFrom}: starting from its weights and tokenizer (${initial.srcTokenizer.vocabSize} tokens)`);
+    return { state: firstState(o), parts: initial };
+  }
   const texts = architectureTask(o.arch).readTexts(o.data, o);
   const separate = !o.sharedVocab && separateTargetKey(modelArchitecture(o.arch)) !== undefined;
   const t0 = Date.now();
@@ -36,11 +51,7 @@ export function newRun(o: RunOptions, info: (m: string) => void): { state: Train
   });
   const model = buildModel(config, new Rng(o.seed));
   initParameters(model, o.seed);
-  const state: TrainingState = {
-    step: 0, epoch: 0, batchInEpoch: 0, rng: new Rng(o.seed + 1).getState(), bestValidLoss: null, bestStep: null, elapsedSeconds: 0,
-    tokensSeen: 0, options: recorded(o), batching: "per-side",
-  };
-  return { state, parts: { model, srcTokenizer, tgtTokenizer, separateTarget: srcTokenizer !== tgtTokenizer } };
+  return { state: firstState(o), parts: { model, srcTokenizer, tgtTokenizer, separateTarget: srcTokenizer !== tgtTokenizer } };
 }
 
 export interface RunData {
@@ -63,7 +74,7 @@ export function loadData(o: RunOptions, parts: RunParts, config: ModelConfig, in
     info(`${o.valid}: ${valid.size} examples`);
     const V = targetVocabSize(config); // none for a classifier: its targets are labels
     if (V !== undefined) {
-      baseline = unigramBaseline(train, valid, V, new Set([config.pad_id]));
+      baseline = unigramBaseline(train, valid, V, new Set([ignoredTargetId(config)]));
       info(`unigram baseline on the validation set: ${baseline.toFixed(3)} nats/token (a model must get clearly below this)`);
     }
   }

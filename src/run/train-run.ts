@@ -7,6 +7,7 @@ import { applyGradients, computeGradients } from "../train/step.js";
 import { type RunParts, readRun } from "./checkpoint.js";
 import { checkStep, checkValidation, checkWeights } from "./divergence.js";
 import { type GivenOptions, type RunOptions, newRunOptions, resumedRunOptions } from "./options.js";
+import { type InitialParts, checkInitFrom, initialParts } from "./init-from.js";
 import { findResumePoint } from "./resume-point.js";
 import { RunFolder } from "./run-folder.js";
 import { type RunData, loadData, newRun, recorded } from "./start.js";
@@ -46,8 +47,8 @@ interface Sitting extends RunData {
 }
 
 /** Parts, data and optimizer of a new or resumed run, and the run folder made the run's (RunFolder.begin). */
-function open(o: RunOptions, saved: ReturnType<typeof readRun> | undefined, folder: RunFolder, info: (m: string) => void): Sitting {
-  const { state, parts } = saved ?? newRun(o, info);
+function open(o: RunOptions, saved: ReturnType<typeof readRun> | undefined, folder: RunFolder, info: (m: string) => void, initial?: InitialParts): Sitting {
+  const { state, parts } = saved ?? newRun(o, info, initial?.parts);
   if (saved) state.options = recorded(o); // kept options typed again hold from here on, and are saved with the run
   const { model } = parts;
   model.rng.setState(state.rng);
@@ -64,14 +65,16 @@ function open(o: RunOptions, saved: ReturnType<typeof readRun> | undefined, fold
 /** Trains, or resumes, a model; see TrainOptions. */
 export async function trainModel(given: RunRequest, events: TrainEvents = {}, signal: StopSignal = { stop: false }): Promise<TrainResult> {
   const info = events.info ?? (() => {});
+  checkInitFrom(given);
+  const initial = given.initFrom !== undefined ? initialParts({ ...given, initFrom: given.initFrom }) : undefined;
   const point = given.resume !== undefined ? findResumePoint(given.resume) : undefined;
   const saved = point ? readRun(point.dir) : undefined;
-  const o = saved ? resumedRunOptions(saved.state.options as unknown as RunOptions, given) : newRunOptions(given);
+  const o = saved ? resumedRunOptions(saved.state.options as unknown as RunOptions, given) : newRunOptions(initial?.given ?? given);
   const folder = RunFolder.prepare(o.out, { point, overwrite: given.overwrite === true, keep: o.keep }, info);
   if (point) info(`resuming ${point.dir} at step ${point.step}`);
   let sitting: Sitting;
   try {
-    sitting = open(o, saved, folder, info);
+    sitting = open(o, saved, folder, info, initial);
   } catch (e) {
     folder.abandon();
     throw e;

@@ -37,7 +37,7 @@ test("transformer export: a bad --format, a non-empty --out and a missing tokeni
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "export-cli-"));
   const bad = run("export", "--format", "tflite", "--checkpoint", dir, "--out", path.join(tmp, "a"));
   assert.equal(bad.status, 1);
-  assert.equal(bad.stderr, 'transformer: --format must be onnx, got "tflite"\n');
+  assert.equal(bad.stderr, 'transformer: --format must be onnx or hf, got "tflite"\n');
   fs.writeFileSync(path.join(tmp, "note.txt"), "mine");
   const full = run("export", "--format", "onnx", "--checkpoint", dir, "--out", tmp);
   assert.equal(full.status, 1);

@@ -4,6 +4,7 @@ import * as path from "node:path";
 import { fileURLToPath } from "node:url";
 import { type Command, Option } from "commander";
 import { benchDecode } from "../../bench/decode.js";
+import { benchHfGenerate } from "../../bench/hf-generate.js";
 import { benchTrain } from "../../bench/train.js";
 import { benchGemm, benchNumpy, TRANSFORMER_SHAPES } from "../../bench/gemm.js";
 import { benchServeFault } from "../../bench/fault.js";
@@ -151,8 +152,29 @@ export function registerBenchServe(bench: Command): void {
     });
 }
 
+/** `bench hf-generate`: greedy generation on a Hugging Face GPT-2 folder, beside transformers' generate() (src/bench/hf-generate.ts). */
+export function registerBenchHfGenerate(bench: Command): void {
+  bench
+    .command("hf-generate")
+    .description("greedy tokens/s with the KV cache on a Hugging Face GPT-2 folder, beside transformers' generate() (PyTorch CPU, use_cache) on the same weights, alternating rounds")
+    .requiredOption("--checkpoint <dir>", "a Hugging Face GPT-2 folder (e.g. one scripts/hf/make_gpt2_124m.py writes)")
+    .option("--python <exe>", "Python with torch and transformers, for the peer", "python3")
+    .option("--new-tokens <n>", "new tokens per generation", integerOption, 64)
+    .option("--rounds <n>", "rounds (each side once a round); the fastest of each is reported", integerOption, 3)
+    .option("--json", "print the results as JSON")
+    .action(async (opts: { checkpoint: string; python: string; newTokens: number; rounds: number; json?: boolean }) => {
+      const log = opts.json ? undefined : (line: string) => process.stderr.write(line + "\n");
+      const r = await benchHfGenerate({ checkpoint: opts.checkpoint, python: opts.python, newTokens: opts.newTokens, rounds: Math.max(1, opts.rounds), log });
+      if (opts.json) process.stdout.write(JSON.stringify(r, null, 2) + "\n");
+      else {
+        process.stdout.write(`ours (${r.backend}): ${r.ours_tokens_per_s} tokens/s; transformers ${r.peer.transformers} (torch ${r.peer.torch}, ${r.peer.threads} threads): ` +
+          `${r.transformers_tokens_per_s} tokens/s; ours is ${r.ratio}x; same ids: ${r.same_ids}\n`);
+      }
+    });
+}
+
 /** The subcommands of `bench`. */
-export const benchSubcommands: Array<(bench: Command) => void> = [registerBenchDecode, registerBenchTrain, registerBenchGemm, registerBenchServe];
+export const benchSubcommands: Array<(bench: Command) => void> = [registerBenchDecode, registerBenchTrain, registerBenchGemm, registerBenchServe, registerBenchHfGenerate];
 
 export function registerBench(program: Command): void {
   const bench = program.command("bench").description("measure the speed of parts of the library");

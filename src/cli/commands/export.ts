@@ -2,7 +2,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import type { Command } from "commander";
 import { OptionError } from "../../errors.js";
-import { OPSET, exportOnnx } from "../../export/index.js";
+import { OPSET, exportHuggingFace, exportOnnx } from "../../export/index.js";
 import { type InferenceParts, TOKENIZER_FILE, checkpointOrShipped, loadForInference, tempDirName } from "../../run/index.js";
 import { loadModel } from "../../run/load.js";
 
@@ -35,8 +35,8 @@ function loadParts(dir: string): Pick<InferenceParts, "model"> & Partial<Inferen
 export function registerExport(program: Command): void {
   program
     .command("export")
-    .description(`export a checkpoint for other runtimes: ONNX (opset ${OPSET}) models with a KV cache, config.json, generation_config.json and the tokenizer(s)`)
-    .requiredOption("--format <format>", "what to write: onnx (the only format so far)")
+    .description(`export a checkpoint for other runtimes: ONNX (opset ${OPSET}) models with a KV cache, or a Hugging Face transformers folder; with config.json, generation_config.json and the tokenizer(s)`)
+    .requiredOption("--format <format>", "what to write: onnx, or hf (a transformers folder: GPT-2 for a decoder_only model of its shape)")
     .requiredOption("--out <dir>", "folder to write (new or empty)")
     .option("--checkpoint <dir>", "checkpoint folder: config.json, model.safetensors, tokenizer.json (+ tokenizer.target.json); default: the shipped English→Spanish model, models/en-es")
     .option("--external-data", "keep each model's weights in <model>.onnx_data beside it (done anyway for weights near protobuf's 2 GiB limit)")
@@ -44,9 +44,12 @@ export function registerExport(program: Command): void {
 Files: seq2seq encoder_model.onnx, decoder_model.onnx (first step), decoder_with_past_model.onnx (later steps
 over past_key_values.*); decoder_only model.onnx (past_key_values.* in, present.* out); encoder_only model.onnx
 (logits, pooler_output, last_hidden_state). Input and output names are Hugging Face optimum's; README.md, "Export
-to ONNX", lists them. A config option the export does not write is refused in one line naming the config key.`)
+to ONNX", lists them. A config option the export does not write is refused in one line naming the config key.
+--format hf: config.json, generation_config.json, model.safetensors (transformers' tensor names and layouts),
+tokenizer.json and tokenizer_config.json, which from_pretrained loads.`)
     .action((flags: ExportFlags) => {
-      if (flags.format !== "onnx") throw new OptionError("format", `must be onnx, got "${flags.format}"`);
+      if (flags.format !== "onnx" && flags.format !== "hf") throw new OptionError("format", `must be onnx or hf, got "${flags.format}"`);
+      if (flags.format === "hf" && flags.externalData) throw new OptionError("externalData", "applies to --format onnx only");
       checkOut(flags.out); // before any work
       const parts = loadParts(checkpointOrShipped(flags.checkpoint, "export"));
       const target = parts.tgtTokenizer !== parts.srcTokenizer ? parts.tgtTokenizer : undefined;
@@ -55,7 +58,9 @@ to ONNX", lists them. A config option the export does not write is refused in on
       fs.rmSync(tmp, { recursive: true, force: true });
       let files: string[];
       try {
-        files = exportOnnx(parts.model, tmp, { tokenizer: parts.srcTokenizer, targetTokenizer: target, externalData: flags.externalData ? true : "auto" });
+        files = flags.format === "hf"
+          ? exportHuggingFace(parts.model, tmp, { tokenizer: parts.srcTokenizer, targetTokenizer: target, addBos: parts.addBos })
+          : exportOnnx(parts.model, tmp, { tokenizer: parts.srcTokenizer, targetTokenizer: target, externalData: flags.externalData ? true : "auto" });
         if (fs.existsSync(flags.out)) fs.rmdirSync(flags.out); // empty, checked above
         fs.renameSync(tmp, flags.out);
       } catch (e) {
@@ -66,6 +71,6 @@ to ONNX", lists them. A config option the export does not write is refused in on
         const file = path.join(flags.out, path.basename(f));
         process.stdout.write(`${file}\t${size(fs.statSync(file).size)}\n`);
       }
-      process.stdout.write(`exported ${parts.model.config.architecture} to ${flags.out} (ONNX opset ${OPSET})\n`);
+      process.stdout.write(`exported ${parts.model.config.architecture} to ${flags.out} (${flags.format === "hf" ? "Hugging Face transformers" : `ONNX opset ${OPSET}`})\n`);
     });
 }

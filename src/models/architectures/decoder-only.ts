@@ -1,5 +1,5 @@
 /** The GPT-style language model (architecture "decoder_only"): its keys, state dict, loss and decoding. */
-import { type TokenBatch, tokenBatch } from "../batch.js";
+import { type TokenBatch, ignoredTargetId, tokenBatch } from "../batch.js";
 import type { CommonConfig } from "../config.js";
 import { DecoderOnly } from "../decoder-only.js";
 import { DecoderOnlyStepDecoder } from "../step-decoder.js";
@@ -43,7 +43,7 @@ export const decoderOnly = {
   referenceBatch: (x) => ({ kind: "decoder_only", ids: tokenBatch(x.ids as number[][]), targets: Int32Array.from((x.targets as number[][]).flat()) }),
   loss(model, batch, labelSmoothing) {
     const hidden = model.hidden(batch.ids); // (B, T, dModel)
-    return tokenLoss(hidden, model.lmHead, batch.targets, model.config.pad_id, labelSmoothing, () => model.logits(hidden));
+    return tokenLoss(hidden, model.lmHead, batch.targets, ignoredTargetId(model.config), labelSmoothing, () => model.logits(hidden));
   },
   decoding: {
     input: "prompt",

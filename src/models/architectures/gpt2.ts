@@ -7,9 +7,9 @@
  * here into Linear's [out, in]), and Q, K, V fused in c_attn along its output columns — the very layout of our
  * in_proj_weight once transposed, so no split is needed. Browser-safe.
  */
-import type { NamedTensor } from "../safetensors.js";
+import { type LazyTensor, type NamedTensor, isLazyTensor } from "../safetensors.js";
 import type { DecoderOnlyConfig } from "./decoder-only.js";
-import type { HuggingFaceFormat } from "./spec.js";
+import type { HuggingFaceFormat, HuggingFaceWriter } from "./spec.js";
 
 /** transformers' activation_function names, and ours. */
 const ACTIVATIONS: Readonly<Record<string, string>> = { gelu_new: "gelu_tanh", gelu: "gelu", relu: "relu" };
@@ -103,12 +103,27 @@ function gpt2Config(raw: Readonly<Record<string, unknown>>, fail: (message: stri
   };
 }
 
-/** (rows, cols) → (cols, rows). */
+/** (rows, cols) → (cols, rows) of `src`, into `out`. */
+function transpose(src: Float32Array, rows: number, cols: number, out: Float32Array): Float32Array {
+  for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) out[c * rows + r] = src[r * cols + c];
+  return out;
+}
+
+/**
+ * (rows, cols) → (cols, rows). A lazy tensor (a file read on demand) stays lazy: it is read and transposed into
+ * its parameter when loaded, so that loading never holds the weights twice.
+ */
 function transposed(t: NamedTensor): NamedTensor {
   const [rows, cols] = t.shape;
-  const out = new Float32Array(t.data.length);
-  for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) out[c * rows + r] = t.data[r * cols + c];
-  return { shape: [cols, rows], data: out };
+  if (!isLazyTensor(t)) return { shape: [cols, rows], data: transpose(t.data, rows, cols, new Float32Array(t.data.length)) };
+  const lazy: LazyTensor = {
+    shape: [cols, rows],
+    readInto: (dest) => void transpose(t.data, rows, cols, dest),
+    get data() {
+      return transpose(t.data, rows, cols, new Float32Array(rows * cols));
+    },
+  };
+  return lazy;
 }
 
 /** How a GPT-2 tensor becomes one of ours: its name there and the shape transformers stores it with. */
@@ -186,7 +201,73 @@ function gpt2Tensors(tensors: ReadonlyMap<string, NamedTensor>, c: DecoderOnlyCo
   return out;
 }
 
+/**
+ * Our decoder_only config keys and the values GPT-2 computes as we do: every key must be listed, so a key added to
+ * decoder_only later is refused by the export until it is mapped here, rather than written as if it were absent.
+ */
+const WRITABLE: Readonly<Record<string, "any" | readonly unknown[]>> = {
+  architecture: ["decoder_only"], vocab_size: "any", num_layers: "any", d_model: "any", num_heads: "any", d_ff: "any",
+  dropout: "any", activation: Object.values(ACTIVATIONS), norm_first: [true], layer_norm_eps: "any",
+  positional: ["learned"], max_len: "any", scale_embeddings: [false], tie_word_embeddings: "any",
+  pad_id: "any", bos_id: "any", eos_id: "any",
+  // informational keys of ours, not part of the network
+  tokenizer: "any", created_by: "any",
+};
+
+/** transformers' GPT2Config (config.json) for a decoder_only config that GPT-2 computes; its keys as save_pretrained sorts them. */
+function gpt2ConfigOf(c: DecoderOnlyConfig, fail: (message: string) => never): Record<string, unknown> {
+  for (const [key, value] of Object.entries(c)) {
+    const allowed = WRITABLE[key];
+    if (allowed === undefined) fail(`config key "${key}" has no GPT-2 equivalent`);
+    if (allowed !== "any" && !allowed!.includes(value)) {
+      fail(`config key "${key}" is ${show(value)}; GPT-2 computes only ${allowed!.map(show).join(", ")}`);
+    }
+  }
+  const activation = Object.keys(ACTIVATIONS).find((k) => ACTIVATIONS[k] === c.activation)!;
+  return {
+    activation_function: activation,
+    architectures: ["GPT2LMHeadModel"],
+    attn_pdrop: c.dropout,
+    bos_token_id: c.bos_id,
+    dtype: "float32",
+    embd_pdrop: c.dropout,
+    eos_token_id: c.eos_id,
+    layer_norm_epsilon: c.layer_norm_eps,
+    model_type: "gpt2",
+    n_embd: c.d_model,
+    n_head: c.num_heads,
+    n_inner: c.d_ff === 4 * c.d_model ? null : c.d_ff,
+    n_layer: c.num_layers,
+    n_positions: c.max_len,
+    // GPT-2's convention: no padding token of its own (the import reads null as eos)
+    pad_token_id: c.pad_id === c.eos_id ? null : c.pad_id,
+    resid_pdrop: c.dropout,
+    tie_word_embeddings: c.tie_word_embeddings,
+    vocab_size: c.vocab_size,
+  };
+}
+
+/** GPT2LMHeadModel's tensors as save_pretrained writes them: under "transformer.", Conv1D weights [in, out], lm_head only when untied. */
+function gpt2TensorsOf(tensors: ReadonlyMap<string, NamedTensor>, c: DecoderOnlyConfig): Map<string, NamedTensor> {
+  const out = new Map<string, NamedTensor>();
+  const ours = (name: string): NamedTensor => {
+    const t = tensors.get(name);
+    if (!t) throw new Error(`gpt2 export: the state dict has no "${name}"`); // stateDict(model) always has it
+    return t;
+  };
+  for (const [name, m] of gpt2Mappings(c)) out.set(`transformer.${name}`, m.conv1d ? transposed(ours(m.ours)) : ours(m.ours));
+  if (!c.tie_word_embeddings) out.set("lm_head.weight", ours("lm_head.weight"));
+  return out;
+}
+
+const gpt2Writer: HuggingFaceWriter<DecoderOnlyConfig> = {
+  config: gpt2ConfigOf,
+  tensors: gpt2TensorsOf,
+  tokenizerClass: "GPT2Tokenizer",
+};
+
 export const gpt2Format: HuggingFaceFormat<DecoderOnlyConfig> = {
   config: gpt2Config,
   tensors: gpt2Tensors,
+  write: gpt2Writer,
 };

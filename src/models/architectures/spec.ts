@@ -67,6 +67,18 @@ export interface HuggingFaceFormat<C> {
   config(raw: Readonly<Record<string, unknown>>, fail: (message: string) => never): Record<string, unknown>;
   /** Its tensors, named and laid out as transformers saves them, as our state dict. */
   tensors(tensors: ReadonlyMap<string, NamedTensor>, config: C, fail: (message: string) => never): Map<string, NamedTensor>;
+  /** The inverse, for a format that is written too (export --format hf); absent where it is only read. */
+  readonly write?: HuggingFaceWriter<C>;
+}
+
+/** Our config and state dict as transformers' files: what its from_pretrained loads back to the same model. */
+export interface HuggingFaceWriter<C> {
+  /** transformers' config.json for ours; `fail` names a key or value its model would not compute as ours does. */
+  config(config: C, fail: (message: string) => never): Record<string, unknown>;
+  /** Our state dict, named and laid out as save_pretrained writes it (a tied weight once). */
+  tensors(tensors: ReadonlyMap<string, NamedTensor>, config: C): Map<string, NamedTensor>;
+  /** tokenizer_config.json's tokenizer_class (AutoTokenizer reads it). */
+  readonly tokenizerClass: string;
 }
 
 export interface ModelArchitecture<C extends CommonConfig & { architecture: string }, M, B extends { kind: C["architecture"] }> {
