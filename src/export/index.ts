@@ -8,3 +8,5 @@ export {
   ortGreedySeq2Seq, ortGreedyDecoderOnly, type OrtGreedyOptions, type OrtGreedyResult, type OrtSeq2SeqSessions, type OrtSession, type OrtTensor,
   type OrtTensorConstructor,
 } from "./ort-greedy.js";
+export { ortBeamSeq2Seq } from "./ort-beam.js";
+export { type OrtRuntime, type OrtStepper, ortSeq2SeqStepper } from "./ort-stepper.js";
