@@ -107,13 +107,22 @@ function timing(seconds: number, ids: number[][]): EngineTiming {
 export async function benchExport(o: ExportBenchOptions): Promise<ExportBenchResult> {
   const log = o.log ?? (() => {});
   const [count, size, rounds, threads] = [o.sentences ?? 32, o.batchSize ?? 8, o.rounds ?? 3, o.threads ?? 2];
+  for (const [key, v] of [["sentences", count], ["batchSize", size], ["rounds", rounds], ["threads", threads]] as const) {
+    if (!Number.isInteger(v) || v < 1) throw new OptionError(key, `must be an integer ≥ 1, got ${v}`);
+  }
   const ort = await loadOrt();
-  await useBackend("native", threads);
+  try {
+    await useBackend("native", threads);
+  } catch (e) {
+    if (e instanceof OptionError) throw e;
+    throw new OptionError(`bench export measures the native backend, which does not load here (${(e as Error).message.split("\n")[0]})`);
+  }
   const { model, srcTokenizer } = loadForInference(o.checkpoint);
   if (model.config.architecture !== "seq2seq") throw new OptionError("checkpoint", `${o.checkpoint}: a ${model.config.architecture} model; bench export translates with a seq2seq one`);
   const s2s = model as Seq2Seq;
   const texts = readTsv(o.data, { columns: ["english"] }).rows.map((r) => r[0]).slice(0, count);
   const sources = texts.map((t) => srcTokenizer.encode(t).slice(0, s2s.config.max_len)).filter((ids) => ids.length > 0);
+  if (sources.length === 0) throw new OptionError("data", `${o.data}: no non-empty verse in its english column`);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "transformer-bench-export-"));
   const remove = (): void => fs.rmSync(dir, { recursive: true, force: true });
   const onSignal = (signal: NodeJS.Signals): void => {
