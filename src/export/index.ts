@@ -9,3 +9,5 @@ export {
   type OrtTensorConstructor,
 } from "./ort-greedy.js";
 export { exportHuggingFace, huggingFaceWriter, TOKENIZER_CONFIG_FILE, type HuggingFaceExportOptions } from "./hf.js";
+export { ortBeamSeq2Seq } from "./ort-beam.js";
+export { type OrtRuntime, type OrtStepper, ortSeq2SeqStepper } from "./ort-stepper.js";

@@ -13,7 +13,8 @@
 import type { ResolvedGenerationConfig } from "./config.js";
 import { type Beam, bestCandidates } from "./beam-candidates.js";
 import { buildProcessors, rowLogSumExp } from "./logits-processors.js";
-import type { FinishReason, Hypothesis, SearchSetup } from "./search.js";
+import type { BeamSetup, BeamSteps } from "./beam-steps.js";
+import type { FinishReason, Hypothesis } from "./search.js";
 
 /** Adds `h` to `kept` (best score first, at most `k`; an equal score goes after those kept before it). */
 function keep(kept: Hypothesis[], h: Hypothesis, k: number): void {
@@ -24,7 +25,7 @@ function keep(kept: Hypothesis[], h: Hypothesis, k: number): void {
   if (kept.length > k) kept.pop();
 }
 
-export function huggingFaceBeamSearch(setup: SearchSetup, cfg: ResolvedGenerationConfig): Hypothesis[][] {
+export function* huggingFaceBeamSteps(setup: BeamSetup, cfg: ResolvedGenerationConfig): BeamSteps {
   const { decoder: dec, histories, limits, eosId } = setup;
   const K = cfg.numBeams;
   const alpha = cfg.lengthPenalty;
@@ -32,7 +33,7 @@ export function huggingFaceBeamSearch(setup: SearchSetup, cfg: ResolvedGeneratio
   const V = dec.vocabSize;
   const kept: Hypothesis[][] = histories.map(() => []);
   let beams: Beam[] = histories.map((_, input) => ({ input, tokens: [], logProb: 0 })); // aligned with decoder rows
-  let logits = dec.start(); // (rows, V)
+  let logits = yield { kind: "start" }; // (rows, V)
   for (;;) {
     const lse = rowLogSumExp(logits, beams.length, V);
     beams.forEach((b, row) => {
@@ -69,9 +70,8 @@ export function huggingFaceBeamSearch(setup: SearchSetup, cfg: ResolvedGeneratio
       start = end;
     }
     if (next.length === 0) break;
-    dec.select(parents);
     beams = next;
-    logits = dec.step(next.map((b) => b.tokens[b.tokens.length - 1]));
+    logits = yield { kind: "step", parents, tokens: next.map((b) => b.tokens[b.tokens.length - 1]) };
   }
   return kept.map((hyps) => hyps.slice(0, cfg.numReturnSequences));
 }

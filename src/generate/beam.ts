@@ -2,7 +2,8 @@ import type { ResolvedGenerationConfig } from "./config.js";
 import { buildProcessors, rowLogSumExp } from "./logits-processors.js";
 import type { FinishReason, Hypothesis, SearchSetup } from "./search.js";
 import { type Beam, type Candidate, bestCandidates } from "./beam-candidates.js";
-import { huggingFaceBeamSearch } from "./beam-huggingface.js";
+import { huggingFaceBeamSteps } from "./beam-huggingface.js";
+import { type BeamSetup, type BeamSteps, runBeamSteps } from "./beam-steps.js";
 
 /** GNMT's length penalty lp(Y) = ((5 + |Y|) / 6)^α (Wu et al. 2016, eq. 14). */
 export function lengthPenalty(length: number, alpha: number): number {
@@ -18,7 +19,15 @@ export function lengthPenalty(length: number, alpha: number): number {
  * "huggingface": transformers' search instead, beam-huggingface.ts.)
  */
 export function beamSearch(setup: SearchSetup, cfg: ResolvedGenerationConfig): Hypothesis[][] {
-  if (cfg.beamConvention === "huggingface") return huggingFaceBeamSearch(setup, cfg);
+  return runBeamSteps(beamSteps(setup, cfg), setup.decoder);
+}
+
+/** beamSearch as a generator of decoder requests (beam-steps.ts), for a decoder that answers asynchronously. */
+export function beamSteps(setup: BeamSetup, cfg: ResolvedGenerationConfig): BeamSteps {
+  return cfg.beamConvention === "huggingface" ? huggingFaceBeamSteps(setup, cfg) : gnmtBeamSteps(setup, cfg);
+}
+
+function* gnmtBeamSteps(setup: BeamSetup, cfg: ResolvedGenerationConfig): BeamSteps {
   const { decoder: dec, histories, limits, eosId } = setup;
   const K = cfg.numBeams;
   const alpha = cfg.lengthPenalty;
@@ -30,7 +39,7 @@ export function beamSearch(setup: SearchSetup, cfg: ResolvedGenerationConfig): H
     finished[b.input].push({ tokens, logProb: total, score: total / lengthPenalty(tokens.length, alpha), finish: why });
   };
   let beams: Beam[] = histories.map((_, input) => ({ input, tokens: [], logProb: 0 })); // aligned with decoder rows
-  let logits = dec.start(); // (rows, V)
+  let logits = yield { kind: "start" }; // (rows, V)
   for (;;) {
     if (processors.length) {
       beams.forEach((b, row) => {
@@ -72,9 +81,8 @@ export function beamSearch(setup: SearchSetup, cfg: ResolvedGenerationConfig): H
       start = end;
     }
     if (next.length === 0) break;
-    dec.select(parents);
     beams = next;
-    logits = dec.step(next.map((b) => b.tokens[b.tokens.length - 1]));
+    logits = yield { kind: "step", parents, tokens: next.map((b) => b.tokens[b.tokens.length - 1]) };
   }
   return finished.map((hyps) =>
     hyps

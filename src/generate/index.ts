@@ -7,7 +7,8 @@ export { SOURCE_LENGTH_MARGIN } from "../models/architectures/seq2seq.js";
 export { DEFAULT_MAX_NEW_TOKENS } from "../models/architectures/decoder-only.js";
 export { stream, IncrementalDetokenizer, type Detokenizer, type StreamPiece, type StreamOptions } from "./stream.js";
 export { type FinishReason, type Hypothesis, type TokenEvent, type SearchSetup, tokenSearch } from "./search.js";
-export { beamSearch, lengthPenalty } from "./beam.js";
+export { beamSearch, beamSteps, lengthPenalty } from "./beam.js";
+export { type BeamRequest, type BeamSetup, type BeamSteps, runBeamSteps } from "./beam-steps.js";
 export {
   type LogitsProcessor, repetitionPenalty, temperature, topK, topP, buildProcessors, softmax, rowLogSumExp,
 } from "./logits-processors.js";

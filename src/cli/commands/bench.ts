@@ -7,6 +7,7 @@ import { benchDecode } from "../../bench/decode.js";
 import { benchHfGenerate } from "../../bench/hf-generate.js";
 import { benchTrain } from "../../bench/train.js";
 import { benchGemm, benchNumpy, TRANSFORMER_SHAPES } from "../../bench/gemm.js";
+import { benchExport, formatExportBench } from "../../bench/export.js";
 import { benchServeFault } from "../../bench/fault.js";
 import { benchServe } from "../../bench/serve.js";
 import { formatFault, formatServeRuns } from "../../bench/serve-report.js";
@@ -173,8 +174,27 @@ export function registerBenchHfGenerate(bench: Command): void {
     });
 }
 
+/** `bench export`: our greedy and beam-4 decoding beside ONNX Runtime running our export of the model (src/bench/export.ts). */
+export function registerBenchExport(bench: Command): void {
+  bench
+    .command("export")
+    .description("translate test verses with our cached greedy and beam-4 decoding and with ONNX Runtime on our ONNX export of the model (exported to a temporary folder), alternating, 2 threads each: sentences/s, tokens/s, ours/ORT, verses whose ids differ")
+    .option("--checkpoint <dir>", "seq2seq checkpoint; default: the shipped English→Spanish model, models/en-es")
+    .option("--data <file>", "TSV whose english column holds the verses", path.join(ROOT, "data/bible/web-sparv.test.tsv.gz"))
+    .option("--sentences <n>", "verses translated (the file's first ones)", integerOption, 32)
+    .option("--batch-size <n>", "sentences a batch in the batched setting", integerOption, 8)
+    .option("--rounds <n>", "timed rounds; the fastest of each setting is reported", integerOption, 3)
+    .option("--threads <n>", "threads of each side (ours: the native backend; ORT: intraOpNumThreads)", integerOption, 2)
+    .option("--json", "print the results as JSON")
+    .action(async (opts: { checkpoint?: string; data: string; sentences: number; batchSize: number; rounds: number; threads: number; json?: boolean }) => {
+      const checkpoint = checkpointOrShipped(opts.checkpoint, "bench export");
+      const r = await benchExport({ ...opts, checkpoint, log: (line) => process.stderr.write(line + "\n") });
+      process.stdout.write(opts.json ? JSON.stringify(r, null, 2) + "\n" : formatExportBench(r));
+    });
+}
+
 /** The subcommands of `bench`. */
-export const benchSubcommands: Array<(bench: Command) => void> = [registerBenchDecode, registerBenchTrain, registerBenchGemm, registerBenchServe, registerBenchHfGenerate];
+export const benchSubcommands: Array<(bench: Command) => void> = [registerBenchDecode, registerBenchTrain, registerBenchGemm, registerBenchServe, registerBenchHfGenerate, registerBenchExport];
 
 export function registerBench(program: Command): void {
   const bench = program.command("bench").description("measure the speed of parts of the library");
