@@ -244,6 +244,7 @@ position is computed: the keys and values of the ${reuse} earlier position${reus
 before (rows marked “cache”: ${reuse === 1 ? "position 0" : `positions 0..${reuse - 1}`}, ${keys.slice(0, reuse).map((t) => `“${e_(t)}”`).join(" ")}), and only row ${reuse} is new.
 No mask is needed: the cache holds only earlier positions. Cross-attention's keys and values came from the encoder's output once, at the first step, and are
 all reused (${sl.crossAttention.cache.reusedRows} rows from the cache, ${sl.crossAttention.cache.newRows} new).</p>
+${second.input.ids[0] === c.eosId ? `<p class="note">Greedy search would stop at “${e_(second.input.tokens[0])}”; it is fed here anyway, to show the cache at work.</p>` : ""}
 ${vectorTable([{ label: `q ${second.offset} ${second.input.tokens[0]}`, values: sh.q[0], cls: "focus", key: "q" }, ...keyRows(sh.k, "k"), ...keyRows(sh.v, "v")], { caption: `decoder layer ${L}, head ${H}` })}
 ${matrixTable([sh.scaled[0], sh.weights[0]], ["q · k ÷ √dK", "softmax"], keys.map((_, s) => rowLabel(s)), { rowKeys: ["scaled", "weights"] })}
 ${matrixTable(sp.top.map((t) => [String(t.id), t.logit, t.prob]), sp.top.map((t) => t.token), ["id", "logit", "p"], { caption: "the next prediction", rowKeys: sp.top.map((_, i) => `top.${i}`) })}

@@ -1,8 +1,7 @@
 /**
  * The walk (section 5) in real Chromium: the numbers it shows at each step are those explainSeq2Seq gives in Node
- * for the same checkpoint, sentence and decoder position (within the display's rounding; position 2: a 3×3 causal mask),
- * ← and → move between steps, and the notes'
- * toy trains in the page until greedy decoding of “let's go” gives “vamos <EOS>”. The fixed test checkpoint
+ * for the same checkpoint, sentence and decoder position (within the display's rounding; position 2: a 3×3 causal
+ * mask), ← and → move between steps, and the notes' toy trains in the page until greedy decoding of “let's go” gives “vamos <EOS>”. The fixed test checkpoint
  * test/fixtures/tiny-en-es/ is served where the page looks for its shipped model, so it loads by itself.
  */
 import assert from "node:assert/strict";
