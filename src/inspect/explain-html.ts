@@ -86,6 +86,8 @@ export function explainSteps(e: Explanation): WalkStep[] {
 each token's id is its row in the embedding table of ${c.srcVocabSize} rows.</p>
 <p class="tokens">${src.map((t, i) => `<span class="tok-chip${i === I ? " focus" : ""}" title="id ${e.source.ids[i]}">${e_(t)}</span>`).join(" ")}</p>
 ${matrixTable([e.source.ids.map(String)], ["id"], srcAt, { rowKeys: ["ids"] })}
+${e.translation ? `<p>The model's greedy translation: ${e.translation.tokens.map((t) => `“${e_(t)}”`).join(" ")}. The walk follows its decoder position ${e.translation.decoderStep},
+where the decoder has read its start token and the first ${e.translation.decoderStep} token${e.translation.decoderStep === 1 ? "" : "s"} it chose, and predicts the next.</p>` : ""}
 <p class="note">The decoder starts from its own input: ${tgt.map((t) => `“${e_(t)}”`).join(" ")} (ids ${first.input.ids.join(", ")}).</p>`);
 
   const emb = enc.embedding;
@@ -181,12 +183,21 @@ ${vectorTable([
   ])}`);
 
   const ds = dl.selfAttention;
+  const dh = ds.heads[H];
   const maskMatrix = ds.masked.map((row) => row.map((m) => (m ? "−∞" : "0")));
+  const maskedCell = (r: number, c2: number) => (ds.masked[r][c2] ? "masked" : "");
+  const rowsAt = (what: string) => tgtAt.map((_, r) => `${what}.${r}`);
+  const hidden = ds.masked.flat().filter(Boolean).length;
   add("masked-self-attention", "Masked self-attention", `<p>Decoder layer ${L}, head ${H}, position ${J} “${e_(tgt[J])}”. The decoder's self-attention is the encoder's with
 one change: a position may not look at later ones — while training, the whole target is read at once, and a query must not see the
 word it is to predict. The mask adds −∞ above the diagonal; after the softmax those weights are 0.</p>
-${matrixTable(maskMatrix, tgtAt, tgtAt, { caption: "mask (rows: queries, columns: keys)", cellClass: (r, c2) => (ds.masked[r][c2] ? "masked" : ""), rowKeys: tgtAt.map((_, r) => `mask.${r}`) })}
-${tgt.length === 1 ? `<p class="note">With one position there is nothing later to hide; decoding over a KV cache (the next step, below) the cache only holds earlier positions, so the mask hides nothing there either. It matters when the decoder reads a whole target at once (training; <code>--target</code>).</p>` : ""}
+${matrixTable(maskMatrix, tgtAt, tgtAt, { caption: "mask (rows: queries, columns: keys)", cellClass: maskedCell, rowKeys: rowsAt("mask") })}
+${tgt.length === 1 ? `<p class="note">With one position there is nothing later to hide; decoding over a KV cache (the next step, below) the cache only holds earlier positions, so the mask hides nothing there either. It matters when the decoder reads a whole target at once (training; <code>--target</code>, <code>--decoder-step</code>).</p>`
+    : `<p>All ${tgt.length} positions are computed at once, as in training, and the mask hides ${hidden} of the ${tgt.length * tgt.length} query–key pairs: row t sees keys 0..t.
+Head ${H}'s scores ÷ √dK with the mask added, then the softmax of each row:</p>
+${matrixTable(dh.scaled.map((row, r) => row.map((x, c2) => (ds.masked[r][c2] ? "−∞" : x))), tgtAt, tgtAt, { caption: "q · k ÷ √dK + mask", cellClass: maskedCell, rowKeys: rowsAt("masked-scores") })}
+${matrixTable(dh.weights, tgtAt, tgtAt, { caption: "softmax (each row sums to 1)", cellClass: maskedCell, rowKeys: rowsAt("weights") })}
+<p>The last row, “${e_(tgt[J])}”, is the one that predicts the next token; it is the only row that sees every key, the first sees only itself.</p>`}
 ${scoreTable(ds, H, J, tgtAt)}
 ${weightsMap(ds, H, tgtAt, tgtAt, `decoder layer ${L}: masked self-attention weights`)}
 ${addNormSection(dl.addNorm1, J, "the decoder layer's input", "MaskedMultiHead", c.normFirst, c.layerNormEps, "an1.")}`);
@@ -230,8 +241,10 @@ ${pr.chosen.id === c.eosId ? "It is the end-of-sentence token: the translation w
     const sp = second.prediction;
     add("next-step", "The next step, over the KV cache", `<p>The chosen token “${e_(second.input.tokens[0])}” is fed back at position ${second.offset}. Only this one
 position is computed: the keys and values of the ${reuse} earlier position${reuse === 1 ? "" : "s"} were kept in a cache by the step
-before (rows marked “cache”), and only row ${reuse} is new. Cross-attention's keys and values came from the encoder's output once, at the first step, and are
+before (rows marked “cache”: ${reuse === 1 ? "position 0" : `positions 0..${reuse - 1}`}, ${keys.slice(0, reuse).map((t) => `“${e_(t)}”`).join(" ")}), and only row ${reuse} is new.
+No mask is needed: the cache holds only earlier positions. Cross-attention's keys and values came from the encoder's output once, at the first step, and are
 all reused (${sl.crossAttention.cache.reusedRows} rows from the cache, ${sl.crossAttention.cache.newRows} new).</p>
+${second.input.ids[0] === c.eosId ? `<p class="note">Greedy search would stop at “${e_(second.input.tokens[0])}”; it is fed here anyway, to show the cache at work.</p>` : ""}
 ${vectorTable([{ label: `q ${second.offset} ${second.input.tokens[0]}`, values: sh.q[0], cls: "focus", key: "q" }, ...keyRows(sh.k, "k"), ...keyRows(sh.v, "v")], { caption: `decoder layer ${L}, head ${H}` })}
 ${matrixTable([sh.scaled[0], sh.weights[0]], ["q · k ÷ √dK", "softmax"], keys.map((_, s) => rowLabel(s)), { rowKeys: ["scaled", "weights"] })}
 ${matrixTable(sp.top.map((t) => [String(t.id), t.logit, t.prob]), sp.top.map((t) => t.token), ["id", "logit", "p"], { caption: "the next prediction", rowKeys: sp.top.map((_, i) => `top.${i}`) })}

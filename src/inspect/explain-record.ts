@@ -234,11 +234,19 @@ export interface ExplainFocus {
   token: number;
 }
 
+/** The model's greedy translation of the source, when the walk follows one of its positions. */
+export interface TranslationRecord extends TokensRecord {
+  /** The position followed: the decoder read bos and the first decoderStep tokens (steps[0].input). */
+  decoderStep: number;
+}
+
 export interface Explanation {
   format: "transformer-explain";
   version: 1;
   config: ExplainConfig;
   source: TokensRecord;
+  /** Present when the decoder's input was a position of the greedy translation (ExplainOptions.decoderStep). */
+  translation?: TranslationRecord;
   focus: ExplainFocus;
   /** W_Q, W_K, W_V of the focus encoder layer and head. */
   focusWeights: HeadWeightsRecord;

@@ -16,6 +16,7 @@ import { cachedRows } from "../nn/attention.js";
 import { growPaddingMask } from "../nn/kv-cache.js";
 import { type Recorder, argmax } from "../tensor/index.js";
 import { beamAside } from "./explain-beam.js";
+import { clampDecoderStep, greedyTranslation, prefixAt } from "./explain-decoder-step.js";
 import { softmaxAtTemperature } from "./explain-temperature.js";
 import type {
   AddNormRecord, AttentionRecord, CacheUse, CandidateToken, DecoderLayerRecord, DecoderStepRecord, EmbeddingRecord,
@@ -26,6 +27,13 @@ import type {
 export interface ExplainOptions {
   /** The decoder's input so far, bos first. @default [bos] */
   prefix?: readonly number[];
+  /**
+   * Follow position t of the model's greedy translation instead of a prefix: the decoder reads bos and the first
+   * t tokens it chose (src/inspect/explain-decoder-step.ts). Integer in 0..n−1 for an n-token translation.
+   */
+  decoderStep?: number;
+  /** true: a decoderStep (or its absence) past the translation's last position follows the nearest one it has. */
+  clampDecoderStep?: boolean;
   /** Softmax temperature of the predictions' `probAtTemperature` (> 0). @default 1 */
   temperature?: number;
   /** Tokens listed per prediction (integer ≥ 1). @default 5 */
@@ -212,14 +220,23 @@ function decoderStep(
 }
 
 /**
- * Runs a seq2seq model over `source` and the target prefix (default: bos alone) and returns every intermediate
+ * Runs a seq2seq model over `source` and the target prefix (default: bos alone; or bos and the first `decoderStep`
+ * tokens of its greedy translation) and returns every intermediate
  * value of the encoder and of the decoder (step 1), then of the decoder fed the token it chose, over the KV cache
  * step 1 filled (step 2, unless the prefix fills max_len), and beam search's first steps from bos.
  */
 export function explainSeq2Seq(model: Seq2Seq, source: readonly number[], opts: ExplainOptions = {}): Explanation {
   const c = model.config;
-  const prefix = opts.prefix ?? [c.bos_id];
   if (source.length === 0) throw new OptionError("explain: the source needs at least one token");
+  const label = opts.targetLabel ?? String;
+  const atStep = opts.decoderStep !== undefined || opts.clampDecoderStep === true;
+  if (atStep && opts.prefix !== undefined) throw new OptionError("decoderStep", (name) => `${name("decoderStep")} and ${name("prefix")} both set the decoder's input: give one`);
+  const srcBad = source.find((id) => !Number.isInteger(id) || id < 0 || id >= c.src_vocab_size);
+  if (srcBad !== undefined) throw new OptionError(`explain: the source holds id ${srcBad}, outside the vocabulary 0..${c.src_vocab_size - 1}`);
+  if (source.length > c.max_len) throw new OptionError(`explain: the source has ${source.length} tokens, more than the model's max_len ${c.max_len}`);
+  const greedy = atStep ? greedyTranslation(model, source) : null;
+  const position = greedy ? (opts.clampDecoderStep ? clampDecoderStep(opts.decoderStep, greedy) : opts.decoderStep) : undefined;
+  const prefix = greedy ? prefixAt(model, greedy, position as number, label) : opts.prefix ?? [c.bos_id];
   if (prefix.length === 0) throw new OptionError("explain: the target prefix needs at least one token (bos)");
   for (const [what, ids, V] of [["source", source, c.src_vocab_size], ["target prefix", prefix, c.tgt_vocab_size]] as const) {
     if (ids.length > c.max_len) throw new OptionError(`explain: the ${what} has ${ids.length} tokens, more than the model's max_len ${c.max_len}`);
@@ -244,7 +261,6 @@ export function explainSeq2Seq(model: Seq2Seq, source: readonly number[], opts: 
     token: checkInt("token", opts.token ?? 0, 0, source.length - 1, `the source has ${source.length} tokens`),
   };
   const srcLabel = opts.sourceLabel ?? String;
-  const label = opts.targetLabel ?? String;
   const eps = c.layer_norm_eps;
   const embedScale = c.scale_embeddings ? Math.sqrt(c.d_model) : 1;
 
@@ -281,7 +297,8 @@ export function explainSeq2Seq(model: Seq2Seq, source: readonly number[], opts: 
   });
   return {
     format: "transformer-explain", version: 1,
-    config: explainConfig(model), source: tokens(source, srcLabel), focus, focusWeights: headWeights(model, focus.layer, focus.head), encoder, steps,
+    config: explainConfig(model), source: tokens(source, srcLabel),
+    ...(greedy ? { translation: { ...tokens(greedy, label), decoderStep: position as number } } : {}), focus, focusWeights: headWeights(model, focus.layer, focus.head), encoder, steps,
     beam: numBeams > 0 ? beamAside(model, source, { numBeams, steps: beamSteps, lengthPenalty, label }) : null,
   };
 }

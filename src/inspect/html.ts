@@ -111,7 +111,7 @@ section.step { background: #fff; border: 1px solid #ddd; border-radius: 6px; pad
 h2 { font-size: 1.15rem; }
 .scroll { overflow-x: auto; margin: 0.5rem 0; }
 table { border-collapse: collapse; font-variant-numeric: tabular-nums; }
-caption { text-align: left; font-weight: 600; padding: 0.2rem 0; }
+caption { text-align: left; font-weight: 600; padding: 0.2rem 0; white-space: nowrap; } /* a narrow table (a 3×3 mask) keeps its caption on one line */
 th, td { padding: 0.1rem 0.45rem; border-bottom: 1px solid #eee; white-space: nowrap; }
 th { font-weight: 500; color: #555; }
 th.label { text-align: left; color: #1a1a1a; }

@@ -10,6 +10,7 @@ export { type Heatmap, type ColorScale, escapeXml, colorAt, drawHeatmap, heatmap
 export { type AttentionFigureOptions, attentionSvg, positionsSvg } from "./figures.js";
 export { type Series, lossCurveSvg } from "./loss-curve.js";
 export { type ExplainOptions, explainSeq2Seq, explanationJson } from "./explain.js";
+export { DEFAULT_DECODER_STEP, clampDecoderStep, decoderPositions, greedyTranslation, prefixAt } from "./explain-decoder-step.js";
 export type * from "./explain-record.js";
 export { explainSteps, explanationHtml } from "./explain-html.js";
 export { predictionAtTemperature, softmaxAtTemperature } from "./explain-temperature.js";

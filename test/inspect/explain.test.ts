@@ -160,6 +160,60 @@ test("explain: softmax rows sum to 1, the causal and padding masks give exactly 
   for (const l of e.steps[1].layers) checkRows(l.selfAttention, () => false); // one query after every cached key
 });
 
+test("explain: decoderStep t follows greedy's position t: bos and its first t tokens, −∞ (weight 0) exactly where s > t", () => {
+  let followed = 0, causal = 0;
+  for (const { name, model } of models()) {
+    const c = model.config;
+    const greedy = generate(model, [SRC], { strategy: "greedy" }).results[0][0].tokens;
+    // the default and a position past the end follow the nearest position the translation has
+    const near = explainSeq2Seq(model, SRC, { clampDecoderStep: true, numBeams: 0 });
+    assert.equal(near.translation?.decoderStep, Math.min(2, greedy.length - 1), `${name}: the default position`);
+    const last = explainSeq2Seq(model, SRC, { decoderStep: 99, clampDecoderStep: true, numBeams: 0 });
+    assert.deepEqual(last.steps[0].input.ids, [c.bos_id, ...greedy.slice(0, -1)], `${name}: the last position`);
+    assert.equal(last.steps[0].prediction.chosen.id, greedy[greedy.length - 1], `${name}: the last position predicts the last token`);
+    assert.throws(() => explainSeq2Seq(model, SRC, { decoderStep: greedy.length }),
+      (err: unknown) => err instanceof OptionError && err.key === "decoderStep" && new RegExp(`must be an integer in 0\\.\\.${greedy.length - 1} \\(the greedy translation is “`).test(err.message));
+    if (greedy.length < 3) continue;
+    followed++;
+    const e = explainSeq2Seq(model, SRC, { decoderStep: 2, numBeams: 0 });
+    const prefix = [c.bos_id, greedy[0], greedy[1]];
+    assert.deepEqual(e.steps[0].input.ids, prefix, `${name}: the decoder's input`);
+    // key s is hidden from query t when it comes later — or is a pad the random model chose (as a fed pad is masked)
+    const hidden = (t: number) => (s: number) => s > t || prefix[s] === c.pad_id;
+    if (!prefix.includes(c.pad_id)) causal++;
+    assert.deepEqual(e.translation, { ids: greedy, tokens: greedy.map(String), decoderStep: 2 });
+    // the whole prefix at once predicts what greedy chose one cached step at a time
+    assert.equal(e.steps[0].prediction.chosen.id, greedy[2], `${name}: step 1 predicts greedy's third token`);
+    if (greedy.length > 3) assert.equal(e.steps[1].prediction.chosen.id, greedy[3], `${name}: step 2 its fourth`);
+    e.steps[0].layers.forEach((l, i) => {
+      const a = l.selfAttention;
+      assert.deepEqual([a.queries, a.keys], [3, 3]);
+      assert.deepEqual(a.masked, [0, 1, 2].map((t) => [0, 1, 2].map(hidden(t))), `${name}: layer ${i} mask`);
+      for (const h of a.heads) {
+        h.weights.forEach((w, t) => w.forEach((x, s) => (hidden(t)(s) ? assert.equal(x, 0, `${name}: weight (${t}, ${s})`) : assert.ok(x > 0))));
+        h.weights.forEach((w) => close(w.reduce((x, y) => x + y, 0), 1, 1e-6, "a row sums to 1"));
+      }
+      // the next step reads the 3 positions' keys and values from the cache and adds one
+      const next = e.steps[1].layers[i].selfAttention;
+      assert.deepEqual(next.cache, { reusedRows: 3, newRows: 1 });
+      next.heads.forEach((h2, j) => assert.deepEqual(h2.k.slice(0, 3), a.heads[j].k, `${name}: layer ${i} head ${j}: cached keys`));
+    });
+    // the page's tables: −∞ before the softmax and 0 after, exactly where s > t
+    const html = explanationHtml(e);
+    const body = html.slice(html.indexOf('id="masked-self-attention"'), html.indexOf("</section>", html.indexOf('id="masked-self-attention"')));
+    for (let t = 0; t < 3; t++) {
+      for (const key of [`mask.${t}`, `masked-scores.${t}`]) {
+        const tr = body.match(new RegExp(`<tr data-key="${key}">(.*?)</tr>`))?.[1] ?? assert.fail(`${key} missing`);
+        const cells = [...tr.matchAll(/<td[^>]*>([^<]*)<\/td>/g)].map((m) => m[1]);
+        assert.deepEqual(cells.map((x) => x === "−∞"), [0, 1, 2].map(hidden(t)), `${name}: ${key}`);
+      }
+    }
+  }
+  assert.ok(followed > 0 && causal > 0, "some model's greedy translation has 3 tokens, no pad among the first 2");
+  const model = models()[0].model;
+  assert.throws(() => explainSeq2Seq(model, SRC, { prefix: [1], decoderStep: 1 }), (err: unknown) => err instanceof OptionError && err.key === "decoderStep" && /both set the decoder's input/.test(err.message));
+});
+
 test("explain: LayerNorm mean and variance of its recorded input, by hand; Add & Norm and the feed-forward layer", () => {
   for (const { name, model } of models()) {
     const c = model.config;
@@ -339,6 +393,18 @@ test("explain CLI: --json prints the record; --out writes a self-contained page 
   assert.deepEqual(t.steps[0].layers[0].selfAttention.masked, prefix.map((_, q) => prefix.map((_, k) => k > q)));
   assert.equal(t.steps[1].offset, prefix.length);
   assert.equal(t.beam, null);
+
+  // --decoder-step: bos and the first N tokens of the greedy translation
+  const atStep = run("explain", "--checkpoint", ck.dir, "--json", "--beam", "0", "--decoder-step", "1", text);
+  assert.equal(atStep.status, 0, atStep.stderr);
+  const g = JSON.parse(atStep.stdout) as Explanation;
+  const greedy = generate(ck.model as Seq2Seq, [ck.src.encode(text)], { strategy: "greedy" }).results[0][0].tokens;
+  assert.deepEqual(g.translation?.ids, greedy);
+  assert.deepEqual(g.steps[0].input.ids, [1, greedy[0]]);
+  const both = run("explain", "--checkpoint", ck.dir, "--decoder-step", "1", "--target", "En", text);
+  assert.equal(both.stderr, "transformer: --target and --decoder-step both set the decoder's input: give one\n");
+  const past = run("explain", "--checkpoint", ck.dir, "--decoder-step", String(greedy.length), text);
+  assert.match(past.stderr, new RegExp(`^transformer: --decoder-step must be an integer in 0\\.\\.${greedy.length - 1} \\(the greedy translation is “.*”, ${greedy.length} tokens?\\), got ${greedy.length}\n$`));
 
   // without --json: a summary on stdout
   const plain = run("explain", "--checkpoint", ck.dir, text);

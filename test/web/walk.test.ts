@@ -1,7 +1,7 @@
 /**
  * The walk (section 5) in real Chromium: the numbers it shows at each step are those explainSeq2Seq gives in Node
- * for the same checkpoint and sentence (within the display's rounding), ← and → move between steps, and the notes'
- * toy trains in the page until greedy decoding of “let's go” gives “vamos <EOS>”. The fixed test checkpoint
+ * for the same checkpoint, sentence and decoder position (within the display's rounding; position 2: a 3×3 causal
+ * mask), ← and → move between steps, and the notes' toy trains in the page until greedy decoding of “let's go” gives “vamos <EOS>”. The fixed test checkpoint
  * test/fixtures/tiny-en-es/ is served where the page looks for its shipped model, so it loads by itself.
  */
 import assert from "node:assert/strict";
@@ -20,6 +20,8 @@ import { CHROMIUM, CHROMIUM_ARGS, type PageServer, ROOT, buildPage, chromiumMiss
 const FIXTURE = path.join(ROOT, "test", "fixtures", "tiny-en-es");
 const SENTENCE = "In the beginning God created the heavens.";
 const FOCUS = { layer: 1, head: 2, token: 3 };
+/** The decoder position followed: bos and the first 2 tokens of the greedy translation, a 3×3 causal mask. */
+const DECODER_STEP = 2;
 const missing = chromiumMissing();
 
 if (missing && process.env.CI) {
@@ -40,7 +42,7 @@ async function explainInNode(backendName: string, temperature: number): Promise<
   setBackend(backend);
   try {
     const label = tokenLabel(tok);
-    return explainSeq2Seq(model as Seq2Seq, tok.encode(SENTENCE), { ...FOCUS, topN: 10, temperature, sourceLabel: label, targetLabel: label });
+    return explainSeq2Seq(model as Seq2Seq, tok.encode(SENTENCE), { ...FOCUS, decoderStep: DECODER_STEP, topN: 10, temperature, sourceLabel: label, targetLabel: label });
   } finally {
     setBackend(jsBackend);
     await dispose();
@@ -104,10 +106,18 @@ describe("the walk in Chromium", { skip: missing ? `skipped: ${missing}` : false
     if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
   });
 
-  it("shows explainSeq2Seq's numbers at each step, for the chosen token, layer and head; ← and → move", async () => {
+  it("shows explainSeq2Seq's numbers at each step, for the chosen token, layer, head and decoder position; ← and → move", async () => {
     const backendName = (await page.getAttribute("body", "data-backend")) ?? "js";
     await page.fill("#walk-text", SENTENCE);
     await page.click("#walk-go");
+    await waitWalk();
+    // the decoder position: by default the third (bos and 2 greedy tokens); position 1, then back to 2
+    const prefixShown = async () => ((await page.getAttribute("#walk-steps", "data-prefix")) ?? "").split(",").map(Number);
+    assert.equal(await page.inputValue("#walk-decoder-step"), String(DECODER_STEP), "the default position");
+    await page.selectOption("#walk-decoder-step", "1");
+    await waitWalk();
+    assert.equal((await prefixShown()).length, 2);
+    await page.selectOption("#walk-decoder-step", String(DECODER_STEP));
     await waitWalk();
     await page.selectOption("#walk-layer", String(FOCUS.layer));
     await waitWalk();
@@ -117,6 +127,10 @@ describe("the walk in Chromium", { skip: missing ? `skipped: ${missing}` : false
     await waitWalk();
     const e = await explainInNode(backendName, 2);
     const { layer: L, head: H, token: I } = FOCUS;
+    assert.deepEqual(await prefixShown(), e.steps[0].input.ids, "the page's decoder reads Node's greedy prefix");
+    const bos = e.steps[0].input.tokens[0];
+    assert.deepEqual(await page.$$eval("#walk-decoder-step option", (els) => els.slice(0, 3).map((x) => x.textContent)),
+      [`0: ${bos}`, `1: ${bos} ${e.translation!.tokens[0]}`, `2: ${bos} ${e.translation!.tokens.slice(0, 2).join(" ")}`], "the positions name their tokens");
     assert.deepEqual(await page.$$eval(`${current} tr[data-key="ids"] td`, (els) => els.map((x) => Number(x.textContent))), e.source.ids);
 
     // → and ← move one step (the focus is on the last select changed: move it to the page first)
@@ -165,10 +179,19 @@ describe("the walk in Chromium", { skip: missing ? `skipped: ${missing}` : false
 
     const first = e.steps[0];
     const dl = first.layers[L];
+    const J = DECODER_STEP;
     await goTo("masked-self-attention");
-    checkShown(await cells("weights"), dl.selfAttention.heads[H].weights[0], "masked self-attention");
+    // a 3×3 mask: −∞ above the diagonal; every row's weights are Node's, 0 under each −∞
+    const mask = await page.$$eval(`${current} tr[data-key^="mask."]`, (trs) => trs.map((tr) => Array.from(tr.querySelectorAll("td"), (td) => td.textContent)));
+    assert.deepEqual(mask, [0, 1, 2].map((t) => [0, 1, 2].map((s) => (s > t ? "−∞" : "0"))), "the causal mask");
+    for (let t = 0; t <= J; t++) {
+      const w = dl.selfAttention.heads[H].weights[t];
+      checkShown(await cells(`weights.${t}`), w, `masked self-attention row ${t}`);
+      w.forEach((x, s) => assert.equal(x === 0, s > t, `Node's weight (${t}, ${s})`));
+    }
+    checkShown(await cells("weights"), dl.selfAttention.heads[H].weights[J], "masked self-attention, the last row");
     await goTo("cross-attention");
-    checkShown(await cells("weights"), dl.crossAttention.heads[H].weights[0], "cross-attention");
+    checkShown(await cells("weights"), dl.crossAttention.heads[H].weights[J], "cross-attention");
     checkShown(await cells("k.0"), dl.crossAttention.heads[H].k[0], "cross k from the encoder");
     await goTo("logits");
     const top = first.prediction.top;
@@ -183,7 +206,7 @@ describe("the walk in Chromium", { skip: missing ? `skipped: ${missing}` : false
     await goTo("next-step");
     const second = e.steps[1].layers[L].selfAttention;
     checkShown(await cells("weights"), second.heads[H].weights[0], "step 2 over the KV cache");
-    assert.deepEqual(await page.$$eval(`${current} tr[data-key^="k."]`, (els) => els.map((x) => x.className)), ["cache", "new"], "row 0 from the cache, row 1 new");
+    assert.deepEqual(await page.$$eval(`${current} tr[data-key^="k."]`, (els) => els.map((x) => x.className)), ["cache", "cache", "cache", "new"], "rows 0..2 from the cache, row 3 new");
     await goTo("beam");
     await page.keyboard.press("ArrowRight");
     assert.equal(await step(), "beam", "→ stops at the last step");
@@ -201,8 +224,13 @@ describe("the walk in Chromium", { skip: missing ? `skipped: ${missing}` : false
     await goTo("tokens");
     assert.deepEqual(await page.$$eval(`${current} .tok-chip`, (els) => els.map((x) => x.textContent)), ["let's", "go", "<EOS>"]);
     await goTo("chosen");
-    assert.equal(await page.getAttribute(`${current} [data-key="chosen"]`, "data-id"), "4", "“vamos”");
+    assert.equal(await page.getAttribute(`${current} [data-key="chosen"]`, "data-id"), "2", "after “<start> vamos”: <EOS>");
     await goTo("embedding");
     assert.equal((await cells("scaled.0")).length, 2, "d_model 2: every component on the screen");
+    // “vamos <EOS>” has positions 0 and 1: the default clamps to 1, a 2×2 mask
+    assert.deepEqual(await page.$$eval("#walk-decoder-step option", (els) => els.map((x) => x.textContent)), ["0: <start>", "1: <start> vamos"]);
+    assert.equal(await page.inputValue("#walk-decoder-step"), "1");
+    await goTo("masked-self-attention");
+    assert.deepEqual(await page.$$eval(`${current} tr[data-key^="mask."] td`, (tds) => tds.map((td) => td.textContent)), ["0", "−∞", "0", "0"]);
   });
 });

@@ -106,6 +106,8 @@ export interface ExplainParams {
   layer: number;
   head: number;
   token: number;
+  /** The decoder position of the greedy translation to follow (clamped to its last; absent: the library's default). */
+  decoderStep?: number;
 }
 
 export interface NotesToyParams {

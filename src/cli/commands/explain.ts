@@ -17,11 +17,13 @@ interface ExplainFlags {
   temperature?: number;
   target?: string;
   beam?: number;
+  decoderStep?: number;
 }
 
 /** A few lines for the terminal: what the walk found. */
 function summary(e: Explanation): string {
   const lines = [`source: ${e.source.tokens.join(" ")} (${e.source.ids.length} tokens)`];
+  if (e.translation) lines.push(`greedy: ${e.translation.tokens.join(" ")} (following decoder position ${e.translation.decoderStep})`);
   for (const s of e.steps) {
     const top = s.prediction.top.slice(0, 3).map((t) => `${t.token} ${t.prob.toFixed(3)}`).join(", ");
     lines.push(`step ${s.step}: after ${s.input.tokens.join(" ")} → ${s.prediction.chosen.token} (top: ${top})`);
@@ -46,10 +48,11 @@ export function registerExplain(program: Command): void {
     .option("--token <I>", "the source token (position, from 0) the page follows through the encoder (default 0)", integerOption)
     .option("--temperature <T>", "softmax temperature shown beside τ = 1 (default 1)", numberOption)
     .option("--target <text>", "a target prefix the decoder reads after its start token (default: the start token alone)")
+    .option("--decoder-step <N>", "follow decoder position N of the model's greedy translation: the decoder reads its start token and the first N tokens it chose (0.., not with --target)", integerOption)
     .option("--beam <k>", "beams of the beam-search aside (default 4; 0 leaves it out)", integerOption)
     .addHelpText("after", `
-The encoder reads TEXT; the decoder reads its start token (and --target), predicts a token, and is fed it for a
-second step over its KV cache. Every number is recorded during that forward pass. Without --json or --out, a
+The encoder reads TEXT; the decoder reads its start token (and --target, or the first N tokens of its greedy
+translation with --decoder-step N), predicts a token, and is fed it for a second step over its KV cache. Every number is recorded during that forward pass. Without --json or --out, a
 short summary is printed. --json numbers have 9 significant digits (each float32 exactly).`)
     .action((words: string[], flags: ExplainFlags) => {
       const text = words.join(" ");
@@ -58,9 +61,10 @@ short summary is printed. --json numbers have 9 significant digits (each float32
       if (config.architecture !== "seq2seq") throw new OptionError(`${checkpoint} holds a ${config.architecture} model; explain walks seq2seq checkpoints`);
       const source = encodeSource(srcTokenizer, text, config.max_len, "the text");
       if (source.length === 0) throw new OptionError("the text is empty");
-      const prefix = [config.bos_id, ...(flags.target !== undefined ? tgtTokenizer.encode(flags.target) : [])];
+      if (flags.target !== undefined && flags.decoderStep !== undefined) throw new OptionError("--target and --decoder-step both set the decoder's input: give one");
+      const prefix = flags.decoderStep !== undefined ? undefined : [config.bos_id, ...(flags.target !== undefined ? tgtTokenizer.encode(flags.target) : [])];
       const e = explainSeq2Seq(model as Seq2Seq, source, {
-        prefix, temperature: flags.temperature, numBeams: flags.beam, layer: flags.layer, head: flags.head, token: flags.token,
+        prefix, decoderStep: flags.decoderStep, temperature: flags.temperature, numBeams: flags.beam, layer: flags.layer, head: flags.head, token: flags.token,
         sourceLabel: tokenLabel(srcTokenizer), targetLabel: tokenLabel(tgtTokenizer),
       });
       if (flags.out !== undefined) {

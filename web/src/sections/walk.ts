@@ -2,7 +2,8 @@
  * Section 5: learn it by watching it. One sentence followed through the loaded model (or the notes' toy, trained
  * here in seconds), one step per screen, in the tutorial's order. Every number is the library's: the worker runs
  * explainSeq2Seq, the library's explainSteps renders the steps, and the temperature slider asks the library's
- * predictionAtTemperature. This file only shows one step at a time and wires the controls.
+ * predictionAtTemperature. The decoder follows a position of the model's own greedy translation (the worker's
+ * library call decodes it), chosen in a control made here. This file only shows one step at a time and wires the controls.
  */
 import { explainSteps } from "../../../src/inspect/explain-html.js";
 import type { Explanation } from "../../../src/inspect/explain-record.js";
@@ -26,6 +27,8 @@ export function setupWalk(model: WorkerClient<ModelApi>): WalkSection {
   const tokenSel = byId<HTMLSelectElement>("walk-token");
   const layerSel = byId<HTMLSelectElement>("walk-layer");
   const headSel = byId<HTMLSelectElement>("walk-head");
+  const stepSel = el("select", { id: "walk-decoder-step", title: "the decoder reads its start token and the first N tokens of its greedy translation" });
+  headSel.closest("label")?.after(" ", el("label", {}, "Decoder position ", stepSel)); // beside the other focus controls
   const go = byId<HTMLButtonElement>("walk-go");
   const trainButton = byId<HTMLButtonElement>("walk-train-toy");
   const toyStatus = byId("walk-toy-status");
@@ -44,6 +47,9 @@ export function setupWalk(model: WorkerClient<ModelApi>): WalkSection {
   let shown: Explanation | null = null;
   let sections: HTMLElement[] = [];
   let at = 0;
+  /** The decoder position asked for (undefined: the library's default), and the walk it was asked for. */
+  let wantStep: number | undefined;
+  let walked = "";
   /** The sentence typed for each model, kept when switching between them. */
   const texts: Record<WalkModel, string> = { loaded: text.value, toy: TOY_SENTENCE };
 
@@ -59,7 +65,7 @@ export function setupWalk(model: WorkerClient<ModelApi>): WalkSection {
     const toy = which.value === "toy";
     go.disabled = busy || (toy ? false : !loaded);
     trainButton.disabled = busy;
-    for (const c of [tokenSel, layerSel, headSel]) c.disabled = busy || !shown;
+    for (const c of [tokenSel, layerSel, headSel, stepSel]) c.disabled = busy || !shown;
     prev.disabled = !sections.length || at === 0;
     next.disabled = !sections.length || at === sections.length - 1;
   };
@@ -95,6 +101,11 @@ export function setupWalk(model: WorkerClient<ModelApi>): WalkSection {
     tokenSel.value = String(e.focus.token);
     layerSel.value = String(e.focus.layer);
     headSel.value = String(e.focus.head);
+    const tr = e.translation;
+    const bos = e.steps[0].input.tokens[0];
+    stepSel.replaceChildren(...(tr ? tr.tokens : [""]).map((_, t) => el("option", { value: t, text: `${t}: ${[bos, ...(tr?.tokens.slice(0, t) ?? [])].join(" ")}` })));
+    stepSel.value = String(tr?.decoderStep ?? 0);
+    stepSel.title = tr ? `greedy translation: ${tr.tokens.join(" ")}` : "";
     const again = steps.findIndex((s) => s.id === keep);
     show(again >= 0 ? again : 0);
   };
@@ -151,16 +162,21 @@ export function setupWalk(model: WorkerClient<ModelApi>): WalkSection {
     if (kind === "toy" && !toyTrained) await trainToy();
     busy = true;
     refresh();
-    setState("running", "Running the model once, recording every step…");
+    setState("running", "Translating greedily, then running the model once, recording every step…");
+    const what = `${kind}\n${text.value}`;
+    if (what !== walked) wantStep = undefined; // a new sentence starts at the default position
     try {
       const t0 = performance.now();
       const e = await model.call("explain", {
         model: kind, text: text.value, layer: Number(layerSel.value) || 0, head: Number(headSel.value) || 0, token: Number(tokenSel.value) || 0,
+        decoderStep: wantStep,
       });
+      walked = what;
       render(e);
       stepsRoot.dataset.model = kind;
       stepsRoot.dataset.source = e.source.ids.join(",");
-      setState("done", `${e.source.tokens.length} source tokens, one forward pass in ${Math.round(performance.now() - t0)} ms. ` +
+      stepsRoot.dataset.prefix = e.steps[0].input.ids.join(",");
+      setState("done", `${e.source.tokens.length} source tokens, decoder position ${e.translation?.decoderStep ?? 0}, one forward pass in ${Math.round(performance.now() - t0)} ms. ` +
         "Use ← and → (or the buttons) to move; hover a number for its exact value.");
     } catch (err) {
       setState("error", `The walk failed: ${err instanceof Error ? err.message : String(err)}`);
@@ -178,6 +194,7 @@ export function setupWalk(model: WorkerClient<ModelApi>): WalkSection {
     sections = [];
     stepsRoot.replaceChildren();
     tokenSel.replaceChildren();
+    stepSel.replaceChildren();
     setShape();
     refresh();
   });
@@ -191,6 +208,10 @@ export function setupWalk(model: WorkerClient<ModelApi>): WalkSection {
     void trainToy().then(walk, () => {});
   });
   for (const c of [tokenSel, layerSel, headSel]) c.addEventListener("change", () => void walk());
+  stepSel.addEventListener("change", () => {
+    wantStep = Number(stepSel.value);
+    void walk();
+  });
   temp.addEventListener("input", retemper);
   prev.addEventListener("click", () => show(at - 1));
   next.addEventListener("click", () => show(at + 1));

@@ -1,6 +1,7 @@
 /**
  * The walk's side of the model worker: the library's explanation of one sentence through the loaded checkpoint
- * or through the notes' toy, which it trains here with the library's trainer (src/inspect/toy.ts).
+ * or through the notes' toy, which it trains here with the library's trainer (src/inspect/toy.ts). The decoder
+ * follows a position of the model's own greedy translation (src/inspect/explain-decoder-step.ts).
  */
 import { explainSeq2Seq, type Explanation } from "../../../src/inspect/index.js";
 import { TOY_PAIRS, toySource, toySourceLabel, toyTargetLabel, toyTranslate, trainToy } from "../../../src/inspect/toy.js";
@@ -44,6 +45,7 @@ export function explainWalk(p: ExplainParams, loaded: () => WalkSource): Explana
   if (ids.length === 0) throw new Error("type a sentence to follow");
   return explainSeq2Seq(w.model, ids, {
     layer: p.layer, head: p.head, token: Math.min(Math.max(0, p.token), ids.length - 1), topN: Math.min(TOP_N, w.model.config.tgt_vocab_size),
+    decoderStep: p.decoderStep, clampDecoderStep: true,
     sourceLabel: w.srcLabel, targetLabel: w.tgtLabel,
   });
 }
