@@ -68,7 +68,12 @@ export class WordPieceTokenizer {
 
   /** What transformers' tokenizer(a, b) gives: the ids in the post-processor's template, and their token types. */
   encodeWithSpecials(a: string, b?: string): TypedIds {
-    return applyTemplate(this.spec.post, this.encode(a), b === undefined ? undefined : this.encode(b));
+    return this.withSpecials(this.encode(a), b === undefined ? undefined : this.encode(b));
+  }
+
+  /** Encoded ids (of one text, or a pair) placed in the post-processor's template, with their token types. */
+  withSpecials(a: readonly number[], b?: readonly number[]): TypedIds {
+    return applyTemplate(this.spec.post, a, b);
   }
 
   /** The subword strings of a text ("##" marks a piece that continues a word). */
