@@ -21,7 +21,9 @@ and under expected/ what transformers computes with them:
 The model: hidden 32, 2 layers, 2 heads, intermediate 64, max_position_embeddings 64, over a WordPiece of ~600
 tokens trained with `tokenizers` (BertWordPieceTokenizer: lowercase, strip accents) on the first 3,000 lines of
 data/bible/web-english.train.txt.gz. The MLM is trained for a few hundred steps on those lines (seconds on one core)
-and the classifier for a few dozen, so that their top choices are not near-ties as a random model's would be.
+and the classifier for ~150 steps, so that their top choices are not near-ties as a random model's would be.
+`tokenizers`' WordPiece trainer numbers the "##" alphabet in hash order, so a rerun may give other ids (and so
+other weights); the tests read whatever the committed run wrote.
 
 Usage (a venv with a CPU torch; transformers 5.18.0, tokenizers 0.23.2, torch 2.13.0 wrote the committed files):
     /tmp/hfvenv/bin/python scripts/hf/make_bert_fixtures.py
@@ -57,6 +59,8 @@ TRICKY = [
     "The [MASK] is my shepherd.", "[MASK]", "[MASK][MASK] x", "[mask] [Mask]", "[CLS] In the beginning [SEP]",
     "[UNK] [PAD] [SEP]x", "[MASK", "MASK]", "qqqq xqzv", "Jesus wept.", "In the beginning, God created the heavens and the earth.",
     "And God said, “Let there be light,” and there was light.", "—dash–dash‐hyphen ‘quotes’ „low“ ‹›",
+    # where newer Unicode classes differ from the Rust library's tables (src/tokenizer/bert-unicode.ts)
+    "a⹝b 𑽃c ᪿd eࢗf g᜴h ᙭i 𑇉j k࢐l m࣢n é᫁",
 ]
 
 PAIRS = [
