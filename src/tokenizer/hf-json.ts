@@ -139,7 +139,7 @@ export function specFromHfJson(input: unknown, source = "tokenizer.json"): Token
     }
   }
   if (!isObject(root)) return fail("expected a JSON object (a Hugging Face tokenizer.json) at the top level");
-  if (isWordPieceJson(root)) fail(`model.type is "WordPiece" (a BERT tokenizer): it loads with its BERT folder (WordPieceTokenizer), not as a byte-level BPE`);
+  if (isWordPieceJson(root)) fail(`model.type is "WordPiece"; only "BPE" is read here (a WordPiece tokenizer.json, BERT's, loads with its BERT folder: WordPieceTokenizer)`);
 
   // --- components we do not implement are refused, not ignored ---
   for (const key of ["truncation", "padding"]) {

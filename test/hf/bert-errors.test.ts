@@ -149,5 +149,5 @@ test("tokenizer.json: a component or setting the WordPiece reader does not imple
     assert.throws(() => WordPieceTokenizer.fromJSON(j, "tok.json"), (e: Error) => e instanceof TokenizerError && e.message.startsWith("tok.json: ") && e.message.includes(want) && !e.message.includes("\n"), want);
   }
   // the byte-level BPE reader sends a WordPiece file to its reader
-  assert.throws(() => Tokenizer.fromJSON(base, "tok.json"), /^TokenizerError: tok\.json: model\.type is "WordPiece" \(a BERT tokenizer\): it loads with its BERT folder/);
+  assert.throws(() => Tokenizer.fromJSON(base, "tok.json"), /^TokenizerError: tok\.json: model\.type is "WordPiece"; only "BPE" is read here \(a WordPiece tokenizer\.json, BERT's, loads with its BERT folder/);
 });
