@@ -16,7 +16,9 @@ and under expected/ what transformers computes with them:
   without the special tokens;
 - logits.json + logits.safetensors: MLM logits, classification logits and the pooled output of a right-padded batch
   of sentence pairs (attention_mask, token_type_ids);
-- fill_mask.json: pipeline("fill-mask", top_k=5) on a few sentences (token ids and scores).
+- fill_mask.json: pipeline("fill-mask", top_k=5) on a few sentences (token ids and scores);
+- classify.json: pipeline("text-classification", top_k=None) on a few texts (every label's probability);
+- attention.json: the masked-LM's attention weights (every layer and head) over one text.
 
 The model: hidden 32, 2 layers, 2 heads, intermediate 64, max_position_embeddings 64, over a WordPiece of ~600
 tokens trained with `tokenizers` (BertWordPieceTokenizer: lowercase, strip accents) on the first 3,000 lines of
@@ -68,6 +70,8 @@ PAIRS = [
     ("Jesus wept.", "Rejoice always."),
     ("The LORD is my shepherd;", "Who is he?"),
 ]
+
+ATTENTION_TEXT = "The [MASK] is my shepherd."
 
 CLASSIFY = ["Yahweh is my shepherd.", "Who is he?", "Jesus wept.", "Why do you ask, Yahweh?"]
 
@@ -211,6 +215,14 @@ def main():
                                "smallest_class_gap": (top2[:, 0] - top2[:, 1]).min().item(),
                                "note": "logits.safetensors: mlm at the real (attention_mask 1) tokens in row-major order; "
                                        "classifier (B, 3); pooled (B, 32) from base/"})
+
+    # --- attention weights of every layer and head (the eager implementation returns them) ---
+    eager = AutoModelForMaskedLM.from_pretrained(os.path.join(OUT, "mlm"), attn_implementation="eager").eval()
+    enc = tok(ATTENTION_TEXT, return_tensors="pt")
+    with torch.no_grad():
+        attentions = eager(**enc, output_attentions=True).attentions  # per layer (1, heads, T, T)
+    write_json("attention.json", {"versions": versions, "text": ATTENTION_TEXT, "ids": enc["input_ids"][0].tolist(),
+                                  "weights": [a[0].tolist() for a in attentions]})
 
     # --- text classification of single texts, as classify runs them ---
     classify = pipeline("text-classification", model=os.path.join(OUT, "classifier"), top_k=None)

@@ -6,6 +6,7 @@
 import { OptionError } from "../errors.js";
 import type { EncoderOnly } from "../models/encoder-only.js";
 import type { Model } from "../models/index.js";
+import { type Inspection, type LayerAttention, tokenLabel } from "../inspect/attention.js";
 import { inference } from "../nn/module.js";
 import type { TypedIds } from "../tokenizer/template.js";
 import type { WordPieceTokenizer } from "../tokenizer/wordpiece.js";
@@ -114,4 +115,29 @@ export function fillMask(model: Model, tokenizer: WordPieceTokenizer, text: stri
     });
   });
   return { masks, truncatedTokens };
+}
+
+/**
+ * Every layer's self-attention over a text's tokens ([CLS] text [SEP]), as an Inspection of encoder attention
+ * (attentionSvg draws it); it predicts nothing, so `next` is empty. Any head: only the encoder runs.
+ */
+export function inspectWordPiece(model: Model, tokenizer: WordPieceTokenizer, text: string): { inspection: Inspection; truncatedTokens: number } {
+  if (model.config.architecture !== "encoder_only") throw new OptionError(`a ${model.config.architecture} model is not a BERT encoder`);
+  const encoder = model as EncoderOnly;
+  const { row, truncatedTokens } = encodeFitting(tokenizer, text, encoder.config.max_len);
+  const { batch, inputs } = padded([row], encoder.config.pad_id);
+  const T = row.ids.length, label = tokenLabel(tokenizer);
+  const attention = inference(encoder, () => {
+    encoder.hidden(batch, { ...inputs, keepWeights: true });
+    return encoder.stack.layers.items.map((l, layer): LayerAttention => {
+      const w = l.selfAttn.lastWeights!;
+      l.selfAttn.lastWeights = null;
+      return { kind: "encoder", layer, heads: l.selfAttn.numHeads, queries: T, keys: T, weights: w.slice() }; // (h, T, T)
+    });
+  });
+  const inspection: Inspection = {
+    architecture: "encoder_only", sourceIds: [...row.ids], sourceTokens: row.ids.map(label), targetIds: [], targetTokens: [],
+    attention, next: [], temperature: 1,
+  };
+  return { inspection, truncatedTokens };
 }

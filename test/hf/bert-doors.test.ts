@@ -1,14 +1,17 @@
 /**
  * The doors on the tiny BERT folders (scripts/hf/make_bert_fixtures.py): fill-mask gives the top-k ids and scores of
- * transformers' pipeline("fill-mask"), classify the labels and probabilities of pipeline("text-classification"), by
- * the library and by `transformer fill-mask` / `transformer classify`.
+ * transformers' pipeline("fill-mask"), classify the labels and probabilities of pipeline("text-classification"),
+ * attention the weights transformers returns (output_attentions), by the library and by `transformer fill-mask`,
+ * `transformer classify` and `transformer attention`.
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import * as path from "node:path";
 import { fileURLToPath } from "node:url";
-import { classifyWordPiece, fillMask } from "../../src/generate/masked-lm.js";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import { classifyWordPiece, fillMask, inspectWordPiece } from "../../src/generate/masked-lm.js";
 import { loadWordPieceFolder } from "../../src/run/wordpiece-folder.js";
 import { BERT_CLASSIFIER, BERT_MLM, bertExpected } from "./bert-fixture.js";
 
@@ -79,4 +82,25 @@ test("a folder with the other head is refused by name: classify on a masked-LM, 
   assert.equal(cls.stderr.trim(), 'transformer: this encoder_only model has head "classifier"; fill-mask needs head "mlm" (a masked-LM model: BertForMaskedLM)');
   const none = cli("fill-mask", "--checkpoint", BERT_MLM, "no mask here");
   assert.equal(none.stderr.trim(), 'transformer: no [MASK] in the text "no mask here"; write [MASK] where a word is to be predicted');
+});
+
+test("attention: every layer's and head's weights equal transformers' (output_attentions) within 1e-5; the CLI draws them", () => {
+  const want = bertExpected("attention.json");
+  const { model, tokenizer } = loadWordPieceFolder(BERT_MLM);
+  const { inspection } = inspectWordPiece(model, tokenizer, want.text);
+  assert.deepEqual(inspection.sourceIds, want.ids);
+  assert.equal(inspection.attention.length, want.weights.length);
+  let worst = 0;
+  inspection.attention.forEach((a, layer) => {
+    const flat = (want.weights[layer] as number[][][]).flat(2);
+    assert.equal(a.weights.length, flat.length);
+    flat.forEach((w, i) => (worst = Math.max(worst, Math.abs(a.weights[i] - w))));
+  });
+  assert.ok(worst <= 1e-5, `max |Δweight| ${worst}`);
+  const out = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "bert-attention-")), "a.svg");
+  const r = cli("attention", "--checkpoint", BERT_MLM, "--all-layers", "--out", out, want.text);
+  assert.equal(r.status, 0, r.stderr);
+  const svg = fs.readFileSync(out, "utf8");
+  for (const label of ["[CLS]", "[MASK]", "[SEP]", "encoder self-attention, layer 2, head 2"]) assert.ok(svg.includes(label), label);
+  fs.rmSync(path.dirname(out), { recursive: true });
 });
