@@ -37,7 +37,11 @@ export const EXPORTED_COMMON_KEYS: Readonly<Record<string, Values>> = {
 export const EXPORTED_ARCHITECTURE_KEYS: Readonly<Record<Architecture, Readonly<Record<string, Values>>>> = {
   seq2seq: { src_vocab_size: "any", tgt_vocab_size: "any", num_encoder_layers: "any", num_decoder_layers: "any" },
   decoder_only: { vocab_size: "any", num_layers: "any" },
-  encoder_only: { vocab_size: "any", num_layers: "any", num_classes: "any", pooling: ["first", "mean"] },
+  encoder_only: {
+    vocab_size: "any", num_layers: "any", num_classes: "any", pooling: ["first", "mean"],
+    // BERT's options (a Hugging Face BERT folder sets them): absent unless set, and not exported
+    type_vocab_size: [], embedding_norm: [false], final_norm: [true], pooler: [false], head: ["classifier"],
+  },
 };
 
 /** Throws one ExportError line for the first config key (or value) the ONNX export would not honour. */

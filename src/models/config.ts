@@ -70,6 +70,7 @@ export function parseConfig(raw: unknown, file = "config.json"): ModelConfig {
     if (!known.has(key)) fail(`unknown key "${key}" for architecture ${a}`);
   }
   const cfg: Record<string, unknown> = { ...CONFIG_DEFAULTS, ...spec.defaults, ...obj };
+  for (const key of Object.keys(cfg)) if (cfg[key] === undefined) delete cfg[key]; // an optional key left out stays out
   for (const key of [...COMMON_REQUIRED, ...spec.required]) {
     if (obj[key] === undefined) fail(`missing key "${key}" (required for ${a})`);
   }

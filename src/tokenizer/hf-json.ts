@@ -7,6 +7,7 @@
 import { TokenizerError } from "../errors.js";
 import { CHAR_TO_BYTE, BYTE_TO_CHAR } from "./byte-level.js";
 import { MAX_VOCAB_SIZE } from "./merge-table.js";
+import { isWordPieceJson } from "./wordpiece-json.js";
 
 /** An added token: matched verbatim in raw text before pre-tokenization; special ones are skipped in decode. */
 export interface AddedToken {
@@ -138,6 +139,7 @@ export function specFromHfJson(input: unknown, source = "tokenizer.json"): Token
     }
   }
   if (!isObject(root)) return fail("expected a JSON object (a Hugging Face tokenizer.json) at the top level");
+  if (isWordPieceJson(root)) fail(`model.type is "WordPiece"; only "BPE" is read here (a WordPiece tokenizer.json, BERT's, loads with its BERT folder: WordPieceTokenizer)`);
 
   // --- components we do not implement are refused, not ignored ---
   for (const key of ["truncation", "padding"]) {

@@ -5,6 +5,8 @@ import { generate } from "../../generate/index.js";
 import { attentionSvg, inspectDecoderOnly, inspectSeq2Seq, tokenLabel } from "../../inspect/index.js";
 import type { DecoderOnly, Seq2Seq } from "../../models/index.js";
 import { checkpointOrShipped, loadForInference, promptIds } from "../../run/index.js";
+import { inspectWordPiece } from "../../generate/masked-lm.js";
+import { isBertFolder, loadWordPieceFolder } from "../../run/wordpiece-folder.js";
 import { integerOption } from "../options.js";
 import { encodeSource } from "./translate.js";
 
@@ -33,6 +35,7 @@ self-attention over prompt and continuation. A source longer than max_len is tru
       if (flags.maxNewTokens !== undefined && flags.maxNewTokens < 1) throw new OptionError(`--max-new-tokens must be at least 1, got ${flags.maxNewTokens}`);
       const text = words.join(" ");
       const checkpoint = checkpointOrShipped(flags.checkpoint, "attention");
+      if (isBertFolder(checkpoint)) return writeSvg(flags.out, bertAttention(checkpoint, text, flags.allLayers), text);
       const parts = loadForInference(checkpoint);
       const { model, config, srcTokenizer, tgtTokenizer } = parts;
       let svg: string;
@@ -60,11 +63,23 @@ self-attention over prompt and continuation. A source longer than max_len is tru
       } else {
         throw new OptionError(`${checkpoint} holds an encoder_only model; attention draws seq2seq and decoder_only checkpoints`);
       }
-      try {
-        fs.writeFileSync(flags.out, svg);
-      } catch (e) {
-        throw new OptionError(`--out ${flags.out}: cannot write (${(e as Error).message.split("\n")[0]})`);
-      }
-      process.stdout.write(`${summary}\nwrote ${flags.out}\n`);
+      writeSvg(flags.out, svg, summary);
     });
+}
+
+function writeSvg(out: string, svg: string, summary: string): void {
+  try {
+    fs.writeFileSync(out, svg);
+  } catch (e) {
+    throw new OptionError(`--out ${out}: cannot write (${(e as Error).message.split("\n")[0]})`);
+  }
+  process.stdout.write(`${summary}\nwrote ${out}\n`);
+}
+
+/** A Hugging Face BERT folder: its encoder's self-attention over [CLS] text [SEP] (the last layer's, or every layer's). */
+function bertAttention(dir: string, text: string, allLayers?: boolean): string {
+  const { model, config, tokenizer } = loadWordPieceFolder(dir);
+  const { inspection, truncatedTokens } = inspectWordPiece(model, tokenizer, text);
+  if (truncatedTokens > 0) process.stderr.write(`transformer: warning: the text is ${truncatedTokens} tokens over the model's max_len ${config.max_len}; its end is cut\n`);
+  return attentionSvg(inspection, { allLayers, title: `self-attention for "${text}"` });
 }

@@ -2,7 +2,10 @@ import type { Command } from "commander";
 import { OptionError } from "../../errors.js";
 import { type Classification, classify, topLabels } from "../../generate/index.js";
 import { requireCommand } from "../../architectures/registry.js";
+import { classifyWordPiece } from "../../generate/masked-lm.js";
+import type { ModelConfig } from "../../models/index.js";
 import { loadForInference } from "../../run/index.js";
+import { isBertFolder, loadWordPieceFolder } from "../../run/wordpiece-folder.js";
 import { integerOption } from "../options.js";
 import { readStdinLines } from "./translate.js";
 
@@ -27,15 +30,25 @@ Prints one line per text: label and probability, tab-separated (with --top K, K 
 than the model's max_len (in tokens, bos included) is cut to fit, with a warning on stderr.`)
     .action(async (args: string[], flags: ClassifyFlags) => {
       if (flags.top !== undefined && (!Number.isInteger(flags.top) || flags.top < 1)) throw new OptionError(`--top must be an integer ≥ 1, got ${flags.top}`);
-      const { model, config, srcTokenizer } = loadForInference(flags.checkpoint);
+      const { config, run } = classifier(flags.checkpoint);
       requireCommand("classify", flags.checkpoint, config.architecture, "classify needs");
       const texts = args.length ? args : await readStdinLines();
-      const results = classify(model, srcTokenizer, texts, { batchSize: flags.batchSize });
+      const results = run(texts, { batchSize: flags.batchSize });
       results.forEach((r, i) => {
         if (r.truncatedTokens > 0) process.stderr.write(`transformer: warning: text ${i + 1} is ${r.truncatedTokens} tokens over the model's max_len ${config.max_len}; its end is not classified\n`);
         process.stdout.write(flags.json ? JSON.stringify(asJson(texts[i], r, flags.top)) + "\n" : line(r, flags.top ?? 1) + "\n");
       });
     });
+}
+
+/** The folder's config, and how it classifies: a Hugging Face BERT folder with its WordPiece tokenizer ([CLS] text [SEP]), else ours. */
+function classifier(dir: string): { config: ModelConfig; run(texts: string[], opts: { batchSize: number }): Classification[] } {
+  if (isBertFolder(dir)) {
+    const b = loadWordPieceFolder(dir);
+    return { config: b.config, run: (texts, opts) => classifyWordPiece(b.model, b.tokenizer, texts, opts) };
+  }
+  const p = loadForInference(dir);
+  return { config: p.config, run: (texts, opts) => classify(p.model, p.srcTokenizer, texts, opts) };
 }
 
 function line(r: Classification, k: number): string {

@@ -13,9 +13,10 @@ import { registerAverage } from "./average.js";
 import { registerServe } from "./serve.js";
 import { registerExport } from "./export.js";
 import { registerExplain } from "./explain.js";
+import { registerFillMask } from "./fill-mask.js";
 
 /** Each command lives in its own file and registers itself on the program. */
 export const commands: Array<(program: Command) => void> = [
   registerInit, registerConformance, registerTrain, registerTranslate, registerGenerate, registerAttention, registerPositions, registerBench, registerEval,
-  registerClassify, registerAverage, registerServe, registerExport, registerExplain,
+  registerClassify, registerAverage, registerServe, registerExport, registerExplain, registerFillMask,
 ];
