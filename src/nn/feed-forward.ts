@@ -1,11 +1,11 @@
-import { type Recorder, Tensor, dropout, gelu, geluTanh, relu } from "../tensor/index.js";
+import { type Recorder, Tensor, dropout, gelu, geluTanh, relu, silu } from "../tensor/index.js";
 import type { Rng } from "../tensor/index.js";
 import type { Linear } from "./linear.js";
 
-/** relu; gelu: exact (erf), PyTorch's "gelu"; gelu_tanh: its tanh approximation, GPT-2's "gelu_new". */
-export type Activation = "relu" | "gelu" | "gelu_tanh";
+/** relu; gelu: exact (erf), PyTorch's "gelu"; gelu_tanh: its tanh approximation, GPT-2's "gelu_new"; silu: x·σ(x), Marian's "swish". */
+export type Activation = "relu" | "gelu" | "gelu_tanh" | "silu";
 
-const ACTIVATIONS: Readonly<Record<Activation, (x: Tensor) => Tensor>> = { relu, gelu, gelu_tanh: geluTanh };
+const ACTIVATIONS: Readonly<Record<Activation, (x: Tensor) => Tensor>> = { relu, gelu, gelu_tanh: geluTanh, silu };
 
 /** The values config.json's "activation" may take. */
 export const ACTIVATION_NAMES = Object.keys(ACTIVATIONS) as readonly Activation[];
