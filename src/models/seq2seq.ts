@@ -11,8 +11,8 @@ function seq2seqLayerOptions(cfg: Seq2SeqConfig) {
   return {
     ...layerOptions(cfg),
     finalNorm: cfg.final_norm,
-    attentionDropout: cfg.attention_dropout ?? undefined,
-    activationDropout: cfg.activation_dropout ?? undefined,
+    attentionDropout: cfg.attention_dropout === "dropout" ? undefined : cfg.attention_dropout,
+    activationDropout: cfg.activation_dropout === "dropout" ? undefined : cfg.activation_dropout,
   };
 }
 

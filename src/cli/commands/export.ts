@@ -3,7 +3,7 @@ import * as path from "node:path";
 import type { Command } from "commander";
 import { OptionError } from "../../errors.js";
 import { OPSET, exportOnnx } from "../../export/index.js";
-import { type InferenceParts, TOKENIZER_FILE, checkpointOrShipped, loadForInference, tempDirName } from "../../run/index.js";
+import { type InferenceParts, TOKENIZER_FILE, bpeTokenizer, checkpointOrShipped, loadForInference, tempDirName } from "../../run/index.js";
 import { loadModel } from "../../run/load.js";
 
 interface ExportFlags {
@@ -49,13 +49,14 @@ to ONNX", lists them. A config option the export does not write is refused in on
       if (flags.format !== "onnx") throw new OptionError("format", `must be onnx, got "${flags.format}"`);
       checkOut(flags.out); // before any work
       const parts = loadParts(checkpointOrShipped(flags.checkpoint, "export"));
-      const target = parts.tgtTokenizer !== parts.srcTokenizer ? parts.tgtTokenizer : undefined;
+      const tokenizer = parts.srcTokenizer && bpeTokenizer(parts.srcTokenizer, "export");
+      const target = parts.tgtTokenizer && parts.tgtTokenizer !== parts.srcTokenizer ? bpeTokenizer(parts.tgtTokenizer, "export") : undefined;
       // written beside --out under a temporary name and renamed into place: --out holds the whole export or nothing
       const tmp = path.join(path.dirname(flags.out), tempDirName(path.basename(flags.out), "tmp", process.pid));
       fs.rmSync(tmp, { recursive: true, force: true });
       let files: string[];
       try {
-        files = exportOnnx(parts.model, tmp, { tokenizer: parts.srcTokenizer, targetTokenizer: target, externalData: flags.externalData ? true : "auto" });
+        files = exportOnnx(parts.model, tmp, { tokenizer, targetTokenizer: target, externalData: flags.externalData ? true : "auto" });
         if (fs.existsSync(flags.out)) fs.rmdirSync(flags.out); // empty, checked above
         fs.renameSync(tmp, flags.out);
       } catch (e) {

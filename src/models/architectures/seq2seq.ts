@@ -19,9 +19,9 @@ export interface Seq2SeqConfig extends CommonConfig {
   final_norm: boolean;
   /** Where a sinusoidal table puts the cosines: "interleaved" (the paper's), "halves" (Marian's [sin | cos]). */
   sinusoid_layout: SinusoidLayout;
-  /** Dropout on attention weights and on the FFN's hidden activations; null: `dropout` (Marian: 0 and 0). */
-  attention_dropout: number | null;
-  activation_dropout: number | null;
+  /** Dropout on attention weights and on the FFN's hidden activations: a rate, or "dropout" for `dropout`'s (Marian: 0 and 0). */
+  attention_dropout: number | "dropout";
+  activation_dropout: number | "dropout";
 }
 
 /** Teacher forcing: the source, the decoder input (the target shifted right, bos first) and each position's target. */
@@ -38,14 +38,14 @@ export const SOURCE_LENGTH_MARGIN = 50;
 export const seq2seq = {
   name: "seq2seq",
   required: ["src_vocab_size", "tgt_vocab_size", "num_encoder_layers", "num_decoder_layers"],
-  defaults: { final_norm: true, sinusoid_layout: "interleaved", attention_dropout: null, activation_dropout: null },
+  defaults: { final_norm: true, sinusoid_layout: "interleaved", attention_dropout: "dropout", activation_dropout: "dropout" },
   vocab: { source: "src_vocab_size", target: "tgt_vocab_size" },
   validate(cfg, check) {
     check.int("num_encoder_layers", 1);
     check.int("num_decoder_layers", 1);
     check.bool("final_norm");
     check.oneOf("sinusoid_layout", ["interleaved", "halves"]);
-    for (const key of ["attention_dropout", "activation_dropout"]) if (cfg[key] !== null) check.num(key, 0, 1, true);
+    for (const key of ["attention_dropout", "activation_dropout"]) if (cfg[key] !== "dropout") check.num(key, 0, 1, true);
     if (cfg.tie_word_embeddings && cfg.src_vocab_size !== cfg.tgt_vocab_size) {
       check.fail(`"tie_word_embeddings" needs one vocabulary for source and target, found "src_vocab_size" ${cfg.src_vocab_size} and "tgt_vocab_size" ${cfg.tgt_vocab_size}`);
     }
