@@ -144,6 +144,8 @@ test("transformer translate --checkpoint <the folder> [--json] [--beam 4 --beam-
   const g = cli(texts, "translate", "--checkpoint", MARIAN_TINY);
   assert.equal(g.status, 0, g.stderr);
   assert.deepEqual(g.stdout.split("\n"), [...greedy.outputs.slice(0, 2).map((ids) => parts.tgtTokenizer.decode(ids)), "", ""]);
+  const streamed = cli(texts, "translate", "--checkpoint", MARIAN_TINY, "--stream");
+  assert.equal(streamed.stdout, g.stdout, "--stream prints the same lines");
   const wrong = cli("", "translate", "--checkpoint", MARIAN_TINY, "--beam-convention", "huggingface", "x");
   assert.equal(wrong.status, 1);
   assert.equal(wrong.stderr, "transformer: --beam-convention applies to beam search only (add --beam K)\n");
