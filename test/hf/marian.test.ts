@@ -151,7 +151,7 @@ test("transformer translate --checkpoint <the folder> [--json] [--beam 4 --beam-
   assert.equal(wrong.stderr, "transformer: --beam-convention applies to beam search only (add --beam K)\n");
 });
 
-test("transformer eval --checkpoint <the folder> scores held-out rows (BLEU, chrF) through its tokenizers", () => {
+test("transformer eval --checkpoint <the folder> [--beam 4 --beam-convention huggingface] translates rows as transformers does", () => {
   const dir = fs.mkdtempSync(path.join(process.env.TMPDIR ?? "/tmp", "marian-eval-"));
   const tsv = path.join(dir, "rows.tsv");
   fs.writeFileSync(tsv, "english\tspanish\nJesus wept.\tJesús lloró.\nRejoice always.\tEstad siempre gozosos.\n");
@@ -164,5 +164,10 @@ test("transformer eval --checkpoint <the folder> scores held-out rows (BLEU, chr
     return parts.tgtTokenizer.decode(run.outputs[0]);
   });
   assert.equal(fs.readFileSync(path.join(dir, "hyp.txt"), "utf8"), want.join("\n") + "\n");
+  const beam = cli("", "eval", "--checkpoint", MARIAN_TINY, "--data", tsv, "--beam", "4", "--beam-convention", "huggingface", "--hypotheses", path.join(dir, "beam.txt"));
+  assert.equal(beam.status, 0, beam.stderr);
+  const beams = runs.filter((x) => x.strategy === "beam" && x.sources.length === 1);
+  const wantBeam = ["Jesus wept.", "Rejoice always."].map((t) => beams.find((x) => JSON.stringify(x.sources[0]) === JSON.stringify(parts.srcTokenizer.encode(t)))!.translations![0]);
+  assert.equal(fs.readFileSync(path.join(dir, "beam.txt"), "utf8"), wantBeam.join("\n") + "\n");
   fs.rmSync(dir, { recursive: true });
 });
