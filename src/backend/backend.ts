@@ -216,6 +216,10 @@ export interface Backend {
   geluTanh(x: Float32Array, out: Float32Array, n: number): void;
   /** Its derivative times dy. Overwrites dx. */
   geluTanhBackward(x: Float32Array, dy: Float32Array, dx: Float32Array, n: number): void;
+  /** SiLU (swish): x · σ(x). */
+  silu(x: Float32Array, out: Float32Array, n: number): void;
+  /** Its derivative times dy: dy · σ(x)(1 + x(1 − σ(x))). Overwrites dx. */
+  siluBackward(x: Float32Array, dy: Float32Array, dx: Float32Array, n: number): void;
 
   /**
    * Inverted dropout's forward: keep[i] = 1 where hash(key, i) / 2³² ≥ p, else 0 (src/backend/js/dropout.ts's

@@ -94,6 +94,7 @@ export function feedForward(g: GraphBuilder, x: string, prefix: string, linear1:
       case "relu": return g.node("Relu", [hidden]);
       case "gelu": return gelu(g, hidden);
       case "gelu_tanh": return geluTanh(g, hidden);
+      case "silu": return g.node("Mul", [hidden, g.node("Sigmoid", [hidden])]);
       default: throw new Error(`feedForward: no ONNX nodes for the activation ${JSON.stringify(activation satisfies never)}`);
     }
   });

@@ -62,7 +62,7 @@ export function encoderStack(g: GraphBuilder, x: string, prefix: string, stack: 
     x = r.out;
     kv.push(r);
   });
-  return { out: layerNorm(g, x, `${prefix}.norm`, stack.norm), kv };
+  return { out: stack.norm ? layerNorm(g, x, `${prefix}.norm`, stack.norm) : x, kv };
 }
 
 /** The decoder stack: N layers, then the final norm; each layer's self- and cross-attention keys/values. */
@@ -77,5 +77,5 @@ export function decoderStack(
     self.push(r.self);
     cross.push(r.cross);
   });
-  return { out: layerNorm(g, y, `${prefix}.norm`, stack.norm), self, cross };
+  return { out: stack.norm ? layerNorm(g, y, `${prefix}.norm`, stack.norm) : y, self, cross };
 }

@@ -35,7 +35,11 @@ export const EXPORTED_COMMON_KEYS: Readonly<Record<string, Values>> = {
 
 /** Each architecture's own keys (src/models/architectures/). */
 export const EXPORTED_ARCHITECTURE_KEYS: Readonly<Record<Architecture, Readonly<Record<string, Values>>>> = {
-  seq2seq: { src_vocab_size: "any", tgt_vocab_size: "any", num_encoder_layers: "any", num_decoder_layers: "any" },
+  seq2seq: {
+    src_vocab_size: "any", tgt_vocab_size: "any", num_encoder_layers: "any", num_decoder_layers: "any",
+    // Marian's options (src/models/architectures/marian.ts) are not exported yet: only nn.Transformer's values
+    final_norm: [true], sinusoid_layout: ["interleaved"], attention_dropout: "any", activation_dropout: "any",
+  },
   decoder_only: { vocab_size: "any", num_layers: "any" },
   encoder_only: {
     vocab_size: "any", num_layers: "any", num_classes: "any", pooling: ["first", "mean"],

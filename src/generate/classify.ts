@@ -3,7 +3,7 @@ import { ConfigError, OptionError } from "../errors.js";
 import type { EncoderOnly } from "../models/encoder-only.js";
 import type { Model } from "../models/index.js";
 import { inference } from "../nn/module.js";
-import type { Tokenizer } from "../tokenizer/index.js";
+import type { TextTokenizer } from "../tokenizer/index.js";
 
 export interface LabelProbability {
   label: string;
@@ -43,7 +43,7 @@ export function labelNames(model: EncoderOnly): string[] {
  * Classifies texts with an encoder_only model: each is tokenised as in training (bos, then its tokens, cut to
  * max_len), run in batches of padded rows, and its logits turned into probabilities.
  */
-export function classify(model: Model, tokenizer: Tokenizer, texts: readonly string[], opts: ClassifyOptions = {}): Classification[] {
+export function classify(model: Model, tokenizer: TextTokenizer, texts: readonly string[], opts: ClassifyOptions = {}): Classification[] {
   if (model.config.architecture !== "encoder_only") throw new OptionError(`a ${model.config.architecture} model generates text; classify needs an encoder_only model`);
   const encoder = model as EncoderOnly;
   const batchSize = opts.batchSize ?? 32;

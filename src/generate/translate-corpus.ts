@@ -1,5 +1,5 @@
 import type { Seq2Seq } from "../models/index.js";
-import type { Tokenizer } from "../tokenizer/index.js";
+import type { TextTokenizer } from "../tokenizer/index.js";
 import type { GenerationConfig } from "./config.js";
 import { generate } from "./generate.js";
 
@@ -14,7 +14,7 @@ export interface TranslateCorpusOptions {
  * wasted steps), and returns the texts in the input order. Empty sources give empty translations.
  */
 export function translateCorpus(
-  model: Seq2Seq, tgtTokenizer: Tokenizer, sources: readonly (readonly number[])[], config: GenerationConfig = {},
+  model: Seq2Seq, tgtTokenizer: TextTokenizer, sources: readonly (readonly number[])[], config: GenerationConfig = {},
   opts: TranslateCorpusOptions = {},
 ): string[] {
   const batchSize = opts.batchSize ?? 16;

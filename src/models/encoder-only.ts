@@ -1,5 +1,5 @@
-import { Embedding, EncoderStack, LayerNorm, Linear, Module, PositionalEncoding } from "../nn/index.js";
-import { Rng, Tensor, add, embedding, gelu, geluTanh, maskedMeanPool, narrow, relu, reshape } from "../tensor/index.js";
+import { Embedding, EncoderStack, LayerNorm, Linear, Module, PositionalEncoding, activate } from "../nn/index.js";
+import { Rng, Tensor, add, embedding, maskedMeanPool, narrow, reshape } from "../tensor/index.js";
 import { tanh } from "../tensor/ops/tanh.js";
 import { type TokenBatch, paddingMask } from "./batch.js";
 import type { EncoderOnlyConfig } from "./architectures/encoder-only.js";
@@ -13,8 +13,6 @@ export interface EncoderOnlyInputs {
   typeIds?: Int32Array;
   keepWeights?: boolean;
 }
-
-const ACTIVATIONS = { relu, gelu, gelu_tanh: geluTanh } as const;
 
 /**
  * BERT-style encoder (architecture "encoder_only"): bidirectional encoder, pooled, then its head. By default a
@@ -45,7 +43,7 @@ export class EncoderOnly extends Module {
     this.pos = this.addChild("pos", new PositionalEncoding(c.positional, c.max_len, d));
     this.typeEmbed = c.type_vocab_size ? this.addChild("type_embed", new Embedding(c.type_vocab_size, d, false)) : null;
     this.embedNorm = c.embedding_norm ? this.addChild("embed_norm", new LayerNorm(d, c.layer_norm_eps)) : null;
-    this.stack = this.addChild("stack", new EncoderStack(layerOptions(c), c.num_layers, rng, { finalNorm: c.final_norm ?? true }));
+    this.stack = this.addChild("stack", new EncoderStack({ ...layerOptions(c), finalNorm: c.final_norm ?? true }, c.num_layers, rng));
     this.pooler = c.pooler ? this.addChild("pooler", new Linear(d, d)) : null;
     const head = c.head ?? "classifier";
     this.head = head === "classifier" ? this.addChild("classifier", new Linear(d, c.num_classes)) : null;
@@ -84,7 +82,7 @@ export class EncoderOnly extends Module {
   /** Masked-LM logits (B, T, V) at every position (head "mlm"). */
   mlmLogits(hidden: Tensor): Tensor {
     if (!this.mlmDense || !this.mlmNorm || !this.mlmDecoder) throw new Error(`this encoder_only model has head ${JSON.stringify(this.config.head ?? "classifier")}, not "mlm"`);
-    const t = this.mlmNorm.forward(ACTIVATIONS[this.config.activation](this.mlmDense.forward(hidden)));
+    const t = this.mlmNorm.forward(activate(this.mlmDense.forward(hidden), this.config.activation));
     return this.mlmDecoder.forward(t);
   }
 

@@ -2,9 +2,19 @@ import {
   DecoderStack, type DecoderLayerCache, Embedding, EncoderStack, Linear, Module, PositionalEncoding,
 } from "../nn/index.js";
 import { type Recorder, Rng, Tensor, dropout, scopedRecorder } from "../tensor/index.js";
-import { type TokenBatch, paddingMask } from "./batch.js";
+import { type TokenBatch, maskedPadId, paddingMask } from "./batch.js";
 import type { Seq2SeqConfig } from "./architectures/seq2seq.js";
 import { layerOptions } from "./layer-options.js";
+
+/** The shared layer options and seq2seq's own: the final norms, and dropout rates of their own (Marian's). */
+function seq2seqLayerOptions(cfg: Seq2SeqConfig) {
+  return {
+    ...layerOptions(cfg),
+    finalNorm: cfg.final_norm,
+    attentionDropout: cfg.attention_dropout === "dropout" ? undefined : cfg.attention_dropout,
+    activationDropout: cfg.activation_dropout === "dropout" ? undefined : cfg.activation_dropout,
+  };
+}
 
 /** nn.Transformer's two stacks, under the name `transformer` as in the PyTorch reference. */
 class EncoderDecoder extends Module {
@@ -12,8 +22,8 @@ class EncoderDecoder extends Module {
   readonly decoder: DecoderStack;
   constructor(cfg: Seq2SeqConfig, rng: Rng) {
     super();
-    this.encoder = this.addChild("encoder", new EncoderStack(layerOptions(cfg), cfg.num_encoder_layers, rng));
-    this.decoder = this.addChild("decoder", new DecoderStack(layerOptions(cfg), cfg.num_decoder_layers, rng));
+    this.encoder = this.addChild("encoder", new EncoderStack(seq2seqLayerOptions(cfg), cfg.num_encoder_layers, rng));
+    this.decoder = this.addChild("decoder", new DecoderStack(seq2seqLayerOptions(cfg), cfg.num_decoder_layers, rng));
   }
 }
 
@@ -57,8 +67,8 @@ export class Seq2Seq extends Module {
     // transformation" (one vocabulary); the generator keeps its own bias
     const shared = c.tie_word_embeddings ? this.srcEmbed.weight : undefined;
     this.tgtEmbed = this.addChild("tgt_embed", new Embedding(c.tgt_vocab_size, c.d_model, c.scale_embeddings, shared));
-    this.srcPos = this.addChild("src_pos", new PositionalEncoding(c.positional, c.max_len, c.d_model));
-    this.tgtPos = this.addChild("tgt_pos", new PositionalEncoding(c.positional, c.max_len, c.d_model));
+    this.srcPos = this.addChild("src_pos", new PositionalEncoding(c.positional, c.max_len, c.d_model, c.sinusoid_layout));
+    this.tgtPos = this.addChild("tgt_pos", new PositionalEncoding(c.positional, c.max_len, c.d_model, c.sinusoid_layout));
     this.transformer = this.addChild("transformer", new EncoderDecoder(c, rng));
     this.generator = this.addChild("generator", new Linear(c.d_model, c.tgt_vocab_size, true, shared));
   }
@@ -77,7 +87,9 @@ export class Seq2Seq extends Module {
   decode(tgt: TokenBatch, enc: Encoded, opts: DecodeOptions = {}): Tensor {
     const offset = opts.offset ?? 0;
     if (opts.tgtKeyPad === undefined && offset > 0) throw new Error("Seq2Seq.decode: decoding after cached positions needs tgtKeyPad over all of them (or null)");
-    const tgtPad = opts.tgtKeyPad !== undefined ? opts.tgtKeyPad : paddingMask(tgt, this.config.pad_id);
+    // a pad id that is also bos (Marian starts decoding from its pad token) or eos marks no target padding
+    const pad = maskedPadId(this.config);
+    const tgtPad = opts.tgtKeyPad !== undefined ? opts.tgtKeyPad : pad === null ? null : paddingMask(tgt, pad);
     const rec = opts.recorder;
     let y = this.tgtEmbed.forward(tgt.ids, [tgt.batch, tgt.length], scopedRecorder(rec, "tgt_embed")); // (B, T, dModel)
     y = this.tgtPos.forward(y, offset, scopedRecorder(rec, "tgt_pos"));

@@ -64,7 +64,7 @@ export class Seq2SeqStepDecoder implements StepDecoder {
     if (tokens.length !== this.rows) throw new Error(`step: ${tokens.length} tokens for ${this.rows} rows`);
     const tgt: TokenBatch = { ids: Int32Array.from(tokens), batch: this.rows, length: 1 };
     // finished rows are dropped rather than padded, so a target position is padding only if the model chose pad
-    this.tgtPad = growPaddingMask(this.tgtPad, this.offset, tokens, this.model.config.pad_id);
+    this.tgtPad = growPaddingMask(this.tgtPad, this.offset, tokens, maskedPadId(this.model.config));
     return inference(this.model, () => {
       const hidden = this.model.decode(tgt, this.enc, { cache: this.cache, offset: this.offset, tgtKeyPad: this.tgtPad });
       this.offset++;

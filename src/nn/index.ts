@@ -4,6 +4,6 @@ export { LayerNorm } from "./layer-norm.js";
 export { Embedding } from "./embedding.js";
 export { PositionalEncoding, sinusoidalPositions } from "./positional.js";
 export { MultiHeadAttention, type AttentionCache, type MultiHeadAttentionOptions } from "./attention.js";
-export { ACTIVATION_NAMES, feedForward, type Activation } from "./feed-forward.js";
+export { ACTIVATION_NAMES, activate, feedForward, type Activation } from "./feed-forward.js";
 export { EncoderLayer, DecoderLayer, type LayerOptions, type DecoderLayerCache } from "./layers.js";
 export { EncoderStack, DecoderStack } from "./stacks.js";

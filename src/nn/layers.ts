@@ -15,6 +15,12 @@ export interface LayerOptions {
   /** false: post-LN as in the paper, x = LN(x + Sublayer(x)); true: pre-LN, x = x + Sublayer(LN(x)). */
   normFirst: boolean;
   layerNormEps: number;
+  /** Dropout on the attention weights, where it differs from `dropout` (Marian's attention_dropout). @default dropout */
+  attentionDropout?: number;
+  /** Dropout on the feed-forward's hidden activations, where it differs (Marian's activation_dropout). @default dropout */
+  activationDropout?: number;
+  /** The stack ends with a LayerNorm (PyTorch's stacks do; Marian's post-LN stacks have none). @default true */
+  finalNorm?: boolean;
 }
 
 /**
@@ -72,7 +78,7 @@ export class EncoderLayer extends Module {
   constructor(readonly opts: LayerOptions, private readonly rng: Rng) {
     super();
     const { dModel, dFF, layerNormEps } = opts;
-    this.selfAttn = this.addChild("self_attn", new MultiHeadAttention(dModel, opts.numHeads, opts.dropout, rng));
+    this.selfAttn = this.addChild("self_attn", new MultiHeadAttention(dModel, opts.numHeads, opts.attentionDropout ?? opts.dropout, rng));
     this.linear1 = this.addChild("linear1", new Linear(dModel, dFF));
     this.linear2 = this.addChild("linear2", new Linear(dFF, dModel));
     this.norm1 = this.addChild("norm1", new LayerNorm(dModel, layerNormEps));
@@ -86,7 +92,7 @@ export class EncoderLayer extends Module {
     const r = (name: string) => scopedRecorder(recorder, name); // undefined without a recorder
     x = sublayerConnection(x, this.norm1, (y) => this.selfAttn.forward(y, null, { keyPad, causal, cache, keepWeights, recorder: r("self_attn") }),
       normFirst, p, this.rng, r("sublayer1"), r("norm1"));
-    return sublayerConnection(x, this.norm2, (y) => feedForward(y, this.linear1, this.linear2, activation, p, this.rng, r("feed_forward")),
+    return sublayerConnection(x, this.norm2, (y) => feedForward(y, this.linear1, this.linear2, activation, this.training ? (this.opts.activationDropout ?? this.opts.dropout) : 0, this.rng, r("feed_forward")),
       normFirst, p, this.rng, r("sublayer2"), r("norm2"));
   }
 }
@@ -112,8 +118,8 @@ export class DecoderLayer extends Module {
   constructor(readonly opts: LayerOptions, private readonly rng: Rng) {
     super();
     const { dModel, dFF, layerNormEps, numHeads } = opts;
-    this.selfAttn = this.addChild("self_attn", new MultiHeadAttention(dModel, numHeads, opts.dropout, rng));
-    this.crossAttn = this.addChild("multihead_attn", new MultiHeadAttention(dModel, numHeads, opts.dropout, rng));
+    this.selfAttn = this.addChild("self_attn", new MultiHeadAttention(dModel, numHeads, opts.attentionDropout ?? opts.dropout, rng));
+    this.crossAttn = this.addChild("multihead_attn", new MultiHeadAttention(dModel, numHeads, opts.attentionDropout ?? opts.dropout, rng));
     this.linear1 = this.addChild("linear1", new Linear(dModel, dFF));
     this.linear2 = this.addChild("linear2", new Linear(dFF, dModel));
     this.norm1 = this.addChild("norm1", new LayerNorm(dModel, layerNormEps));
@@ -130,7 +136,7 @@ export class DecoderLayer extends Module {
       normFirst, p, this.rng, r("sublayer1"), r("norm1"));
     y = sublayerConnection(y, this.norm2, (z) => this.crossAttn.forward(z, memory, { keyPad: memKeyPad, cache: cache?.cross, keepWeights, recorder: r("multihead_attn") }),
       normFirst, p, this.rng, r("sublayer2"), r("norm2"));
-    return sublayerConnection(y, this.norm3, (z) => feedForward(z, this.linear1, this.linear2, activation, p, this.rng, r("feed_forward")),
+    return sublayerConnection(y, this.norm3, (z) => feedForward(z, this.linear1, this.linear2, activation, this.training ? (this.opts.activationDropout ?? this.opts.dropout) : 0, this.rng, r("feed_forward")),
       normFirst, p, this.rng, r("sublayer3"), r("norm3"));
   }
 }

@@ -3,19 +3,31 @@ import { Module } from "./module.js";
 
 /**
  * The paper's sinusoidal table (§3.5): PE[pos, 2i] = sin(pos / 10000^(2i/dModel)), PE[pos, 2i+1] = cos(same).
- * (maxLen, dModel), computed in float64 and rounded once, as the PyTorch reference does.
+ * (maxLen, dModel), computed in float64 and rounded once, as the PyTorch reference does. Layout "halves" puts
+ * the same values as [sin of every frequency | cos of every frequency] (Marian's, transformers'
+ * MarianSinusoidalPositionalEmbedding; an odd dModel has one sine more).
  */
-export function sinusoidalPositions(maxLen: number, dModel: number): Float32Array {
+export function sinusoidalPositions(maxLen: number, dModel: number, layout: SinusoidLayout = "interleaved"): Float32Array {
   const pe = new Float32Array(maxLen * dModel);
+  const sines = Math.ceil(dModel / 2);
   for (let pos = 0; pos < maxLen; pos++) {
     for (let i = 0; 2 * i < dModel; i++) {
       const angle = pos / Math.pow(10000, (2 * i) / dModel);
-      pe[pos * dModel + 2 * i] = Math.sin(angle);
-      if (2 * i + 1 < dModel) pe[pos * dModel + 2 * i + 1] = Math.cos(angle);
+      const hasCos = 2 * i + 1 < dModel;
+      if (layout === "interleaved") {
+        pe[pos * dModel + 2 * i] = Math.sin(angle);
+        if (hasCos) pe[pos * dModel + 2 * i + 1] = Math.cos(angle);
+      } else {
+        pe[pos * dModel + i] = Math.sin(angle);
+        if (hasCos) pe[pos * dModel + sines + i] = Math.cos(angle);
+      }
     }
   }
   return pe;
 }
+
+/** Where a sinusoidal table puts each frequency's cosine: beside its sine (the paper's), or in a second half. */
+export type SinusoidLayout = "interleaved" | "halves";
 
 /**
  * Adds position information to (B, T, dModel) embeddings, starting at position `offset` (non-zero while
@@ -24,14 +36,14 @@ export function sinusoidalPositions(maxLen: number, dModel: number): Float32Arra
 export class PositionalEncoding extends Module {
   readonly weight: Tensor | null;
   private readonly table: Tensor | null;
-  constructor(readonly kind: "sinusoidal" | "learned", readonly maxLen: number, readonly dModel: number) {
+  constructor(readonly kind: "sinusoidal" | "learned", readonly maxLen: number, readonly dModel: number, layout: SinusoidLayout = "interleaved") {
     super();
     if (kind === "learned") {
       this.weight = this.addParameter("weight", [maxLen, dModel]);
       this.table = null;
     } else {
       this.weight = null;
-      this.table = new Tensor(sinusoidalPositions(maxLen, dModel), [maxLen, dModel]);
+      this.table = new Tensor(sinusoidalPositions(maxLen, dModel, layout), [maxLen, dModel]);
     }
   }
 

@@ -1,36 +1,32 @@
-import { Tensor, scopedRecorder } from "../tensor/index.js";
+import { type Recorder, Tensor, scopedRecorder } from "../tensor/index.js";
 import type { Rng } from "../tensor/index.js";
 import type { AttentionCache } from "./attention.js";
 import { LayerNorm } from "./layer-norm.js";
 import { DecoderLayer, type DecoderInputs, type DecoderLayerCache, EncoderLayer, type EncoderInputs, type LayerOptions } from "./layers.js";
 import { Module, ModuleList } from "./module.js";
 
-/** N layers that share no weights, then a final LayerNorm (PyTorch's stacks always end with one, post-LN and pre-LN alike). */
+/**
+ * N layers that share no weights, then a final LayerNorm (PyTorch's stacks always end with one, post-LN and pre-LN
+ * alike; with `finalNorm` false there is none, as in Marian's post-LN stacks).
+ */
 abstract class LayerStack<L extends Module> extends Module {
   readonly layers: ModuleList<L>;
-  private readonly finalNorm: LayerNorm | null;
-  /** finalNorm false: no final LayerNorm (BERT, whose post-LN layers end in their own). */
-  constructor(opts: LayerOptions, numLayers: number, makeLayer: () => L, finalNorm = true) {
+  readonly norm: LayerNorm | null;
+  constructor(opts: LayerOptions, numLayers: number, makeLayer: () => L) {
     super();
     this.layers = this.addChild("layers", new ModuleList(Array.from({ length: numLayers }, makeLayer)));
-    this.finalNorm = finalNorm ? this.addChild("norm", new LayerNorm(opts.dModel, opts.layerNormEps)) : null;
+    this.norm = (opts.finalNorm ?? true) ? this.addChild("norm", new LayerNorm(opts.dModel, opts.layerNormEps)) : null;
   }
 
-  get hasNorm(): boolean {
-    return this.finalNorm !== null;
-  }
-
-  /** The final LayerNorm; throws for a stack built without one. */
-  get norm(): LayerNorm {
-    if (!this.finalNorm) throw new Error("this stack has no final LayerNorm");
-    return this.finalNorm;
+  protected finish(x: Tensor, rec: Recorder | undefined): Tensor {
+    return this.norm ? this.norm.forward(x, scopedRecorder(rec, "norm")) : x; // (B, T, dModel)
   }
 }
 
 /** The encoder's N layers; with `causal` the body of a decoder-only (GPT-style) model. */
 export class EncoderStack extends LayerStack<EncoderLayer> {
-  constructor(opts: LayerOptions, numLayers: number, rng: Rng, { finalNorm = true } = {}) {
-    super(opts, numLayers, () => new EncoderLayer(opts, rng), finalNorm);
+  constructor(opts: LayerOptions, numLayers: number, rng: Rng) {
+    super(opts, numLayers, () => new EncoderLayer(opts, rng));
   }
 
   /** `cache`: one per layer. A recorder gets each layer's values under `layers.<i>.` and the final `norm.*`. */
@@ -39,7 +35,7 @@ export class EncoderStack extends LayerStack<EncoderLayer> {
     this.layers.items.forEach((layer, i) => {
       x = layer.forward(x, { ...inputs, cache: inputs.cache?.[i], recorder: rec && scopedRecorder(rec, `layers.${i}`) });
     });
-    return this.hasNorm ? this.norm.forward(x, scopedRecorder(rec, "norm")) : x; // (B, T, dModel)
+    return this.finish(x, rec);
   }
 }
 
@@ -55,6 +51,6 @@ export class DecoderStack extends LayerStack<DecoderLayer> {
     this.layers.items.forEach((layer, i) => {
       y = layer.forward(y, memory, { ...inputs, cache: inputs.cache?.[i], recorder: rec && scopedRecorder(rec, `layers.${i}`) });
     });
-    return this.norm.forward(y, scopedRecorder(rec, "norm")); // (B, T, dModel)
+    return this.finish(y, rec);
   }
 }

@@ -9,6 +9,7 @@ import type { Tokenizer } from "../tokenizer/index.js";
 import { saveTokenizer } from "../tokenizer/file.js";
 import { loadCheckpointTokenizer } from "./checkpoint-tokenizer.js";
 import type { Adam } from "../train/optimizer.js";
+import { type InferenceParts, bpeTokenizer } from "./parts.js";
 import { CONFIG_FILE, OPTIMIZER_FILE, STATE_FILE, TARGET_TOKENIZER_FILE, TOKENIZER_FILE, WEIGHTS_FILE } from "./format.js";
 import { type TrainingState, loadOptimizer, loadState, saveOptimizer, saveState } from "./state.js";
 
@@ -24,10 +25,10 @@ export interface RunParts {
  * Writes what inference needs into `dir`: config.json, model.safetensors (in `dtype`), tokenizer.json and, for a
  * separate target vocabulary, tokenizer.target.json.
  */
-export function writeModelFiles(dir: string, parts: Pick<RunParts, "model" | "srcTokenizer" | "tgtTokenizer">, metadata: Record<string, string> = {}, dtype: SafetensorsDtype = "F32"): void {
+export function writeModelFiles(dir: string, parts: Pick<InferenceParts, "model" | "srcTokenizer" | "tgtTokenizer">, metadata: Record<string, string> = {}, dtype: SafetensorsDtype = "F32"): void {
   saveCheckpoint(dir, parts.model, metadata, dtype);
-  saveTokenizer(parts.srcTokenizer, path.join(dir, TOKENIZER_FILE));
-  if (parts.tgtTokenizer !== parts.srcTokenizer) saveTokenizer(parts.tgtTokenizer, path.join(dir, TARGET_TOKENIZER_FILE));
+  saveTokenizer(bpeTokenizer(parts.srcTokenizer, "writing a checkpoint folder"), path.join(dir, TOKENIZER_FILE));
+  if (parts.tgtTokenizer !== parts.srcTokenizer) saveTokenizer(bpeTokenizer(parts.tgtTokenizer, "writing a checkpoint folder"), path.join(dir, TARGET_TOKENIZER_FILE));
 }
 
 /** Writes a checkpoint's files into the folder `dir` (a temporary one: RunFolder commits it); returns their names. */

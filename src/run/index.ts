@@ -4,7 +4,7 @@
  * Node-only except format.ts and parts.ts.
  */
 export * from "./format.js";
-export { type InferenceParts, checkTokenizers, promptIds } from "./parts.js";
+export { type InferenceParts, bpeTokenizer, checkTokenizers, promptIds } from "./parts.js";
 export { loadForInference } from "./inference.js";
 export { type TrainOptions, type RunOptions, type GivenOptions, type ResumeKind, type OptionSpec, type OptionTable, type AnySpec, TRAIN_OPTIONS } from "./options.js";
 export { type TrainEvents, type TrainResult, type LogEvent, type EvalEvent, type StopSignal, type RunRequest, trainModel } from "./train-run.js";

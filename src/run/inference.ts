@@ -5,6 +5,7 @@ import { readJsonFile } from "../io/read-json.js";
 import { type ModelConfig, modelArchitecture, separateTargetKey } from "../models/index.js";
 import type { Tokenizer } from "../tokenizer/index.js";
 import { loadTokenizer } from "../tokenizer/file.js";
+import { MARIAN_FILES, hasMarianTokenizer, loadMarianTokenizers } from "../tokenizer/marian-file.js";
 import { loadCheckpointTokenizer } from "./checkpoint-tokenizer.js";
 import { TARGET_TOKENIZER_FILE, TOKENIZER_FILE } from "./format.js";
 import { assertIntact } from "./intact.js";
@@ -15,13 +16,19 @@ import { type InferenceParts, checkTokenizers } from "./parts.js";
  * Loads a checkpoint folder for translate / generate / attention / eval: config.json, model.safetensors,
  * tokenizer.json (the source, or shared, tokenizer) and tokenizer.target.json when the target vocabulary is
  * separate. A Hugging Face folder (config.json with a model_type; tokenizer.json, and tokenizer_config.json where
- * it has one) loads too, as the architecture its model_type maps to. Every problem is one CheckpointError line naming the folder or file: files that do not match the
+ * it has one; or a Marian folder's source.spm, target.spm and vocab.json) loads too, as the architecture its model_type maps to. Every problem is one CheckpointError line naming the folder or file: files that do not match the
  * folder's manifest (a torn checkpoint), a missing tokenizer, a tokenizer whose vocabulary or special ids do not
  * match config.json.
  */
 export function loadForInference(dir: string): InferenceParts {
   const { model, config, huggingFace } = loadModel(dir);
   const srcFile = path.join(dir, TOKENIZER_FILE);
+  if (huggingFace && !fs.existsSync(srcFile) && hasMarianTokenizer(dir)) {
+    // a Helsinki-NLP/opus-mt folder: SentencePiece models per side over one vocab.json, no tokenizer.json
+    const { source, target } = loadMarianTokenizers(dir);
+    checkTokenizers(config, source, path.join(dir, MARIAN_FILES.vocab), target, path.join(dir, MARIAN_FILES.vocab));
+    return { model, config, srcTokenizer: source, tgtTokenizer: target };
+  }
   if (!fs.existsSync(srcFile)) {
     throw new CheckpointError(
       `${srcFile}: missing (running a checkpoint on text needs the tokenizer it was trained with: ${TOKENIZER_FILE}, plus ${TARGET_TOKENIZER_FILE} for a separate target vocabulary)`,

@@ -13,6 +13,7 @@ import { Rng } from "../tensor/index.js";
 import type { RunParts } from "./checkpoint.js";
 import { CONFIG_FILE } from "./format.js";
 import { loadForInference } from "./inference.js";
+import { bpeTokenizer } from "./parts.js";
 import type { GivenOptions } from "./options.js";
 
 /** The architectures whose runs can start from a Hugging Face folder: those whose data and loss fit its model so far. */
@@ -71,6 +72,6 @@ export function initialParts(given: GivenOptions & { initFrom: string }): Initia
   }
   return {
     given: { ...given, ...fixed, dropout: config.dropout },
-    parts: { model, srcTokenizer: loaded.srcTokenizer, tgtTokenizer: loaded.tgtTokenizer, separateTarget: false },
+    parts: { model, srcTokenizer: bpeTokenizer(loaded.srcTokenizer, "train --init-from"), tgtTokenizer: bpeTokenizer(loaded.tgtTokenizer, "train --init-from"), separateTarget: false },
   };
 }

@@ -4,7 +4,7 @@ import {
   type Model, type ModelConfig, buildModel, loadStateDict, modelArchitecture, parseConfig, parseSafetensors, separateTargetKey,
 } from "../models/index.js";
 import { Rng } from "../tensor/index.js";
-import { Tokenizer } from "../tokenizer/index.js";
+import { type TextTokenizer, Tokenizer } from "../tokenizer/index.js";
 import { CONFIG_FILE, TARGET_TOKENIZER_FILE, TOKENIZER_FILE, WEIGHTS_FILE } from "./format.js";
 
 /** A checkpoint ready to run on text. */
@@ -12,14 +12,23 @@ export interface InferenceParts {
   model: Model;
   config: ModelConfig;
   /** Encodes the input text (seq2seq source; decoder_only and encoder_only text). */
-  srcTokenizer: Tokenizer;
+  srcTokenizer: TextTokenizer;
   /** Decodes the output: tokenizer.target.json when the target vocabulary is separate, else srcTokenizer. */
-  tgtTokenizer: Tokenizer;
+  tgtTokenizer: TextTokenizer;
   /**
    * Whether a decoder_only prompt starts with bos, as the model was trained: ours are trained on <s> text </s>;
    * a Hugging Face GPT-2 is prompted with the text's tokens alone (its tokenizer adds no bos). @default true
    */
   addBos?: boolean;
+}
+
+/**
+ * A tokenizer.json tokenizer, as writing a checkpoint folder, an export or a training set needs: a Hugging Face
+ * Marian folder's SentencePiece tokenizers are refused in one line naming `what` needs it.
+ */
+export function bpeTokenizer(tokenizer: TextTokenizer, what: string): Tokenizer {
+  if (tokenizer instanceof Tokenizer) return tokenizer;
+  throw new CheckpointError(`${what} needs a tokenizer.json tokenizer; this checkpoint's are SentencePiece models (a Marian folder: source.spm, target.spm, vocab.json)`);
 }
 
 /** A decoder_only prompt's ids, as the checkpoint expects them (addBos); an empty prompt is bos alone. */
@@ -34,7 +43,7 @@ export function promptIds(parts: Pick<InferenceParts, "srcTokenizer" | "config" 
  * `srcFile`/`tgtFile` name the tokenizers as the user knows them (a path in Node, a file name in the page);
  * `tgtFile` is undefined when there is no separate target tokenizer.
  */
-export function checkTokenizers(config: ModelConfig, srcTokenizer: Tokenizer, srcFile: string, tgtTokenizer: Tokenizer, tgtFile: string | undefined): void {
+export function checkTokenizers(config: ModelConfig, srcTokenizer: TextTokenizer, srcFile: string, tgtTokenizer: TextTokenizer, tgtFile: string | undefined): void {
   const separate = tgtFile !== undefined;
   const arch = modelArchitecture(config.architecture);
   const targetKey = separateTargetKey(arch);
@@ -42,7 +51,7 @@ export function checkTokenizers(config: ModelConfig, srcTokenizer: Tokenizer, sr
     throw new CheckpointError(`${tgtFile}: a ${config.architecture} checkpoint has one vocabulary; remove this file or use a seq2seq checkpoint`);
   }
   const sizes = config as unknown as Record<string, number>;
-  const check = (tok: Tokenizer, file: string, key: string, hint: string): void => {
+  const check = (tok: TextTokenizer, file: string, key: string, hint: string): void => {
     const size = sizes[key];
     if (tok.vocabSize !== size) {
       throw new CheckpointError(`${file}: ${tok.vocabSize} tokens, but config.json has ${key} ${size}${hint}`);
@@ -68,7 +77,7 @@ export interface CheckpointFiles {
  * A checkpoint ready to run from its files' contents, checked as loadForInference checks a folder (config keys,
  * weights strictly by name and shape, tokenizers against the config). Browser-safe: the page's worker uses it.
  */
-export function partsFromFiles(files: CheckpointFiles): InferenceParts {
+export function partsFromFiles(files: CheckpointFiles): InferenceParts & { srcTokenizer: Tokenizer; tgtTokenizer: Tokenizer } {
   const config = parseConfig(parseJsonText(files.config, CONFIG_FILE, CheckpointError), CONFIG_FILE);
   const srcTokenizer = Tokenizer.fromJSON(parseJsonText(files.tokenizer, TOKENIZER_FILE, CheckpointError), TOKENIZER_FILE);
   const separate = files.targetTokenizer !== undefined;

@@ -8,7 +8,7 @@ export { sum, mean, maskedMeanPool } from "./ops/reduce.js";
 export { reshape, narrow, concat, transpose } from "./ops/shape.js";
 export { linear, matmul } from "./ops/matmul.js";
 export { layerNorm } from "./ops/norm.js";
-export { relu, gelu, geluTanh, softmax } from "./ops/activation.js";
+export { relu, gelu, geluTanh, silu, softmax } from "./ops/activation.js";
 export { embedding } from "./ops/embedding.js";
 export { dropout } from "./ops/dropout.js";
 export { crossEntropy, linearCrossEntropy, type CrossEntropyOptions } from "./ops/loss.js";

@@ -6,3 +6,5 @@ export { Tokenizer, SPECIAL_TOKENS, type TrainOptions, type EncodeOptions, type 
 export type { TrainProgress } from "./bpe-trainer.js";
 export type { AddedToken, HfTokenizerJson } from "./hf-json.js";
 export { preTokenize } from "./pre-tokenizer.js";
+export type { TextTokenizer } from "./text-tokenizer.js";
+export { MarianTokenizer } from "./marian.js";

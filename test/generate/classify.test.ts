@@ -8,7 +8,7 @@ import { fileURLToPath } from "node:url";
 import { classify, topLabels } from "../../src/generate/index.js";
 import type { EncoderOnly } from "../../src/models/index.js";
 import { inference } from "../../src/nn/index.js";
-import { loadForInference, trainModel } from "../../src/run/index.js";
+import { bpeTokenizer, loadForInference, trainModel } from "../../src/run/index.js";
 import { loadDataset } from "../../src/architectures/registry.js";
 import type { TrainBatch } from "../../src/train/loss.js";
 import { writeCheckpoint } from "./checkpoints.js";
@@ -69,7 +69,7 @@ test("classify: probabilities sum to 1, the label is the most probable, label na
   // the same probabilities as the model gives the rows the way training and eval feed them (loadDataset's batches)
   const c = model.config;
   const data = loadDataset({
-    arch: "encoder_only", file: heldOutFile, srcTokenizer, tgtTokenizer: srcTokenizer, maxLen: c.max_len, labels: ["animal", "colour"],
+    arch: "encoder_only", file: heldOutFile, srcTokenizer: bpeTokenizer(srcTokenizer, "test"), tgtTokenizer: bpeTokenizer(srcTokenizer, "test"), maxLen: c.max_len, labels: ["animal", "colour"],
     special: { pad: c.pad_id, bos: c.bos_id, eos: c.eos_id }, srcCol: "", tgtCol: "", textCol: "text", labelCol: "label", onBadRow: "stop",
   });
   const { batch } = data.batch(texts.map((_, i) => i));

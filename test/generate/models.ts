@@ -63,7 +63,7 @@ export function handMadeDecoderOnly(opts: { vocabSize: number; script?: number[]
   for (const p of m.parameters()) p.data.fill(0);
   for (const [name, p] of m.namedParameters()) if (/norm\d?\.weight$/.test(name)) p.data.fill(1);
   for (let p = 0; p < L; p++) m.pos.weight!.data[p * n + p] = 1;
-  m.stack.norm.bias.data[L] = 1;
+  m.stack.norm!.bias.data[L] = 1;
   const W = m.lmHead.weight; // (V, n)
   opts.script?.forEach((tok, p) => {
     W.data[tok * n + p] = 10;

@@ -37,6 +37,23 @@ export function geluTanh(x: Float32Array, out: Float32Array, n: number): void {
   }
 }
 
+/** SiLU (swish; Marian's "swish"): x · σ(x) = x / (1 + e^−x), in float64, rounded once. */
+export function silu(x: Float32Array, out: Float32Array, n: number): void {
+  for (let i = 0; i < n; i++) {
+    const v = x[i];
+    out[i] = v / (1 + Math.exp(-v));
+  }
+}
+
+/** dx = dy · σ(x) · (1 + x · (1 − σ(x))). */
+export function siluBackward(x: Float32Array, dy: Float32Array, dx: Float32Array, n: number): void {
+  for (let i = 0; i < n; i++) {
+    const v = x[i];
+    const s = 1 / (1 + Math.exp(-v));
+    dx[i] = dy[i] * s * (1 + v * (1 - s));
+  }
+}
+
 /** dx = dy · (½(1 + tanh u) + ½x(1 − tanh² u) · √(2/π)(1 + 3·0.044715 x²)), u = √(2/π)(x + 0.044715 x³). */
 export function geluTanhBackward(x: Float32Array, dy: Float32Array, dx: Float32Array, n: number): void {
   for (let i = 0; i < n; i++) {

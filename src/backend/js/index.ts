@@ -5,7 +5,7 @@ import { addColumnSums } from "./column-sums.js";
 import { crossEntropy, crossEntropyBackward, crossEntropyWithGradOf } from "./cross-entropy.js";
 import { dropout, maskScale } from "./dropout.js";
 import { embedding, embeddingBackward } from "./embedding.js";
-import { gelu, geluBackward, geluTanh, geluTanhBackward, relu, reluBackward } from "./activations.js";
+import { gelu, geluBackward, geluTanh, geluTanhBackward, relu, reluBackward, silu, siluBackward } from "./activations.js";
 import { gemm } from "./gemm.js";
 import { layerNorm, layerNormBackward } from "./layer-norm.js";
 import { maskedSoftmax, softmax, softmaxBackward } from "./softmax.js";
@@ -26,6 +26,8 @@ export const jsBackend: Backend = {
   geluBackward,
   geluTanh,
   geluTanhBackward,
+  silu,
+  siluBackward,
   dropout,
   maskScale,
   addColumnSums,

@@ -5,7 +5,7 @@
  * plain TS, as on wasm: they are pure copies.
  */
 import type { AttentionMask } from "../backend.js";
-import { geluTanh, geluTanhBackward } from "../js/activations.js";
+import { geluTanh, geluTanhBackward, silu, siluBackward } from "../js/activations.js";
 import { embedding, embeddingBackward } from "../js/embedding.js";
 import { adamScalars, checkAttendOne, checkLayerNorm, checkLayerNormBackward, checkTargets, finishCrossEntropy, need as needFor } from "../kernel-args.js";
 import type { ElementKernels } from "../wasm/kernels.js";
@@ -127,6 +127,9 @@ export function makeNativeKernels(addon: NativeKernelAddon, threads: number): El
     // no compiled kernel yet: the reference loop (GPT-2 checkpoints use it; it is one pass over the FFN hidden layer)
     geluTanh,
     geluTanhBackward,
+    // likewise (Marian checkpoints' "swish")
+    silu,
+    siluBackward,
 
     dropout(x, out, keep, n, p, key) {
       need("dropout", "x", x, n);

@@ -12,7 +12,7 @@ import {
 import { addColumnSums } from "../js/column-sums.js";
 import { crossEntropyWithGradOf } from "../js/cross-entropy.js";
 import { dropout, maskScale } from "../js/dropout.js";
-import { geluTanh, geluTanhBackward } from "../js/activations.js";
+import { geluTanh, geluTanhBackward, silu, siluBackward } from "../js/activations.js";
 import { embedding, embeddingBackward } from "../js/embedding.js";
 import type { Arena } from "./arena.js";
 import type { KernelExports } from "./loader.js";
@@ -217,6 +217,9 @@ export function makeKernels(ctx: KernelContext): ElementKernels {
     // no compiled kernel yet: the reference loop (GPT-2 checkpoints use it; it is one pass over the FFN hidden layer)
     geluTanh,
     geluTanhBackward,
+    // likewise (Marian checkpoints' "swish")
+    silu,
+    siluBackward,
 
     // dropout's draws are sequential (one generator) and the rest is one multiply: copying into wasm memory and
     // back would cost more than the work

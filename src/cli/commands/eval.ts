@@ -2,11 +2,11 @@ import * as fs from "node:fs";
 import { type Command, Option } from "commander";
 import { OptionError } from "../../errors.js";
 import { checkSelection, corpusBleu, corpusChrf, evaluate, selectTexts } from "../../eval/index.js";
-import { type GenerationConfig, resolveGenerationConfig, translateCorpus } from "../../generate/index.js";
+import { type BeamConvention, type GenerationConfig, resolveGenerationConfig, translateCorpus } from "../../generate/index.js";
 import { unwritableReason } from "../../io/writable.js";
 import type { Architecture, Seq2Seq } from "../../models/index.js";
 import { loadDataset, readTexts } from "../../architectures/registry.js";
-import { checkpointOrShipped, loadForInference } from "../../run/index.js";
+import { bpeTokenizer, checkpointOrShipped, loadForInference } from "../../run/index.js";
 import { integerOption, numberOption } from "../options.js";
 
 interface EvalFlags {
@@ -14,6 +14,7 @@ interface EvalFlags {
   data: string;
   beam?: number;
   lengthPenalty?: number;
+  beamConvention?: BeamConvention;
   json?: boolean;
   srcCol: string;
   tgtCol: string;
@@ -32,7 +33,7 @@ const SCORE_BATCH_TOKENS = 4096;
 
 /** The options that mean something for one architecture only; typed for another checkpoint, they are refused. */
 const APPLIES: Partial<Record<keyof EvalFlags, readonly Architecture[]>> = {
-  beam: ["seq2seq"], lengthPenalty: ["seq2seq"], hypotheses: ["seq2seq"], saveRows: ["seq2seq"], batchSize: ["seq2seq"],
+  beam: ["seq2seq"], lengthPenalty: ["seq2seq"], beamConvention: ["seq2seq"], hypotheses: ["seq2seq"], saveRows: ["seq2seq"], batchSize: ["seq2seq"],
   srcCol: ["seq2seq"], tgtCol: ["seq2seq"], textCol: ["encoder_only"], labelCol: ["encoder_only"],
 };
 
@@ -44,6 +45,7 @@ export function registerEval(program: Command): void {
     .requiredOption("--data <file>", "TSV with a header row (seq2seq, encoder_only) or text lines (decoder_only); .gz is fine")
     .option("--beam <k>", "beam search with k beams (default: greedy; seq2seq)", integerOption)
     .option("--length-penalty <alpha>", "beam search: GNMT length penalty α (default 0.6; seq2seq)", numberOption)
+    .addOption(new Option("--beam-convention <c>", "beam search: gnmt (the default) or huggingface (transformers' generate(): |Y|^α, its early stop; seq2seq)").choices(["gnmt", "huggingface"]))
     .option("--json", "print the scores as JSON")
     .option("--src-col <name>", "source column (seq2seq)", "english")
     .option("--tgt-col <name>", "reference column (seq2seq)", "spanish")
@@ -57,7 +59,8 @@ export function registerEval(program: Command): void {
     .option("--save-rows <file>", "also write the rows scored (after --max-src-tokens, --limit) as a TSV of the two columns, to score another model on the same ones (seq2seq)")
     .action((flags: EvalFlags, cmd: Command) => {
       if (flags.lengthPenalty !== undefined && flags.beam === undefined) throw new OptionError("--length-penalty applies to beam search only (add --beam K)");
-      const gen: GenerationConfig = flags.beam !== undefined ? { strategy: "beam", numBeams: flags.beam, lengthPenalty: flags.lengthPenalty } : {};
+      if (flags.beamConvention !== undefined && flags.beam === undefined) throw new OptionError("--beam-convention applies to beam search only (add --beam K)");
+      const gen: GenerationConfig = flags.beam !== undefined ? { strategy: "beam", numBeams: flags.beam, lengthPenalty: flags.lengthPenalty, beamConvention: flags.beamConvention } : {};
       resolveGenerationConfig(gen);
       checkSelection(flags);
       if (!Number.isInteger(flags.batchSize) || flags.batchSize < 1) throw new OptionError(`--batch-size must be an integer ≥ 1, got ${flags.batchSize}`);
@@ -86,7 +89,7 @@ export function registerEval(program: Command): void {
       }
       if (arch !== "seq2seq") {
         const data = loadDataset({
-          arch, file: flags.data, texts, srcTokenizer, tgtTokenizer, maxLen: config.max_len,
+          arch, file: flags.data, texts, srcTokenizer: bpeTokenizer(srcTokenizer, "eval"), tgtTokenizer: bpeTokenizer(tgtTokenizer, "eval"), maxLen: config.max_len,
           special: { pad: config.pad_id, bos: config.bos_id, eos: config.eos_id }, srcCol: flags.srcCol, tgtCol: flags.tgtCol,
           textCol: flags.textCol, labelCol: flags.labelCol, onBadRow: flags.onBadRow,
           labels: arch === "encoder_only" ? (config as { labels?: string[] }).labels : undefined,

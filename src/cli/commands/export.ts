@@ -3,7 +3,7 @@ import * as path from "node:path";
 import type { Command } from "commander";
 import { OptionError } from "../../errors.js";
 import { OPSET, exportHuggingFace, exportOnnx } from "../../export/index.js";
-import { type InferenceParts, TOKENIZER_FILE, checkpointOrShipped, loadForInference, tempDirName } from "../../run/index.js";
+import { type InferenceParts, TOKENIZER_FILE, bpeTokenizer, checkpointOrShipped, loadForInference, tempDirName } from "../../run/index.js";
 import { loadModel } from "../../run/load.js";
 
 interface ExportFlags {
@@ -52,15 +52,16 @@ tokenizer.json and tokenizer_config.json, which from_pretrained loads.`)
       if (flags.format === "hf" && flags.externalData) throw new OptionError("externalData", "applies to --format onnx only");
       checkOut(flags.out); // before any work
       const parts = loadParts(checkpointOrShipped(flags.checkpoint, "export"));
-      const target = parts.tgtTokenizer !== parts.srcTokenizer ? parts.tgtTokenizer : undefined;
+      const tokenizer = parts.srcTokenizer && bpeTokenizer(parts.srcTokenizer, "export");
+      const target = parts.tgtTokenizer && parts.tgtTokenizer !== parts.srcTokenizer ? bpeTokenizer(parts.tgtTokenizer, "export") : undefined;
       // written beside --out under a temporary name and renamed into place: --out holds the whole export or nothing
       const tmp = path.join(path.dirname(flags.out), tempDirName(path.basename(flags.out), "tmp", process.pid));
       fs.rmSync(tmp, { recursive: true, force: true });
       let files: string[];
       try {
         files = flags.format === "hf"
-          ? exportHuggingFace(parts.model, tmp, { tokenizer: parts.srcTokenizer, targetTokenizer: target, addBos: parts.addBos })
-          : exportOnnx(parts.model, tmp, { tokenizer: parts.srcTokenizer, targetTokenizer: target, externalData: flags.externalData ? true : "auto" });
+          ? exportHuggingFace(parts.model, tmp, { tokenizer, targetTokenizer: target, addBos: parts.addBos })
+          : exportOnnx(parts.model, tmp, { tokenizer, targetTokenizer: target, externalData: flags.externalData ? true : "auto" });
         if (fs.existsSync(flags.out)) fs.rmdirSync(flags.out); // empty, checked above
         fs.renameSync(tmp, flags.out);
       } catch (e) {

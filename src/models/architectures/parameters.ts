@@ -47,7 +47,8 @@ export function decoderLayerShapes(prefix: string, c: CommonConfig): NamedShape[
   ];
 }
 
-/** N layers, then the stack's final LayerNorm. */
-export function stackShapes(prefix: string, numLayers: number, layer: (prefix: string, c: CommonConfig) => NamedShape[], c: CommonConfig): NamedShape[] {
-  return [...Array.from({ length: numLayers }, (_, i) => layer(`${prefix}.layers.${i}`, c)).flat(), ...layerNormShapes(`${prefix}.norm`, c.d_model)];
+/** N layers, then the stack's final LayerNorm (unless `finalNorm` is false). */
+export function stackShapes(prefix: string, numLayers: number, layer: (prefix: string, c: CommonConfig) => NamedShape[], c: CommonConfig, finalNorm = true): NamedShape[] {
+  const layers = Array.from({ length: numLayers }, (_, i) => layer(`${prefix}.layers.${i}`, c)).flat();
+  return finalNorm ? [...layers, ...layerNormShapes(`${prefix}.norm`, c.d_model)] : layers;
 }

@@ -35,6 +35,17 @@ export function geluTanh(x: Tensor): Tensor {
   });
 }
 
+/** SiLU (swish), as PyTorch's silu and transformers' "swish" / "silu". */
+export function silu(x: Tensor): Tensor {
+  const out = floats(x.size);
+  backend().silu(x.data, out, x.size);
+  return record(out, x.shape, [x], (o) => {
+    const dx = new Float32Array(x.size);
+    backend().siluBackward(x.data, o.grad!, dx, x.size);
+    x.accumulateGrad(dx, { owned: true });
+  });
+}
+
 /** Row-wise softmax over the last dimension. */
 export function softmax(x: Tensor): Tensor {
   const cols = x.shape[x.ndim - 1];
