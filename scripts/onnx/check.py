@@ -17,7 +17,7 @@ import onnx
 
 
 def main(dirs):
-    files = [f for d in dirs for f in sorted(glob.glob(os.path.join(d, "*.onnx")))]
+    files = [f for d in dirs for f in sorted(glob.glob(os.path.join(d, "**", "*.onnx"), recursive=True))]
     if not files:
         sys.exit("check.py: no .onnx files in " + ", ".join(dirs))
     for f in files:

@@ -16,6 +16,7 @@ import { OptionError } from "../errors.js";
 import { exportOnnx } from "../export/export.js";
 import { ortBeamSeq2Seq } from "../export/ort-beam.js";
 import { ortGreedySeq2Seq } from "../export/ort-greedy.js";
+import { DECODER_MERGED_FILE, ENCODER_FILE } from "../export/seq2seq.js";
 import type { OrtSeq2SeqSessions } from "../export/ort-stepper.js";
 import { type GenerationConfig, generate } from "../generate/index.js";
 import type { Seq2Seq } from "../models/index.js";
@@ -135,7 +136,7 @@ export async function benchExport(o: ExportBenchOptions): Promise<ExportBenchRes
     exportOnnx(s2s, dir);
     const options = { intraOpNumThreads: threads, interOpNumThreads: 1, graphOptimizationLevel: "all" as const };
     const open = (f: string) => ort.InferenceSession.create(path.join(dir, f), options);
-    const sessions: OrtSeq2SeqSessions = { encoder: await open("encoder_model.onnx"), decoder: await open("decoder_model.onnx"), decoderWithPast: await open("decoder_with_past_model.onnx") };
+    const sessions: OrtSeq2SeqSessions = { encoder: await open(ENCODER_FILE), decoderMerged: await open(DECODER_MERGED_FILE) };
     const engines = (config: GenerationConfig): Record<"ours" | "ort", Translate> => ({
       ours: async (b) => generate(s2s, b, config).results.map((r) => r[0].tokens),
       ort: config.strategy === "beam"

@@ -1,8 +1,10 @@
 /**
- * Exports a model to a folder of ONNX files (opset 17) with what a runtime needs beside them: our config.json,
+ * Exports a model to a folder of ONNX files (opset 17) with what a runtime needs beside them: our config,
  * generation_config.json (Hugging Face's names for the special ids and the length limit) and the tokenizer(s).
- * The files per architecture: seq2seq encoder_model.onnx, decoder_model.onnx, decoder_with_past_model.onnx;
- * decoder_only and encoder_only model.onnx. README.md ("Export to ONNX") lists their inputs and outputs.
+ * The files per architecture: seq2seq onnx/encoder_model.onnx and onnx/decoder_model_merged.onnx, with
+ * transformers.js's config.json and tokenizer_config.json and ours as transformer_config.json (a folder
+ * transformers.js loads as it is: transformersjs.ts); decoder_only and encoder_only model.onnx with our
+ * config.json. README.md ("Export to ONNX") lists their inputs and outputs.
  */
 import * as path from "node:path";
 import { fsCall } from "../io/fs-error.js";
@@ -17,9 +19,11 @@ import { encoderOnlyGraphs } from "./encoder-only.js";
 import { seq2seqGraphs } from "./seq2seq.js";
 import { OPSET, type OnnxGraphFile } from "./spec.js";
 import { checkExportable } from "./supported.js";
+import { OUR_CONFIG_FILE, transformersJsConfig, transformersJsTokenizerConfig } from "./transformersjs.js";
 import { writeModelFile } from "./writer.js";
 
 export const GENERATION_CONFIG_FILE = "generation_config.json";
+export const TOKENIZER_CONFIG_FILE = "tokenizer_config.json";
 
 /** Each architecture's graphs (the compiler asks for one per registered architecture). */
 const GRAPHS: Record<Architecture, (model: Model) => OnnxGraphFile[]> = {
@@ -57,18 +61,24 @@ export function exportOnnx(model: Model, dir: string, opts: OnnxExportOptions = 
   makeFolder(dir);
   const written: string[] = [];
   const metadata = { architecture: model.config.architecture, config: JSON.stringify(model.config), opset: String(OPSET) };
-  for (const { file, graph } of graphs) written.push(...writeModelFile(path.join(dir, file), graph, { externalData: opts.externalData, metadata }));
+  for (const { file, graph } of graphs) {
+    makeFolder(path.dirname(path.join(dir, file)));
+    written.push(...writeModelFile(path.join(dir, file), graph, { externalData: opts.externalData, metadata }));
+  }
   const json = (name: string, value: unknown): void => {
     const file = path.join(dir, name);
     fsCall(file, "write", () => writeFileAtomic(file, JSON.stringify(value, null, 2) + "\n"));
     written.push(file);
   };
-  json(CONFIG_FILE, model.config);
+  const seq2seq = model.config.architecture === "seq2seq" ? model.config : null;
+  json(seq2seq ? OUR_CONFIG_FILE : CONFIG_FILE, model.config);
+  if (seq2seq) json(CONFIG_FILE, transformersJsConfig(seq2seq));
   const generation = generationConfig(model);
   if (generation) json(GENERATION_CONFIG_FILE, generation);
   if (opts.tokenizer) {
     saveTokenizer(opts.tokenizer, path.join(dir, TOKENIZER_FILE));
     written.push(path.join(dir, TOKENIZER_FILE));
+    if (seq2seq) json(TOKENIZER_CONFIG_FILE, transformersJsTokenizerConfig(opts.tokenizer, seq2seq));
   }
   if (opts.targetTokenizer && opts.targetTokenizer !== opts.tokenizer) {
     saveTokenizer(opts.targetTokenizer, path.join(dir, TARGET_TOKENIZER_FILE));

@@ -37,7 +37,8 @@ export interface NodeProto {
   op_type: string;
   input: string[];
   output: string[];
-  attribute: Array<{ name: string; type: number; f?: number; i?: number; ints?: number[] }>;
+  /** `g`: a subgraph (an If node's branches). */
+  attribute: Array<{ name: string; type: number; f?: number; i?: number; ints?: number[]; g?: GraphProto }>;
 }
 
 export interface GraphProto {
@@ -58,7 +59,7 @@ function littleEndianBytes(a: Float32Array | BigInt64Array): Uint8Array {
   return out;
 }
 
-function valueInfo(name: string, type: ElementType, dims: readonly Dim[]): ValueInfoProto {
+export function valueInfo(name: string, type: ElementType, dims: readonly Dim[]): ValueInfoProto {
   const dim = dims.map((d) => (typeof d === "number" ? { dim_value: d } : { dim_param: d }));
   return { name, type: { tensor_type: { elem_type: DATA_TYPE[type], shape: { dim } } } };
 }

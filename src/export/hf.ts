@@ -16,9 +16,9 @@ import { writeSafetensors } from "../models/safetensors-file.js";
 import { CONFIG_FILE, TOKENIZER_FILE, WEIGHTS_FILE } from "../run/format.js";
 import type { Tokenizer } from "../tokenizer/index.js";
 import { saveTokenizer } from "../tokenizer/file.js";
-import { GENERATION_CONFIG_FILE } from "./export.js";
+import { GENERATION_CONFIG_FILE, TOKENIZER_CONFIG_FILE } from "./export.js";
 
-export const TOKENIZER_CONFIG_FILE = "tokenizer_config.json";
+export { TOKENIZER_CONFIG_FILE };
 
 export interface HuggingFaceExportOptions {
   /** The model's tokenizer, written as tokenizer.json with its tokenizer_config.json. */

@@ -1,5 +1,8 @@
 /** Export to ONNX (Node): the graphs of our models in standard operators, written with ONNX's own schema. */
 export { exportOnnx, onnxGraphs, GENERATION_CONFIG_FILE, type OnnxExportOptions } from "./export.js";
+export { DECODER_MERGED_FILE, ENCODER_FILE, ONNX_SUBFOLDER, USE_CACHE_BRANCH } from "./seq2seq.js";
+export { OUR_CONFIG_FILE } from "./transformersjs.js";
+export { mergeGraphs } from "./merge.js";
 export { checkExportable, EXPORTED_ARCHITECTURE_KEYS, EXPORTED_COMMON_KEYS } from "./supported.js";
 export { OPSET, IR_VERSION, type OnnxGraphFile } from "./spec.js";
 export { writeModelFile, modelProtoType, INLINE_LIMIT_BYTES, type ModelFileOptions } from "./writer.js";

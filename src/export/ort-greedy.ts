@@ -6,7 +6,7 @@
  *
  *   const ort = await import("onnxruntime-node");
  *   const open = (f: string) => ort.InferenceSession.create(path.join(dir, f));
- *   const sessions = { encoder: await open("encoder_model.onnx"), decoder: await open("decoder_model.onnx"), decoderWithPast: await open("decoder_with_past_model.onnx") };
+ *   const sessions = { encoder: await open("onnx/encoder_model.onnx"), decoderMerged: await open("onnx/decoder_model_merged.onnx") };
  *   const [out] = await ortGreedySeq2Seq(ort, sessions, config, [tokenizer.encode("God is love.")]);
  */
 import { DEFAULT_MAX_NEW_TOKENS } from "../models/architectures/decoder-only.js";

@@ -15,6 +15,7 @@ export interface OrtTensor {
 export interface OrtTensorConstructor {
   new (type: "int64", data: BigInt64Array, dims: readonly number[]): OrtTensor;
   new (type: "float32", data: Float32Array, dims: readonly number[]): OrtTensor;
+  new (type: "bool", data: Uint8Array, dims: readonly number[]): OrtTensor;
 }
 
 /** What the drivers need of a runtime: its Tensor class. */
@@ -27,10 +28,10 @@ export interface OrtSession {
   run(feeds: Record<string, OrtTensor>): Promise<Record<string, OrtTensor>>;
 }
 
+/** Sessions on an export's onnx/encoder_model.onnx and onnx/decoder_model_merged.onnx. */
 export interface OrtSeq2SeqSessions {
   encoder: OrtSession;
-  decoder: OrtSession;
-  decoderWithPast: OrtSession;
+  decoderMerged: OrtSession;
 }
 
 /** What a search step needs of a model: the next logits per row, and keeping (reordering, repeating) rows. */
@@ -49,6 +50,11 @@ type Feeds = Record<string, OrtTensor>;
 
 export function int64(ort: OrtRuntime, values: ArrayLike<number>, dims: number[]): OrtTensor {
   return new ort.Tensor("int64", BigInt64Array.from(Array.from(values), BigInt), dims);
+}
+
+/** A bool tensor of shape [1] (the merged decoder's use_cache_branch). */
+function bool(ort: OrtRuntime, value: boolean): OrtTensor {
+  return new ort.Tensor("bool", Uint8Array.of(value ? 1 : 0), [1]);
 }
 
 /** Rows `index` of a (B, ...) tensor, as a new tensor of the same type. */
@@ -95,10 +101,10 @@ function isIdentity(index: readonly number[], rows: number): boolean {
 }
 
 /**
- * Starts decoding source id rows with an exported seq2seq model: the encoder once, decoder_model on bos (the
- * stepper's first logits), then decoder_with_past_model one token per step. Once a row has been fed pad (a model
- * may emit it; ours then masks that position, which the cache cannot say), every later step runs decoder_model
- * over the whole target so far.
+ * Starts decoding source id rows with an exported seq2seq model: the encoder once, the merged decoder's first-step
+ * branch on bos (the stepper's first logits), then its cached branch one token per step. Once a row has been fed
+ * pad (a model may emit it; ours then masks that position, which the cache cannot say), every later step runs the
+ * first-step branch over the whole target so far.
  */
 export async function ortSeq2SeqStepper(
   ort: OrtRuntime, sessions: OrtSeq2SeqSessions, config: Seq2SeqConfig, sources: readonly (readonly number[])[], who: string,
@@ -114,12 +120,28 @@ export async function ortSeq2SeqStepper(
   let histories = sources.map(() => [bos]); // what each row's decoder has been fed
   let past: Feeds = {};
   let uncached = false;
+  const { num_heads: heads, num_decoder_layers: L, d_model: dModel } = config;
+  /** What the branch not taken reads nothing of: past with 0 positions, or 0 encoder positions. */
+  const emptyPast = (rows: number): Feeds => {
+    const empty: Feeds = {};
+    for (let i = 0; i < L; i++) {
+      for (const name of ["decoder.key", "decoder.value", "encoder.key", "encoder.value"]) {
+        empty[`past_key_values.${i}.${name}`] = new ort.Tensor("float32", new Float32Array(0), [rows, heads, 0, dModel / heads]);
+      }
+    }
+    return empty;
+  };
   const decode = async (): Promise<Float32Array> => {
-    const T = histories[0].length;
-    const rowsMemory = isIdentity(memoryRows, B) ? memory : selectRows(ort, memory, memoryRows);
+    const T = histories[0].length, rows = histories.length;
     const out = uncached || T === 1
-      ? await sessions.decoder.run({ input_ids: int64(ort, histories.flat(), [histories.length, T]), encoder_hidden_states: rowsMemory, encoder_attention_mask: encMask })
-      : await sessions.decoderWithPast.run({ input_ids: int64(ort, histories.map((h) => h[T - 1]), [histories.length, 1]), encoder_attention_mask: encMask, ...past });
+      ? await sessions.decoderMerged.run({
+        input_ids: int64(ort, histories.flat(), [rows, T]), encoder_attention_mask: encMask,
+        encoder_hidden_states: isIdentity(memoryRows, B) ? memory : selectRows(ort, memory, memoryRows), ...emptyPast(rows), use_cache_branch: bool(ort, false),
+      })
+      : await sessions.decoderMerged.run({
+        input_ids: int64(ort, histories.map((h) => h[T - 1]), [rows, 1]), encoder_attention_mask: encMask,
+        encoder_hidden_states: new ort.Tensor("float32", new Float32Array(0), [rows, 0, dModel]), ...past, use_cache_branch: bool(ort, true),
+      });
     for (const [name, t] of Object.entries(out)) if (name.startsWith("present.")) past[name.replace("present.", "past_key_values.")] = t;
     return lastPositions(out.logits);
   };

@@ -1,18 +1,25 @@
 /**
- * The encoder-decoder as three ONNX models, laid out and named as Hugging Face optimum exports seq2seq models
- * (and transformers.js reads them): the encoder, the decoder's first step, and the decoder's later steps over
- * the cached keys and values. Split rather than merged (one decoder with `use_cache_branch` and an If node):
- * each graph is plain, with no subgraphs, at the cost of the decoder's weights stored twice.
+ * The encoder-decoder as two ONNX models, laid out and named as Hugging Face optimum exports seq2seq models and
+ * transformers.js loads them: onnx/encoder_model.onnx, and onnx/decoder_model_merged.onnx, one decoder whose
+ * `use_cache_branch` input picks between its first step (no cache) and its later steps over the cached keys and
+ * values (an If node over two subgraphs that share the weights: stored once, merge.ts).
  */
 import type { Seq2Seq } from "../models/index.js";
 import { type KeysValues, attentionMask, causalAllowed, dimOf, dimsOf, keysAllowed, notPad, tokenPositions } from "./attention.js";
 import { addPositions, linear, tokenEmbedding } from "./blocks.js";
-import { GraphBuilder } from "./graph.js";
+import { type Dim, GraphBuilder, type GraphProto, valueInfo } from "./graph.js";
 import { decoderStack, encoderStack } from "./layers.js";
+import { mergeGraphs } from "./merge.js";
 import type { OnnxGraphFile } from "./spec.js";
 
 const BATCH = "batch_size", SRC = "encoder_sequence_length", TGT = "decoder_sequence_length", PAST = "past_decoder_sequence_length";
 const TOTAL = `${PAST} + ${TGT}`;
+/** The folder transformers.js reads the model files from. */
+export const ONNX_SUBFOLDER = "onnx";
+export const ENCODER_FILE = `${ONNX_SUBFOLDER}/encoder_model.onnx`;
+export const DECODER_MERGED_FILE = `${ONNX_SUBFOLDER}/decoder_model_merged.onnx`;
+/** The merged decoder's bool input: true on steps over the cache (past_key_values.*), false on the first. */
+export const USE_CACHE_BRANCH = "use_cache_branch";
 
 /** encoder_model.onnx: input_ids, attention_mask (B, S) int64 → last_hidden_state (B, S, dModel). */
 function encoderGraph(model: Seq2Seq): OnnxGraphFile {
@@ -25,20 +32,21 @@ function encoderGraph(model: Seq2Seq): OnnxGraphFile {
   const allowed = keysAllowed(g, tokenPositions(g, { mask, ids: { ids, padId: model.config.pad_id } })); // (B, 1, 1, S)
   const { out } = encoderStack(g, x, "transformer.encoder", model.transformer.encoder, attentionMask(g, allowed));
   g.output(out, "last_hidden_state", "float32", [BATCH, SRC, d]);
-  return { file: "encoder_model.onnx", graph: g.build() };
+  return { file: ENCODER_FILE, graph: g.build() };
 }
 
 /**
- * decoder_model.onnx (first step: input_ids, encoder_hidden_states, encoder_attention_mask) or
- * decoder_with_past_model.onnx (later steps: input_ids, encoder_attention_mask, past_key_values.*) → logits and
- * present.{i}.decoder.key|value (every target position so far), and on the first step present.{i}.encoder.*.
+ * The decoder's first step (input_ids, encoder_hidden_states, encoder_attention_mask) or its later steps
+ * (input_ids, encoder_attention_mask, past_key_values.*) → logits, present.{i}.decoder.key|value (every target
+ * position so far) and present.{i}.encoder.key|value (made from encoder_hidden_states on the first step, the past
+ * ones passed on later: the merged decoder's two branches return the same names).
  *
  * Our decoder masks target positions whose token is pad_id (a model may emit pad; Hugging Face's decoders do not
- * mask it). Both graphs mask the pads among their input_ids; decoder_with_past_model cannot know which cached
- * positions held pad, so after a model emitted pad mid-sentence only decoder_model over the whole target so far
+ * mask it). Both graphs mask the pads among their input_ids; the cached steps cannot know which cached positions
+ * held pad, so after a model emitted pad mid-sentence only the first-step branch over the whole target so far
  * decodes as ours does (ortGreedySeq2Seq switches to it then).
  */
-function decoderGraph(model: Seq2Seq, withPast: boolean): OnnxGraphFile {
+function decoderGraph(model: Seq2Seq, withPast: boolean): GraphProto {
   const c = model.config;
   const g = new GraphBuilder(withPast ? "decoder_with_past_model" : "decoder_model");
   const h = c.num_heads, dK = c.d_model / h, L = c.num_decoder_layers;
@@ -73,13 +81,32 @@ function decoderGraph(model: Seq2Seq, withPast: boolean): OnnxGraphFile {
   stack.self.forEach((kv, i) => {
     g.output(kv.key, `present.${i}.decoder.key`, "float32", [BATCH, h, withPast ? TOTAL : TGT, dK]);
     g.output(kv.value, `present.${i}.decoder.value`, "float32", [BATCH, h, withPast ? TOTAL : TGT, dK]);
-    if (withPast) return;
-    g.output(stack.cross[i].key, `present.${i}.encoder.key`, "float32", [BATCH, h, SRC, dK]);
-    g.output(stack.cross[i].value, `present.${i}.encoder.value`, "float32", [BATCH, h, SRC, dK]);
+    const cross = past ? past[i].cross : stack.cross[i];
+    g.output(cross.key, `present.${i}.encoder.key`, "float32", [BATCH, h, SRC, dK]);
+    g.output(cross.value, `present.${i}.encoder.value`, "float32", [BATCH, h, SRC, dK]);
   });
-  return { file: withPast ? "decoder_with_past_model.onnx" : "decoder_model.onnx", graph: g.build() };
+  return g.build();
+}
+
+/**
+ * decoder_model_merged.onnx: input_ids, encoder_attention_mask, encoder_hidden_states, past_key_values.* and
+ * use_cache_branch → logits, present.*. Every input is fed on every run: on the first step past_key_values.* with
+ * 0 positions (what transformers.js makes from the name batch_size and 0 for the other named axes), later the real
+ * encoder_hidden_states or any (batch_size, n, d_model) tensor, which that branch does not read.
+ */
+function mergedDecoderGraph(model: Seq2Seq): OnnxGraphFile {
+  const c = model.config;
+  const h = c.num_heads, dK = c.d_model / h;
+  const first = decoderGraph(model, false), later = decoderGraph(model, true);
+  // the two branches' present.{i}.decoder.* differ in length (TGT, TOTAL): one name for either
+  const dims: Record<string, Dim[]> = { decoder: [BATCH, h, "present_decoder_sequence_length", dK], encoder: [BATCH, h, SRC, dK] };
+  const outputs = first.output.map((o) => {
+    const side = /^present\.\d+\.(decoder|encoder)\./.exec(o.name)?.[1];
+    return side ? valueInfo(o.name, "float32", dims[side]) : o;
+  });
+  return { file: DECODER_MERGED_FILE, graph: mergeGraphs(later, first, { name: "decoder_model_merged", condition: USE_CACHE_BRANCH, outputs }) };
 }
 
 export function seq2seqGraphs(model: Seq2Seq): OnnxGraphFile[] {
-  return [encoderGraph(model), decoderGraph(model, false), decoderGraph(model, true)];
+  return [encoderGraph(model), mergedDecoderGraph(model)];
 }

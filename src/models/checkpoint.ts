@@ -23,6 +23,10 @@ function readConfigFile(dir: string): { config: ModelConfig; huggingFace?: Huggi
   const file = path.join(dir, CONFIG_FILE);
   if (!fs.existsSync(dir)) throw new CheckpointError(`${dir}: checkpoint folder not found`);
   if (!fs.existsSync(file)) throw new CheckpointError(`${file}: missing (a checkpoint folder holds config.json and model.safetensors)`);
+  if (fs.existsSync(path.join(dir, "onnx")) && !fs.existsSync(path.join(dir, WEIGHTS_FILE))) {
+    // a seq2seq ONNX export's config.json is transformers.js's (model_type "marian"): not a checkpoint of any kind we load
+    throw new CheckpointError(`${dir}: an ONNX export (onnx/*.onnx), not a checkpoint; run it in ONNX Runtime or transformers.js, or pass the checkpoint it was exported from`);
+  }
   const raw = readJsonFile(file, CheckpointError);
   if (!isHuggingFaceConfig(raw)) return { config: parseConfig(raw, file) };
   const huggingFace = importHuggingFace(raw, file);

@@ -10,7 +10,7 @@ import { generate } from "../../src/generate/index.js";
 import type { Seq2Seq } from "../../src/models/index.js";
 import { loadTokenizer } from "../../src/tokenizer/file.js";
 import { writeCheckpoint } from "../generate/checkpoints.js";
-import { exported, ort, session } from "./helpers.js";
+import { exported, ort, seq2seqSessions, session } from "./helpers.js";
 
 const CLI = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../src/cli/main.js");
 const run = (...args: string[]) => spawnSync(process.execPath, [CLI, ...args], { encoding: "utf8" });
@@ -22,14 +22,19 @@ test("transformer export --format onnx: a seq2seq checkpoint with two tokenizers
   assert.equal(r.status, 0, r.stderr);
   assert.match(r.stdout, /exported seq2seq to .* \(ONNX opset 17\)\n$/);
   assert.deepEqual(fs.readdirSync(out).sort(), [
-    "config.json", "decoder_model.onnx", "decoder_with_past_model.onnx", "encoder_model.onnx", "generation_config.json", "tokenizer.json", "tokenizer.target.json",
+    "config.json", "generation_config.json", "onnx", "tokenizer.json", "tokenizer.target.json", "tokenizer_config.json", "transformer_config.json",
   ]);
+  for (const f of ["onnx/encoder_model.onnx", "onnx/decoder_model_merged.onnx"]) assert.match(r.stdout, new RegExp(`/${f}\t[0-9.]+ KiB\n`));
   assert.deepEqual(loadTokenizer(path.join(out, "tokenizer.json")).toJSON(), src.toJSON());
-  const sessions = { encoder: await session(out, "encoder_model.onnx"), decoder: await session(out, "decoder_model.onnx"), decoderWithPast: await session(out, "decoder_with_past_model.onnx") };
+  const sessions = await seq2seqSessions(out);
   const sources = ["In the beginning God created the heaven and the earth.", "naïve café"].map((t) => src.encode(t));
   const m = model as Seq2Seq;
   const ours = generate(m, sources, { strategy: "greedy", maxNewTokens: 12 }).results.map((x) => ({ tokens: x[0].tokens, finish: x[0].finish }));
   assert.deepEqual(await ortGreedySeq2Seq(ort, sessions, m.config, sources, { maxNewTokens: 12 }), ours);
+  // the folder is an export, not a checkpoint: its config.json (transformers.js's) is not taken for a Marian one
+  const back = run("translate", "--checkpoint", out, "In the beginning");
+  assert.equal(back.status, 1);
+  assert.equal(back.stderr, `transformer: ${out}: an ONNX export (onnx/*.onnx), not a checkpoint; run it in ONNX Runtime or transformers.js, or pass the checkpoint it was exported from\n`);
 });
 
 test("transformer export: a bad --format, a non-empty --out and a missing tokenizer are one line each", () => {

@@ -3,7 +3,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import * as ort from "onnxruntime-node";
-import { type OnnxExportOptions, exportOnnx } from "../../src/export/index.js";
+import { DECODER_MERGED_FILE, ENCODER_FILE, type OnnxExportOptions, exportOnnx } from "../../src/export/index.js";
 import { EncoderOnly, initParameters, parseConfig, type EncoderOnlyConfig, type Model, type TokenBatch } from "../../src/models/index.js";
 import type { Variant } from "../generate/models.js";
 
@@ -19,6 +19,27 @@ export function exported(model: Model, opts: OnnxExportOptions = {}): string {
 /** An ONNX Runtime session on one thread (the tests share two cores with other work). */
 export function session(dir: string, file: string): Promise<ort.InferenceSession> {
   return ort.InferenceSession.create(path.join(dir, file), { intraOpNumThreads: 1, interOpNumThreads: 1 });
+}
+
+/** Sessions on a seq2seq export's encoder and merged decoder, as the ORT drivers take them. */
+export async function seq2seqSessions(dir: string): Promise<{ encoder: ort.InferenceSession; decoderMerged: ort.InferenceSession }> {
+  return { encoder: await session(dir, ENCODER_FILE), decoderMerged: await session(dir, DECODER_MERGED_FILE) };
+}
+
+/**
+ * The merged decoder's feeds besides input_ids and encoder_attention_mask: the first-step branch (past with 0
+ * positions) given `memory`, or the cached branch given `past` (encoder_hidden_states then unread: 0 positions).
+ */
+export function mergedFeeds(c: { num_heads: number; num_decoder_layers: number; d_model: number }, rows: number, from: { memory: ort.Tensor } | { past: Record<string, ort.Tensor> }): Record<string, ort.Tensor> {
+  const dK = c.d_model / c.num_heads;
+  if ("past" in from) {
+    return { encoder_hidden_states: new ort.Tensor("float32", new Float32Array(0), [rows, 0, c.d_model]), ...from.past, use_cache_branch: new ort.Tensor("bool", [true], [1]) };
+  }
+  const feeds: Record<string, ort.Tensor> = { encoder_hidden_states: from.memory, use_cache_branch: new ort.Tensor("bool", [false], [1]) };
+  for (let i = 0; i < c.num_decoder_layers; i++) {
+    for (const kv of ["decoder.key", "decoder.value", "encoder.key", "encoder.value"]) feeds[`past_key_values.${i}.${kv}`] = new ort.Tensor("float32", new Float32Array(0), [rows, c.num_heads, 0, dK]);
+  }
+  return feeds;
 }
 
 export function int64(values: ArrayLike<number>, dims: number[]): ort.Tensor {

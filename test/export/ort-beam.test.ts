@@ -7,12 +7,12 @@ import { type GenerationConfig, type Hypothesis, generate } from "../../src/gene
 import type { Seq2Seq, Seq2SeqConfig } from "../../src/models/index.js";
 import { loadForInference } from "../../src/run/index.js";
 import { VARIANTS, tinySeq2Seq } from "../generate/models.js";
-import { exported, ort, session } from "./helpers.js";
+import { exported, ort, seq2seqSessions } from "./helpers.js";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../..");
 
 async function sessions(dir: string) {
-  return { encoder: await session(dir, "encoder_model.onnx"), decoder: await session(dir, "decoder_model.onnx"), decoderWithPast: await session(dir, "decoder_with_past_model.onnx") };
+  return seq2seqSessions(dir);
 }
 
 /** The ids and finish of each hypothesis; the scores only to 1e-4 (ORT's sums round differently from ours). */

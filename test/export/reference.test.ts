@@ -7,7 +7,7 @@ import { fileURLToPath } from "node:url";
 import { ortGreedySeq2Seq } from "../../src/export/index.js";
 import { loadCheckpoint } from "../../src/models/checkpoint.js";
 import { type Seq2SeqConfig, tokenBatch } from "../../src/models/index.js";
-import { TOLERANCE, exported, idsAndMask, int64, maxDiff, ort, record, report, session } from "./helpers.js";
+import { TOLERANCE, exported, idsAndMask, int64, maxDiff, mergedFeeds, ort, record, report, seq2seqSessions, session } from "./helpers.js";
 
 after(report);
 
@@ -29,9 +29,10 @@ for (const { name, dir, c } of cases.filter((x) => x.c.kind === "forward_backwar
     let logits: Float32Array;
     if (config.architecture === "seq2seq") {
       const src = idsAndMask(tokenBatch(c.inputs.src), config.pad_id);
-      const memory = (await (await session(out, "encoder_model.onnx")).run(src)).last_hidden_state;
+      const s = await seq2seqSessions(out);
+      const memory = (await s.encoder.run(src)).last_hidden_state;
       const tgt = idsAndMask(tokenBatch(c.inputs.tgt_in), config.pad_id);
-      logits = (await (await session(out, "decoder_model.onnx")).run({ input_ids: tgt.input_ids, encoder_hidden_states: memory, encoder_attention_mask: src.attention_mask })).logits.data as Float32Array;
+      logits = (await s.decoderMerged.run({ input_ids: tgt.input_ids, encoder_attention_mask: src.attention_mask, ...mergedFeeds(config, tgt.input_ids.dims[0], { memory }) })).logits.data as Float32Array;
     } else if (config.architecture === "decoder_only") {
       const ids = tokenBatch(c.inputs.ids), B = ids.batch, T = ids.length;
       const feeds: Record<string, ort.Tensor> = { ...idsAndMask(ids, config.pad_id), position_ids: int64(Array.from({ length: B * T }, (_, i) => i % T), [B, T]) };
@@ -50,7 +51,7 @@ for (const { name, dir, c } of cases.filter((x) => x.c.kind === "greedy")) {
   test(`reference ${name}: greedy decoding through ONNX Runtime gives PyTorch's tokens`, async () => {
     const { model } = loadCheckpoint(dir);
     const out = exported(model);
-    const sessions = { encoder: await session(out, "encoder_model.onnx"), decoder: await session(out, "decoder_model.onnx"), decoderWithPast: await session(out, "decoder_with_past_model.onnx") };
+    const sessions = await seq2seqSessions(out);
     const config = model.config as Seq2SeqConfig;
     const sources = c.inputs.src.map((r) => r.filter((t) => t !== config.pad_id));
     const got = await ortGreedySeq2Seq(ort, sessions, config, sources, { maxNewTokens: c.max_new_tokens });

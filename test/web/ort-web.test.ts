@@ -80,8 +80,8 @@ describe("the seq2seq ONNX export in Chromium under onnxruntime-web (wasm)", { s
       ort.env.wasm.wasmPaths = "/ort/";
       const { ortGreedySeq2Seq } = await import(driverUrl);
       const open = (file: string) => ort.InferenceSession.create(`/models/${name}/${file}`, { executionProviders: ["wasm"] });
-      const sessions = { encoder: await open("encoder_model.onnx"), decoder: await open("decoder_model.onnx"), decoderWithPast: await open("decoder_with_past_model.onnx") };
-      const config = await (await fetch(`/models/${name}/config.json`)).json();
+      const sessions = { encoder: await open("onnx/encoder_model.onnx"), decoderMerged: await open("onnx/decoder_model_merged.onnx") };
+      const config = await (await fetch(`/models/${name}/transformer_config.json`)).json();
       const runs: Result[][] = [];
       for (const n of maxNewTokens) runs.push(await ortGreedySeq2Seq(ort, sessions, config, sources, n === null ? {} : { maxNewTokens: n }));
       return { runs, threads: ort.env.wasm.numThreads as number };
@@ -93,7 +93,7 @@ describe("the seq2seq ONNX export in Chromium under onnxruntime-web (wasm)", { s
     { name: "post-ln", model: () => tinySeq2Seq(VARIANTS[0], 11) },
     { name: "pre-ln-tied", model: () => tinySeq2Seq(VARIANTS[1], 5, { tie_word_embeddings: true, tgt_vocab_size: 11 }) },
     {
-      name: "emits-pad", // pad wins at some steps: the driver leaves the cache for decoder_model
+      name: "emits-pad", // pad wins at some steps: the driver leaves the cache for the first-step branch
       model: () => {
         const m = tinySeq2Seq(VARIANTS[0], 2);
         m.generator.bias!.data[m.config.pad_id] += 1;

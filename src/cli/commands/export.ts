@@ -41,8 +41,9 @@ export function registerExport(program: Command): void {
     .option("--checkpoint <dir>", "checkpoint folder: config.json, model.safetensors, tokenizer.json (+ tokenizer.target.json); default: the shipped English→Spanish model, models/en-es")
     .option("--external-data", "keep each model's weights in <model>.onnx_data beside it (done anyway for weights near protobuf's 2 GiB limit)")
     .addHelpText("after", `
-Files: seq2seq encoder_model.onnx, decoder_model.onnx (first step), decoder_with_past_model.onnx (later steps
-over past_key_values.*); decoder_only model.onnx (past_key_values.* in, present.* out); encoder_only model.onnx
+Files: seq2seq onnx/encoder_model.onnx and onnx/decoder_model_merged.onnx (use_cache_branch: first step, or later
+steps over past_key_values.*), with transformers.js's config.json and tokenizer_config.json, ours as
+transformer_config.json (transformers.js loads the folder as it is); decoder_only model.onnx (past_key_values.* in, present.* out); encoder_only model.onnx
 (logits, pooler_output, last_hidden_state). Input and output names are Hugging Face optimum's; README.md, "Export
 to ONNX", lists them. A config option the export does not write is refused in one line naming the config key.
 --format hf: config.json, generation_config.json, model.safetensors (transformers' tensor names and layouts),
@@ -69,7 +70,7 @@ tokenizer.json and tokenizer_config.json, which from_pretrained loads.`)
         throw e;
       }
       for (const f of files) {
-        const file = path.join(flags.out, path.basename(f));
+        const file = path.join(flags.out, path.relative(tmp, f));
         process.stdout.write(`${file}\t${size(fs.statSync(file).size)}\n`);
       }
       process.stdout.write(`exported ${parts.model.config.architecture} to ${flags.out} (${flags.format === "hf" ? "Hugging Face transformers" : `ONNX opset ${OPSET}`})\n`);
