@@ -48,23 +48,24 @@ export function loadFolderFiles(files: FolderFiles, others: readonly string[] = 
   if (configText === undefined) throw new CheckpointError(`${CONFIG_FILE}: missing (a checkpoint folder holds config.json, model.safetensors and tokenizer.json)`);
   const raw = parseJsonText(configText, CONFIG_FILE, CheckpointError);
   const weights = files.get(WEIGHTS_FILE);
-  if (weights === undefined) {
-    if (files.has(WEIGHTS_INDEX_FILE)) throw new CheckpointError(`${WEIGHTS_INDEX_FILE}: sharded weights load in Node (--checkpoint DIR), not in the page; save the model as one ${WEIGHTS_FILE}`);
-    const unread = others.find((f) => UNREAD_WEIGHTS.test(f));
-    throw new CheckpointError(`${WEIGHTS_FILE}: missing${unread ? ` (${unread} is not read: only safetensors files are; download those)` : ""}`);
-  }
   const tokenizer = text(files, TOKENIZER_FILE);
   if (!isHuggingFaceConfig(raw)) {
-    if (tokenizer === undefined) throw new CheckpointError(`${TOKENIZER_FILE}: missing (running a checkpoint on text needs the tokenizer it was trained with: ${TOKENIZER_FILE}, plus ${TARGET_TOKENIZER_FILE} for a separate target vocabulary)`);
-    return { kind: "bpe", parts: partsFromFiles({ config: configText, weights, tokenizer, targetTokenizer: text(files, TARGET_TOKENIZER_FILE) }) };
+    const missing = [weights === undefined && WEIGHTS_FILE, tokenizer === undefined && TOKENIZER_FILE].filter(Boolean);
+    if (missing.length) throw new CheckpointError(`missing ${missing.join(", ")} (a checkpoint folder holds ${CONFIG_FILE}, ${WEIGHTS_FILE} and ${TOKENIZER_FILE}, plus ${TARGET_TOKENIZER_FILE} for a separate target vocabulary)`);
+    return { kind: "bpe", parts: partsFromFiles({ config: configText, weights: weights!, tokenizer: tokenizer!, targetTokenizer: text(files, TARGET_TOKENIZER_FILE) }) };
+  }
+  if (weights === undefined) {
+    if (files.has(WEIGHTS_INDEX_FILE)) throw new CheckpointError(`${WEIGHTS_INDEX_FILE}: sharded weights load from a folder on disk in Node, not from picked files; save the model as one ${WEIGHTS_FILE}`);
+    const unread = others.find((f) => UNREAD_WEIGHTS.test(f));
+    throw new CheckpointError(`${WEIGHTS_FILE}: missing${unread ? ` (${unread} is not read: only safetensors files are; download those)` : ""}`);
   }
   const hf = importHuggingFace(raw, CONFIG_FILE);
   const loader = HF_TEXT_LOADERS[hf.modelType];
   if (!loader) throw new CheckpointError(`${CONFIG_FILE}: model_type ${JSON.stringify(hf.modelType)} loads in Node but not yet in the page (it loads ${Object.keys(HF_TEXT_LOADERS).map((t) => JSON.stringify(t)).join(", ")})`);
   // the tokenizer first: a missing one is told before the weights are parsed
   const textFiles: TextFiles = (name) => text(files, name);
-  const model = buildModel(hf.config, new Rng(0));
   const finish = loader.load(textFiles, hf.config);
+  const model = buildModel(hf.config, new Rng(0));
   loadStateDict(model, hf.stateDict(parseSafetensors(weights, WEIGHTS_FILE).tensors, WEIGHTS_FILE), WEIGHTS_FILE);
   model.eval();
   return finish(model);
