@@ -8,7 +8,7 @@ import { inspectSeq2Seq, tokenLabel } from "../../../src/inspect/index.js";
 import type { EncoderOnly } from "../../../src/models/encoder-only.js";
 import type { Seq2Seq } from "../../../src/models/seq2seq.js";
 import type { Tokenizer } from "../../../src/tokenizer/index.js";
-import type { InspectParams, ModelApi, TokenView } from "../protocol.js";
+import type { InspectParams, ModelApi } from "../protocol.js";
 import { type Handlers, serveWorker } from "../rpc.js";
 import { chooseBackend } from "./backend.js";
 import { type LoadedCheckpoint, loadCheckpointFrom } from "./checkpoint.js";
