@@ -2,3 +2,5 @@
 export const CONFIG_FILE = "config.json";
 /** The weights, by PyTorch state_dict name. */
 export const WEIGHTS_FILE = "model.safetensors";
+/** Sharded weights (save_pretrained past its shard size): which shard holds each tensor. */
+export const WEIGHTS_INDEX_FILE = "model.safetensors.index.json";

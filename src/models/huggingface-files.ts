@@ -7,12 +7,11 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { CheckpointError } from "../errors.js";
 import { readJsonFile } from "../io/read-json.js";
-import { WEIGHTS_FILE } from "./files.js";
+import { WEIGHTS_FILE, WEIGHTS_INDEX_FILE } from "./files.js";
 import type { NamedTensor } from "./safetensors.js";
 import { readSafetensorsLazily } from "./safetensors-file.js";
 
-/** Sharded weights: which shard holds each tensor. */
-export const WEIGHTS_INDEX_FILE = "model.safetensors.index.json";
+export { WEIGHTS_INDEX_FILE };
 
 /** Other weight files transformers writes, which are not read. */
 const UNREAD = ["pytorch_model.bin", "pytorch_model.bin.index.json", "tf_model.h5", "flax_model.msgpack"];

@@ -8,6 +8,7 @@ import { loadTokenizer } from "../tokenizer/file.js";
 import { MARIAN_FILES, hasMarianTokenizer, loadMarianTokenizers } from "../tokenizer/marian-file.js";
 import { loadCheckpointTokenizer } from "./checkpoint-tokenizer.js";
 import { TARGET_TOKENIZER_FILE, TOKENIZER_FILE } from "./format.js";
+import { TOKENIZER_CONFIG_FILE, promptAddsBos } from "./hf-tokenizer-config.js";
 import { assertIntact } from "./intact.js";
 import { loadModel } from "./load.js";
 import { type InferenceParts, checkTokenizers } from "./parts.js";
@@ -50,29 +51,8 @@ export function loadForInference(dir: string): InferenceParts {
   return { model, config, srcTokenizer, tgtTokenizer };
 }
 
-/** transformers' tokenizer settings beside tokenizer.json (save_pretrained writes it; the original GPT-2 has a short one). */
-const TOKENIZER_CONFIG_FILE = "tokenizer_config.json";
-
-/**
- * Checks a Hugging Face folder's tokenizer_config.json, where it has one, against what we run: its bos and eos
- * tokens must be the config's; add_eos_token and add_prefix_space (which change the ids of a prompt) are refused
- * when true. Returns whether a prompt starts with bos: add_bos_token (false for GPT-2, whose tokenizer adds none).
- */
+/** Reads DIR's tokenizer_config.json, where it has one, for promptAddsBos (hf-tokenizer-config.ts). */
 function readTokenizerConfig(dir: string, tokenizer: Tokenizer, config: ModelConfig): boolean {
   const file = path.join(dir, TOKENIZER_CONFIG_FILE);
-  if (!fs.existsSync(file)) return false;
-  const raw = readJsonFile(file, CheckpointError);
-  if (typeof raw !== "object" || raw === null || Array.isArray(raw)) throw new CheckpointError(`${file}: expected a JSON object`);
-  const tc = raw as Record<string, unknown>;
-  for (const key of ["add_eos_token", "add_prefix_space"]) {
-    if (tc[key] === true) throw new CheckpointError(`${file}: "${key}" is true; not supported (prompts are encoded as tokenizer.json says, with no eos and no added space)`);
-  }
-  for (const [key, id] of [["bos_token", config.bos_id], ["eos_token", config.eos_id]] as const) {
-    const v = tc[key];
-    const content = typeof v === "object" && v !== null ? (v as Record<string, unknown>).content : v;
-    if (content != null && content !== tokenizer.idToToken(id)) {
-      throw new CheckpointError(`${file}: "${key}" is ${JSON.stringify(content)}, but config.json's ${key}_id ${id} is ${JSON.stringify(tokenizer.idToToken(id))}`);
-    }
-  }
-  return tc.add_bos_token === true;
+  return promptAddsBos(fs.existsSync(file) ? readJsonFile(file, CheckpointError) : undefined, file, tokenizer, config);
 }

@@ -4,7 +4,7 @@ import {
   type Model, type ModelConfig, buildModel, loadStateDict, modelArchitecture, parseConfig, parseSafetensors, separateTargetKey,
 } from "../models/index.js";
 import { Rng } from "../tensor/index.js";
-import { type TextTokenizer, Tokenizer } from "../tokenizer/index.js";
+import { SPECIAL_TOKENS, type TextTokenizer, Tokenizer } from "../tokenizer/index.js";
 import { CONFIG_FILE, TARGET_TOKENIZER_FILE, TOKENIZER_FILE, WEIGHTS_FILE } from "./format.js";
 
 /** A checkpoint ready to run on text. */
@@ -64,6 +64,19 @@ export function checkTokenizers(config: ModelConfig, srcTokenizer: TextTokenizer
   if (targetKey !== undefined) check(tgtTokenizer, tgtFile ?? srcFile, targetKey, separate ? "" : ` (a separate target vocabulary needs ${TARGET_TOKENIZER_FILE})`);
 }
 
+/**
+ * A checkpoint's tokenizer from its parsed JSON. One we trained names its specials <pad>, <s>, </s>, <unk> and is
+ * read by those names; one a run took over from a Hugging Face folder (train --init-from) has its own (GPT-2's
+ * <|endoftext|>), whose roles are the ids config.json gives, as when that folder itself loads. Browser-safe.
+ */
+export function checkpointTokenizer(json: unknown, file: string, config: ModelConfig): Tokenizer {
+  const added = Array.isArray((json as { added_tokens?: unknown } | null)?.added_tokens)
+    ? (json as { added_tokens: unknown[] }).added_tokens.map((t) => (t as { content?: unknown } | null)?.content)
+    : [];
+  const ours = Object.values(SPECIAL_TOKENS).some((name) => added.includes(name));
+  return Tokenizer.fromJSON(json, file, ours ? undefined : { pad: config.pad_id, bos: config.bos_id, eos: config.eos_id });
+}
+
 /** A checkpoint folder's files as bytes and text, however they were fetched (a page's picked files, URLs). */
 export interface CheckpointFiles {
   config: string;
@@ -79,9 +92,9 @@ export interface CheckpointFiles {
  */
 export function partsFromFiles(files: CheckpointFiles): InferenceParts & { srcTokenizer: Tokenizer; tgtTokenizer: Tokenizer } {
   const config = parseConfig(parseJsonText(files.config, CONFIG_FILE, CheckpointError), CONFIG_FILE);
-  const srcTokenizer = Tokenizer.fromJSON(parseJsonText(files.tokenizer, TOKENIZER_FILE, CheckpointError), TOKENIZER_FILE);
+  const srcTokenizer = checkpointTokenizer(parseJsonText(files.tokenizer, TOKENIZER_FILE, CheckpointError), TOKENIZER_FILE, config);
   const separate = files.targetTokenizer !== undefined;
-  const tgtTokenizer = separate ? Tokenizer.fromJSON(parseJsonText(files.targetTokenizer!, TARGET_TOKENIZER_FILE, CheckpointError), TARGET_TOKENIZER_FILE) : srcTokenizer;
+  const tgtTokenizer = separate ? checkpointTokenizer(parseJsonText(files.targetTokenizer!, TARGET_TOKENIZER_FILE, CheckpointError), TARGET_TOKENIZER_FILE, config) : srcTokenizer;
   const { tensors } = parseSafetensors(files.weights, WEIGHTS_FILE);
   const model = buildModel(config, new Rng(0));
   loadStateDict(model, tensors, WEIGHTS_FILE);

@@ -11,8 +11,10 @@ import type { Model, ModelConfig } from "../models/index.js";
 import { CONFIG_FILE } from "../models/checkpoint.js";
 import { isHuggingFaceConfig } from "../models/huggingface.js";
 import { TokenizerError } from "../errors.js";
-import { WordPieceTokenizer } from "../tokenizer/wordpiece.js";
+import type { WordPieceTokenizer } from "../tokenizer/wordpiece.js";
+import { wordPieceTokenizer } from "./folder-tokenizers.js";
 import { TOKENIZER_FILE } from "./format.js";
+import { TOKENIZER_CONFIG_FILE, maskTokenOf } from "./hf-tokenizer-config.js";
 import { loadModel } from "./load.js";
 
 export interface WordPieceParts {
@@ -36,19 +38,8 @@ export function loadWordPieceFolder(dir: string): WordPieceParts {
   const { model, config } = loadModel(dir);
   const file = path.join(dir, TOKENIZER_FILE);
   if (!fs.existsSync(file)) throw new CheckpointError(`${file}: missing (a BERT folder's WordPiece tokenizer)`);
-  const tokenizer = WordPieceTokenizer.fromJSON(readTextFile(file, TokenizerError), file);
-  const vocab = (config as { vocab_size: number }).vocab_size;
-  if (tokenizer.vocabSize !== vocab) throw new CheckpointError(`${file}: ${tokenizer.vocabSize} tokens, but config.json's vocab_size is ${vocab}`);
-  let maskToken = "[MASK]";
-  const tcFile = path.join(dir, "tokenizer_config.json");
-  if (fs.existsSync(tcFile)) {
-    const tc = readJsonFile(tcFile, CheckpointError) as Record<string, unknown> | null;
-    const v = tc?.mask_token;
-    const content = typeof v === "object" && v !== null ? (v as Record<string, unknown>).content : v;
-    if (content != null) {
-      if (typeof content !== "string" || tokenizer.tokenToId(content) === undefined) throw new CheckpointError(`${tcFile}: "mask_token" ${JSON.stringify(content)} is not a token of ${TOKENIZER_FILE}`);
-      maskToken = content;
-    }
-  }
+  const tokenizer = wordPieceTokenizer(readTextFile(file, TokenizerError), file, config);
+  const tcFile = path.join(dir, TOKENIZER_CONFIG_FILE);
+  const maskToken = maskTokenOf(fs.existsSync(tcFile) ? readJsonFile(tcFile, CheckpointError) : undefined, tcFile, tokenizer, TOKENIZER_FILE);
   return { model, config, tokenizer, maskToken };
 }

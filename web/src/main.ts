@@ -1,5 +1,6 @@
 /**
- * The page: five sections wired to two workers. The model worker loads a checkpoint, translates and inspects;
+ * The page: five sections wired to two workers. The model worker loads a checkpoint, translates (or generates,
+ * classifies, fills masks) and inspects;
  * the toy worker trains a small model live; the walk asks the model worker for one explained forward pass. The main thread only draws.
  *
  * URL options: ?backend=js (force the reference kernels), ?threads=N (WebAssembly threads per worker, default 1),
@@ -9,6 +10,7 @@ import type { BackendInfo, BackendParams, ModelApi, ToyApi } from "./protocol.js
 import { WorkerClient } from "./rpc.js";
 import { setupCheckpoint } from "./sections/checkpoint.js";
 import { InspectPanel } from "./sections/inspect.js";
+import { setupRun } from "./sections/run.js";
 import { setupToy } from "./sections/toy.js";
 import { setupTranslate } from "./sections/translate.js";
 import { setupWalk } from "./sections/walk.js";
@@ -36,6 +38,7 @@ function showBackend(info: BackendInfo): void {
 
 const panel = new InspectPanel();
 const translate = setupTranslate(model, panel);
+const run = setupRun(model, panel);
 setupToy(toy);
 const walk = setupWalk(model);
 
@@ -50,5 +53,6 @@ try {
 setupCheckpoint(model, { autoload: query.get("autoload") !== "0" }, (summary, origin) => {
   panel.setModel(summary);
   translate.setModel(summary, origin);
+  run.setModel(summary);
   walk.setModel(summary);
 });

@@ -33,9 +33,19 @@ export type CheckpointSource =
   | { kind: "files"; files: File[] }
   | { kind: "url"; base: string; label: string };
 
+/** What the page runs the loaded model for: its architecture, head and tokenizer say which. */
+export type ModelTask = "translate" | "generate" | "classify" | "fill-mask";
+
 export interface ModelSummary {
   source: string;
   architecture: string;
+  task: ModelTask;
+  /** config.json's model_type for a Hugging Face folder ("gpt2", "bert"), else null. */
+  huggingFace: string | null;
+  /** classify: the label names, in class-id order (id2label). */
+  labels: string[];
+  /** fill-mask: the mask token to write in the text. */
+  maskToken: string | null;
   dModel: number;
   numHeads: number;
   dFF: number;
@@ -89,8 +99,9 @@ export interface TranslateResult {
 export type Inspection = LibraryInspection;
 
 export interface InspectParams {
+  /** seq2seq: the source; decoder_only: the prompt. */
   srcIds: number[];
-  /** The translation as generated (a final </s> included). */
+  /** The translation (or continuation) as generated (a final </s> included). */
   outIds: number[];
   /** Softmax temperature of the next-token probabilities. */
   temperature: number;
@@ -127,10 +138,60 @@ export interface NotesToyResult {
   pairs: { en: string; es: string; got: string }[];
 }
 
+export interface GenerateParams {
+  /** The prompt (decoder_only). */
+  text: string;
+  maxNewTokens: number;
+}
+
+export type GenerateEvent =
+  /** The prompt as the model reads it. */
+  | { type: "prompt"; tokens: TokenView[] }
+  /** One more generated token, and the text it completes. */
+  | { type: "token"; token: TokenView; text: string };
+
+export interface GenerateResult {
+  promptIds: number[];
+  outIds: number[];
+  tokens: TokenView[];
+  text: string;
+  finish: string;
+  ms: number;
+}
+
+export interface ClassifyResult {
+  tokens: TokenView[];
+  label: string;
+  probabilities: { label: string; probability: number }[];
+  /** Content tokens cut to fit max_len. */
+  truncatedTokens: number;
+  /** The encoder's self-attention over the tokens (BERT), or null. */
+  inspection: Inspection | null;
+}
+
+export interface FillMaskParams {
+  text: string;
+  topK: number;
+}
+
+export interface FillMaskResult {
+  tokens: TokenView[];
+  /** Per mask of the text, the topK candidates, best first. */
+  masks: { id: number; token: string; score: number; sequence: string }[][];
+  truncatedTokens: number;
+  inspection: Inspection;
+}
+
 export interface ModelApi {
   init: { params: BackendParams; event: never; result: BackendInfo };
   load: { params: CheckpointSource; event: never; result: ModelSummary };
   translate: { params: TranslateParams; event: TranslateEvent; result: TranslateResult };
+  /** decoder_only: greedy continuation of a prompt, streamed token by token. */
+  generate: { params: GenerateParams; event: GenerateEvent; result: GenerateResult };
+  /** encoder_only with a classifier head: the label probabilities of one text. */
+  classify: { params: { text: string }; event: never; result: ClassifyResult };
+  /** encoder_only with a masked-LM head: the most probable tokens at each mask. */
+  fillMask: { params: FillMaskParams; event: never; result: FillMaskResult };
   inspect: { params: InspectParams; event: never; result: Inspection };
   /** The next-token lists alone, at another temperature. */
   nextTokens: { params: InspectParams; event: never; result: NextToken[][] };

@@ -34,9 +34,10 @@ export function setupCheckpoint(
       status.dataset.state = "loaded";
       status.dataset.source = s.source;
       summary.replaceChildren(...Object.entries({
-        architecture: `${s.architecture} (${s.encoderLayers} encoder + ${s.decoderLayers} decoder layers)`,
+        architecture: `${s.architecture}${s.huggingFace ? ` (Hugging Face ${s.huggingFace})` : ""}, ${s.architecture === "seq2seq" ? `${s.encoderLayers} encoder + ${s.decoderLayers} decoder layers` : `${s.encoderLayers + s.decoderLayers} layers`}`,
         "d_model / heads / d_ff": `${s.dModel} / ${s.numHeads} / ${s.dFF}`,
-        vocabulary: s.separateTarget ? `source ${s.srcVocab}, target ${s.tgtVocab} (separate)` : `${s.srcVocab} (shared)`,
+        vocabulary: s.separateTarget ? `source ${s.srcVocab}, target ${s.tgtVocab} (separate)` : `${s.srcVocab}${s.architecture === "seq2seq" ? " (shared)" : ""}`,
+        ...(s.task === "classify" ? { labels: s.labels.join(", ") } : {}),
         "max_len": String(s.maxLen),
         parameters: s.parameters.toLocaleString("en"),
       }).flatMap(([k, v]) => [el("dt", { text: k }), el("dd", { text: v })]));

@@ -150,6 +150,11 @@ export class InspectPanel {
     const next = this.next;
     if (!shown || !next) return;
     const targets = shown.ins.targetTokens;
+    if (targets.length === 0) {
+      this.stepLabel.textContent = "an encoder-only model predicts no next token";
+      this.topk.replaceChildren();
+      return;
+    }
     const t = Math.min(targets.length - 1, Number(this.stepInput.value));
     this.stepLabel.textContent = `${t + 1} of ${targets.length}: after “${targets.slice(0, t + 1).join(" ")}”`;
     renderTopTokens(this.topk, next.lists[t] ?? [], shown.outIds[t] ?? -1);

@@ -114,7 +114,9 @@ export function setupTranslate(model: WorkerClient<ModelApi>, panel: InspectPane
   return {
     setModel(s, origin) {
       showScores(scores, s, origin);
-      loaded = true;
+      loaded = s.task === "translate";
+      status.className = "status";
+      status.textContent = loaded ? "" : `The loaded model is ${s.architecture}${s.huggingFace ? ` (${s.huggingFace})` : ""}: it does not translate; run it in section 2b.`;
       refresh();
     },
   };

@@ -232,7 +232,7 @@ export function setupWalk(model: WorkerClient<ModelApi>): WalkSection {
 
   return {
     setModel(s) {
-      loaded = s;
+      loaded = s.task === "translate" ? s : null; // the walk follows an encoder-decoder
       if (which.value === "loaded") setShape();
       refresh();
     },

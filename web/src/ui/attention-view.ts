@@ -1,6 +1,7 @@
 /**
  * The three kinds of attention of an encoder-decoder: the encoder's self-attention, the decoder's masked
- * self-attention and the decoder's cross-attention over the source; one heatmap per selected layer and head.
+ * self-attention and the decoder's cross-attention over the source (and a decoder-only model's causal
+ * self-attention); one heatmap per selected layer and head.
  */
 import type { AttentionKind } from "../../../src/inspect/index.js";
 import type { Inspection } from "../protocol.js";
@@ -11,6 +12,7 @@ const KINDS: { kind: AttentionKind; title: string; what: string }[] = [
   { kind: "encoder", title: "Encoder self-attention", what: "each source token attends to every source token" },
   { kind: "decoder", title: "Decoder masked self-attention", what: "each decoder position attends to itself and earlier ones" },
   { kind: "cross", title: "Cross-attention (decoder → encoder)", what: "each decoder position attends to the source" },
+  { kind: "self", title: "Causal self-attention", what: "each position of a decoder-only model attends to itself and earlier ones" },
 ];
 
 export interface AttentionSelection {
@@ -31,9 +33,9 @@ export function attentionView(ins: Inspection, sel: AttentionSelection, onHover:
     const layers = ins.attention.filter((a) => a.kind === kind && (sel.layer === "all" || a.layer === sel.layer));
     if (layers.length === 0) continue;
     const rows = kind === "encoder" ? ins.sourceTokens : ins.targetTokens;
-    const cols = kind === "decoder" ? ins.targetTokens : ins.sourceTokens;
+    const cols = kind === "decoder" || kind === "self" ? ins.targetTokens : ins.sourceTokens;
     const rowAxis = kind === "encoder" ? "source token" : "decoder input";
-    const colAxis = kind === "decoder" ? "decoder input" : "source token";
+    const colAxis = kind === "decoder" || kind === "self" ? "decoder input" : "source token";
     const size = rows.length * cols.length;
     const grid = el("div", { class: "heatmap-grid" });
     for (const a of layers) {

@@ -1,38 +1,49 @@
 /**
  * The model worker: holds the loaded checkpoint, translates (streaming each token back as it is chosen) and
- * inspects. All model compute runs here, so the page never waits on it.
+ * inspects; a decoder_only or encoder_only model generates, classifies or fills masks (tasks.ts). All model
+ * compute runs here, so the page never waits on it.
  */
-import { beamSearch, prepareSearch, stream, type StepDecoder } from "../../../src/generate/index.js";
+import { beamSearch, labelNames, prepareSearch, stream, type StepDecoder } from "../../../src/generate/index.js";
 import { inspectSeq2Seq, tokenLabel } from "../../../src/inspect/index.js";
+import type { EncoderOnly } from "../../../src/models/encoder-only.js";
 import type { Seq2Seq } from "../../../src/models/seq2seq.js";
-import type { InspectParams, ModelApi, TokenView } from "../protocol.js";
+import type { Tokenizer } from "../../../src/tokenizer/index.js";
+import type { InspectParams, ModelApi } from "../protocol.js";
 import { type Handlers, serveWorker } from "../rpc.js";
 import { chooseBackend } from "./backend.js";
 import { type LoadedCheckpoint, loadCheckpointFrom } from "./checkpoint.js";
+import { classifyText, fillMaskText, generateText, inspectGenerated, taskOf, views } from "./tasks.js";
 import { explainWalk, notesToy } from "./walk.js";
 
 /** Next tokens listed per decoder position. */
 const TOP_N = 10;
 
-interface Loaded extends LoadedCheckpoint {
+interface Translator {
   model: Seq2Seq;
+  srcTokenizer: Tokenizer;
+  tgtTokenizer: Tokenizer;
   srcLabel: (id: number) => string;
   tgtLabel: (id: number) => string;
 }
 
-let loaded: Loaded | null = null;
+let loaded: LoadedCheckpoint | null = null;
+/** The loaded checkpoint when it translates (seq2seq). */
+let translator: Translator | null = null;
 
-function current(): Loaded {
+function folder() {
   if (!loaded) throw new Error("load a checkpoint first");
-  return loaded;
+  return loaded.folder;
 }
 
-function views(ids: readonly number[], label: (id: number) => string): TokenView[] {
-  return ids.map((id) => ({ id, label: label(id) }));
+function current(): Translator {
+  const f = folder();
+  if (!translator) throw new Error(`the loaded model is ${f.parts.config.architecture}${f.huggingFace ? ` (${f.huggingFace})` : ""}, not an encoder-decoder: it does not translate`);
+  return translator;
 }
 
 /** The library's inspection of a source and its translation; the decoder reads <s> and the translation without its </s>, as in the CLI. */
 function inspect(p: InspectParams) {
+  if (folder().parts.config.architecture === "decoder_only") return inspectGenerated(folder(), p);
   const { model, srcLabel, tgtLabel } = current();
   const c = model.config;
   const body = p.outIds.at(-1) === c.eos_id ? p.outIds.slice(0, -1) : p.outIds;
@@ -73,24 +84,34 @@ const handlers: Handlers<ModelApi> = {
 
   async load(src) {
     const ckpt = await loadCheckpointFrom(src);
-    const c = ckpt.model.config;
-    if (c.architecture !== "seq2seq") {
-      throw new Error(`this page translates with encoder-decoder (seq2seq) checkpoints; this one is ${c.architecture}`);
+    const { folder: f } = ckpt;
+    const task = taskOf(f);
+    loaded = ckpt;
+    translator = null;
+    if (task === "translate" && f.kind === "bpe") {
+      const { model, srcTokenizer, tgtTokenizer } = f.parts;
+      translator = { model: model as Seq2Seq, srcTokenizer, tgtTokenizer, srcLabel: tokenLabel(srcTokenizer), tgtLabel: tokenLabel(tgtTokenizer) };
     }
-    loaded = { ...ckpt, model: ckpt.model as Seq2Seq, srcLabel: tokenLabel(ckpt.srcTokenizer), tgtLabel: tokenLabel(ckpt.tgtTokenizer) };
+    const c = f.parts.config;
+    const sizes = c as unknown as Record<string, number | undefined>;
+    const layers = sizes.num_layers ?? 0;
     return {
       source: ckpt.source,
       architecture: c.architecture,
+      task,
+      huggingFace: f.huggingFace ?? null,
+      labels: task === "classify" ? labelNames(f.parts.model as EncoderOnly) : [],
+      maskToken: f.kind === "wordpiece" ? f.parts.maskToken : null,
       dModel: c.d_model,
       numHeads: c.num_heads,
       dFF: c.d_ff,
-      encoderLayers: c.num_encoder_layers,
-      decoderLayers: c.num_decoder_layers,
-      srcVocab: c.src_vocab_size,
-      tgtVocab: c.tgt_vocab_size,
+      encoderLayers: sizes.num_encoder_layers ?? (c.architecture === "encoder_only" ? layers : 0),
+      decoderLayers: sizes.num_decoder_layers ?? (c.architecture === "decoder_only" ? layers : 0),
+      srcVocab: sizes.src_vocab_size ?? sizes.vocab_size ?? 0,
+      tgtVocab: sizes.tgt_vocab_size ?? sizes.vocab_size ?? 0,
       maxLen: c.max_len,
-      parameters: ckpt.model.parameters().reduce((s, p) => s + p.size, 0),
-      separateTarget: ckpt.separateTarget,
+      parameters: f.parts.model.parameters().reduce((s, p) => s + p.size, 0),
+      separateTarget: f.kind === "bpe" && f.parts.tgtTokenizer !== f.parts.srcTokenizer,
       ignored: ckpt.ignored,
       scores: ckpt.scores,
       scoresError: ckpt.scoresError,
@@ -134,6 +155,12 @@ const handlers: Handlers<ModelApi> = {
       ms: performance.now() - t0,
     };
   },
+
+  generate: (p, ctx) => generateText(folder(), p, (e) => ctx.emit(e)),
+
+  classify: (p) => classifyText(folder(), p.text),
+
+  fillMask: (p) => fillMaskText(folder(), p),
 
   inspect: (p) => inspect(p),
 
