@@ -10,7 +10,11 @@
  * looked up:
  *   cd /some/folder && node REPO/scripts/onnx/transformersjs-check.mjs [CHECKPOINT] [--count N] [--show N]
  * CHECKPOINT defaults to the shipped models/en-es; the verses are the first of data/bible/web-sparv.test.tsv.gz's
- * english column that fit its max_len.
+ * english column that fit its max_len. A Hugging Face Marian folder exports with its own config.json and a
+ * tokenizer.json made from its source.spm (src/export/marian-folder.ts). `--expected DIR` (a fixture's expected/,
+ * as scripts/hf/make_marian_fixtures.py saves it) also compares transformers.js with transformers itself: its
+ * tokenizer's ids with tokens.json.gz's source ids, and its greedy ids from generate.json's greedy sources (ids
+ * fed as they are) with transformers' generate() outputs.
  */
 import * as fs from "node:fs";
 import * as os from "node:os";
@@ -18,11 +22,12 @@ import * as path from "node:path";
 import { createRequire } from "node:module";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
+import { gunzipSync } from "node:zlib";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 const lib = (f) => import(pathToFileURL(path.join(ROOT, "dist/src", f)).href);
 
-const { values, positionals } = parseArgs({ allowPositionals: true, options: { count: { type: "string", default: "8" }, show: { type: "string", default: "3" } } });
+const { values, positionals } = parseArgs({ allowPositionals: true, options: { count: { type: "string", default: "8" }, show: { type: "string", default: "3" }, expected: { type: "string" } } });
 const checkpoint = path.resolve(positionals[0] ?? path.join(ROOT, "models/en-es"));
 const count = Number(values.count), show = Number(values.show);
 if (!Number.isInteger(count) || count < 1) throw new Error(`--count must be an integer ≥ 1, got "${values.count}"`);
@@ -34,8 +39,8 @@ try {
   process.stderr.write(`transformersjs-check: @huggingface/transformers is not installed in ${process.cwd()}; run this from a folder where it is\n`);
   process.exit(2);
 }
-const { env, AutoTokenizer, AutoModelForSeq2SeqLM } = await import(pathToFileURL(transformersPath).href);
-const { exportOnnx } = await lib("export/index.js");
+const { env, AutoTokenizer, AutoModelForSeq2SeqLM, Tensor } = await import(pathToFileURL(transformersPath).href);
+const { exportOnnx, isMarianFolder, marianTransformersJsFiles } = await lib("export/index.js");
 const { loadForInference } = await lib("run/index.js");
 const { generate } = await lib("generate/index.js");
 const { readTsv } = await lib("data/files.js");
@@ -44,7 +49,10 @@ const parts = loadForInference(checkpoint);
 if (parts.model.config.architecture !== "seq2seq") throw new Error(`${checkpoint}: a ${parts.model.config.architecture} model; this check is for seq2seq`);
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "transformersjs-check-"));
 try {
-  exportOnnx(parts.model, path.join(tmp, "model"), { tokenizer: parts.srcTokenizer, targetTokenizer: parts.tgtTokenizer !== parts.srcTokenizer ? parts.tgtTokenizer : undefined });
+  const marian = isMarianFolder(checkpoint);
+  exportOnnx(parts.model, path.join(tmp, "model"), marian
+    ? { transformersJs: marianTransformersJsFiles(checkpoint) }
+    : { tokenizer: parts.srcTokenizer, targetTokenizer: parts.tgtTokenizer !== parts.srcTokenizer ? parts.tgtTokenizer : undefined });
   env.allowRemoteModels = false;
   env.localModelPath = tmp + path.sep;
   const tokenizer = await AutoTokenizer.from_pretrained("model");
@@ -67,7 +75,32 @@ try {
     }
   }
   process.stdout.write(`${checkpoint}: ${texts.length} verses, one at a time: input ids differ on ${inputDiffs}, greedy ids on ${idDiffs}\n`);
-  process.exitCode = inputDiffs + idDiffs === 0 ? 0 : 1;
+  let expectedDiffs = 0;
+  if (values.expected) {
+    const read = (name) => {
+      const bytes = fs.readFileSync(path.join(values.expected, name));
+      return JSON.parse((name.endsWith(".gz") ? gunzipSync(bytes) : bytes).toString("utf8"));
+    };
+    const t = read("tokens.json.gz");
+    let tokenDiffs = 0;
+    t.sources.forEach((text, i) => {
+      if (tokenizer(text).input_ids.tolist()[0].map(Number).join() !== t.source_ids[i].join()) tokenDiffs++;
+    });
+    process.stdout.write(`transformers.js tokenizer vs transformers' MarianTokenizer: ${t.sources.length} source texts, ids differ on ${tokenDiffs}\n`);
+    let runs = 0, greedyDiffs = 0;
+    for (const r of read("generate.json").runs.filter((x) => x.strategy === "greedy")) {
+      for (const [i, src] of r.sources.entries()) {
+        const input_ids = new Tensor("int64", BigInt64Array.from(src, BigInt), [1, src.length]);
+        const attention_mask = new Tensor("int64", new BigInt64Array(src.length).fill(1n), [1, src.length]);
+        const theirs = (await model.generate({ input_ids, attention_mask, max_new_tokens: src.length + 50 })).tolist()[0].map(Number).slice(1);
+        runs++;
+        if (theirs.join() !== r.outputs[i].join()) greedyDiffs++;
+      }
+    }
+    process.stdout.write(`transformers.js greedy vs transformers' generate(): ${runs} sources, ids differ on ${greedyDiffs}\n`);
+    expectedDiffs = tokenDiffs + greedyDiffs;
+  }
+  process.exitCode = inputDiffs + idDiffs + expectedDiffs === 0 ? 0 : 1;
 } finally {
   fs.rmSync(tmp, { recursive: true, force: true });
 }

@@ -5,6 +5,7 @@
  * after the state dict (`generator.weight.T`: a matrix stored transposed, (in, out), as MatMul reads it).
  */
 import type { Activation, Embedding, LayerNorm, Linear, PositionalEncoding } from "../nn/index.js";
+import type { SinusoidLayout } from "../nn/positional.js";
 import { sinusoidalPositions } from "../nn/index.js";
 import type { Tensor } from "../tensor/index.js";
 import type { GraphBuilder } from "./graph.js";
@@ -61,14 +62,15 @@ export function tokenEmbedding(g: GraphBuilder, ids: string, prefix: string, emb
 
 /**
  * Adds positions (paper §3.5) to x (B, T, dModel): rows `positions` of the learned table or of the sinusoidal one
- * (stored as `<prefix>.sinusoidal_table`, computed as the model computes it). `positions` is (T,) or (B, T) int64;
- * a position at or past max_len makes ONNX Runtime's Gather fail, as the model refuses it.
+ * (stored as `<prefix>.sinusoidal_table`, computed as the model computes it, in the config's `layout`: the paper's
+ * interleaved sin/cos, or Marian's [sin | cos] halves). `positions` is (T,) or (B, T) int64; a position at or past
+ * max_len makes ONNX Runtime's Gather fail, as the model refuses it.
  */
-export function addPositions(g: GraphBuilder, x: string, positions: string, prefix: string, pos: PositionalEncoding): string {
+export function addPositions(g: GraphBuilder, x: string, positions: string, prefix: string, pos: PositionalEncoding, layout: SinusoidLayout = "interleaved"): string {
   return g.within(prefix, () => {
     const table = pos.weight
       ? g.weight(`${prefix}.weight`, pos.weight)
-      : g.floats(`${prefix}.sinusoidal_table`, [pos.maxLen, pos.dModel], sinusoidalPositions(pos.maxLen, pos.dModel));
+      : g.floats(`${prefix}.sinusoidal_table`, [pos.maxLen, pos.dModel], sinusoidalPositions(pos.maxLen, pos.dModel, layout));
     return g.node("Add", [x, g.node("Gather", [table, positions], { axis: { int: 0 } })]);
   });
 }
@@ -86,17 +88,19 @@ function geluTanh(g: GraphBuilder, x: string): string {
   return g.node("Mul", [g.node("Mul", [x, g.float(0.5)]), g.node("Add", [tanh, g.float(1)])]);
 }
 
+/** act(x) for a config's activation name (nn.activate): SiLU, Marian's "swish", as x · σ(x) (opset 17 has no Silu). */
+export function activation(g: GraphBuilder, x: string, act: Activation): string {
+  switch (act) {
+    case "relu": return g.node("Relu", [x]);
+    case "gelu": return gelu(g, x);
+    case "gelu_tanh": return geluTanh(g, x);
+    case "silu": return g.node("Mul", [x, g.node("Sigmoid", [x])]);
+    default: throw new Error(`activation: no ONNX nodes for ${JSON.stringify(act satisfies never)}`);
+  }
+}
+
 /** FFN(x) = act(x W1 + b1) W2 + b2 (paper §3.3), with the layer's linear1 and linear2. */
-export function feedForward(g: GraphBuilder, x: string, prefix: string, linear1: Linear, linear2: Linear, activation: Activation): string {
+export function feedForward(g: GraphBuilder, x: string, prefix: string, linear1: Linear, linear2: Linear, act: Activation): string {
   const hidden = linear(g, x, `${prefix}.linear1`, linear1); // (B, T, dFF)
-  const act = g.within(prefix, () => {
-    switch (activation) {
-      case "relu": return g.node("Relu", [hidden]);
-      case "gelu": return gelu(g, hidden);
-      case "gelu_tanh": return geluTanh(g, hidden);
-      case "silu": return g.node("Mul", [hidden, g.node("Sigmoid", [hidden])]);
-      default: throw new Error(`feedForward: no ONNX nodes for the activation ${JSON.stringify(activation satisfies never)}`);
-    }
-  });
-  return linear(g, act, `${prefix}.linear2`, linear2); // (B, T, dModel)
+  return linear(g, g.within(prefix, () => activation(g, hidden, act)), `${prefix}.linear2`, linear2); // (B, T, dModel)
 }

@@ -2,6 +2,7 @@
 export { exportOnnx, onnxGraphs, GENERATION_CONFIG_FILE, type OnnxExportOptions } from "./export.js";
 export { DECODER_MERGED_FILE, ENCODER_FILE, ONNX_SUBFOLDER, USE_CACHE_BRANCH } from "./seq2seq.js";
 export { OUR_CONFIG_FILE } from "./transformersjs.js";
+export { type TransformersJsFiles, isMarianFolder, marianTransformersJsFiles } from "./marian-folder.js";
 export { mergeGraphs } from "./merge.js";
 export { checkExportable, EXPORTED_ARCHITECTURE_KEYS, EXPORTED_COMMON_KEYS } from "./supported.js";
 export { OPSET, IR_VERSION, type OnnxGraphFile } from "./spec.js";

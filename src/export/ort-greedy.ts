@@ -11,6 +11,7 @@
  */
 import { DEFAULT_MAX_NEW_TOKENS } from "../models/architectures/decoder-only.js";
 import { SOURCE_LENGTH_MARGIN } from "../models/architectures/seq2seq.js";
+import { maskedPadId } from "../models/batch.js";
 import type { DecoderOnlyConfig, Seq2SeqConfig } from "../models/index.js";
 import { argmax } from "../tensor/index.js";
 import {
@@ -33,8 +34,8 @@ export interface OrtGreedyResult {
 
 type Feeds = Record<string, OrtTensor>;
 
-/** A (B, W) int64 mask with one more column: 1, or 0 where that row's new token is pad (as growPaddingMask). */
-function growMask(ort: OrtRuntime, mask: OrtTensor, tokens: readonly number[], pad: number): OrtTensor {
+/** A (B, W) int64 mask with one more column: 1, or 0 where that row's new token is a masked pad (as growPaddingMask). */
+function growMask(ort: OrtRuntime, mask: OrtTensor, tokens: readonly number[], pad: number | null): OrtTensor {
   const [B, W] = mask.dims;
   const old = mask.data as BigInt64Array;
   const out = new BigInt64Array(B * (W + 1));
@@ -92,7 +93,9 @@ export async function ortGreedyDecoderOnly(
   const p = padded(prompts, pad, true);
   let shift = p.shift;
   let rows = prompts.length;
-  let mask = int64(ort, p.ids.map((t) => (t === pad ? 0 : 1)), [rows, p.width]);
+  // 0 at each row's left padding, and at a pad inside a prompt where pad is a token of its own (not GPT-2's eos): as promptPadding
+  const masked = maskedPadId(config);
+  let mask = int64(ort, p.ids.map((t, i) => (i % p.width < shift[Math.floor(i / p.width)] || t === masked ? 0 : 1)), [rows, p.width]);
   let past: Feeds = {};
   for (let i = 0; i < L; i++) {
     for (const kv of ["key", "value"]) past[`past_key_values.${i}.${kv}`] = new ort.Tensor("float32", new Float32Array(0), [rows, h, 0, dK]);
@@ -119,7 +122,7 @@ export async function ortGreedyDecoderOnly(
       rows = index.length;
     },
     async step(tokens) {
-      mask = growMask(ort, mask, tokens, pad);
+      mask = growMask(ort, mask, tokens, masked);
       await run(tokens, 1);
       this.logits = logits;
     },

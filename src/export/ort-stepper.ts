@@ -4,6 +4,7 @@
  * Seq2SeqStepDecoder. The runtime is passed in (onnxruntime-node or onnxruntime-web: only `Tensor` and sessions'
  * `run` are used), so this module depends on neither.
  */
+import { maskedPadId } from "../models/batch.js";
 import type { Seq2SeqConfig } from "../models/index.js";
 
 /** A runtime tensor: its data (Float32Array for float32, BigInt64Array for int64) and its dims. */
@@ -103,14 +104,15 @@ function isIdentity(index: readonly number[], rows: number): boolean {
 /**
  * Starts decoding source id rows with an exported seq2seq model: the encoder once, the merged decoder's first-step
  * branch on bos (the stepper's first logits), then its cached branch one token per step. Once a row has been fed
- * pad (a model may emit it; ours then masks that position, which the cache cannot say), every later step runs the
- * first-step branch over the whole target so far.
+ * pad (a model may emit it; ours then masks that position, which the cache cannot say, unless pad is also bos or
+ * eos: maskedPadId), every later step runs the first-step branch over the whole target so far.
  */
 export async function ortSeq2SeqStepper(
   ort: OrtRuntime, sessions: OrtSeq2SeqSessions, config: Seq2SeqConfig, sources: readonly (readonly number[])[], who: string,
 ): Promise<OrtStepper> {
   checkInputs(sources, config.max_len, who);
   const { pad_id: pad, bos_id: bos } = config;
+  const masked = maskedPadId(config);
   const src = padded(sources, pad, false);
   const B = sources.length;
   let encMask = int64(ort, src.ids.map((t) => (t === pad ? 0 : 1)), [B, src.width]);
@@ -158,7 +160,7 @@ export async function ortSeq2SeqStepper(
     },
     async step(tokens) {
       histories = histories.map((h, r) => [...h, tokens[r]]);
-      if (tokens.includes(pad)) uncached = true;
+      if (masked !== null && tokens.includes(masked)) uncached = true;
       this.logits = await decode();
     },
   };

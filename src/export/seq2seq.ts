@@ -4,6 +4,7 @@
  * `use_cache_branch` input picks between its first step (no cache) and its later steps over the cached keys and
  * values (an If node over two subgraphs that share the weights: stored once, merge.ts).
  */
+import { maskedPadId } from "../models/batch.js";
 import type { Seq2Seq } from "../models/index.js";
 import { type KeysValues, attentionMask, causalAllowed, dimOf, dimsOf, keysAllowed, notPad, tokenPositions } from "./attention.js";
 import { addPositions, linear, tokenEmbedding } from "./blocks.js";
@@ -28,7 +29,7 @@ function encoderGraph(model: Seq2Seq): OnnxGraphFile {
   const ids = g.input("input_ids", "int64", [BATCH, SRC]);
   const mask = g.input("attention_mask", "int64", [BATCH, SRC]);
   const positions = g.node("Range", [g.int64([0], true), dimOf(g, ids, 1), g.int64([1], true)]); // (S,)
-  const x = addPositions(g, tokenEmbedding(g, ids, "src_embed", model.srcEmbed), positions, "src_pos", model.srcPos); // (B, S, dModel)
+  const x = addPositions(g, tokenEmbedding(g, ids, "src_embed", model.srcEmbed), positions, "src_pos", model.srcPos, model.config.sinusoid_layout); // (B, S, dModel)
   const allowed = keysAllowed(g, tokenPositions(g, { mask, ids: { ids, padId: model.config.pad_id } })); // (B, 1, 1, S)
   const { out } = encoderStack(g, x, "transformer.encoder", model.transformer.encoder, attentionMask(g, allowed));
   g.output(out, "last_hidden_state", "float32", [BATCH, SRC, d]);
@@ -41,8 +42,8 @@ function encoderGraph(model: Seq2Seq): OnnxGraphFile {
  * position so far) and present.{i}.encoder.key|value (made from encoder_hidden_states on the first step, the past
  * ones passed on later: the merged decoder's two branches return the same names).
  *
- * Our decoder masks target positions whose token is pad_id (a model may emit pad; Hugging Face's decoders do not
- * mask it). Both graphs mask the pads among their input_ids; the cached steps cannot know which cached positions
+ * Our decoder masks target positions whose token is pad_id, unless pad is also bos or eos (Marian's), as
+ * Hugging Face's decoders never do (a model may emit pad). Both graphs mask the pads among their input_ids; the cached steps cannot know which cached positions
  * held pad, so after a model emitted pad mid-sentence only the first-step branch over the whole target so far
  * decodes as ours does (ortGreedySeq2Seq switches to it then).
  */
@@ -62,15 +63,18 @@ function decoderGraph(model: Seq2Seq, withPast: boolean): GraphProto {
   const T = dimOf(g, ids, 1);
   const P = past ? dimOf(g, past[0].self.key, 2) : g.int64([0], true);
   const positions = g.node("Range", [P, g.node("Add", [P, T]), g.int64([1], true)]); // (T,): past … past + T − 1
-  const y = addPositions(g, tokenEmbedding(g, ids, "tgt_embed", model.tgtEmbed), positions, "tgt_pos", model.tgtPos); // (B, T, dModel)
-  // the keys that hold a token, (B, past + T): every cached position (the cache cannot say which held pad), new ones unless pad
-  const newKeys = notPad(g, ids, c.pad_id); // (B, T)
+  const y = addPositions(g, tokenEmbedding(g, ids, "tgt_embed", model.tgtEmbed), positions, "tgt_pos", model.tgtPos, c.sinusoid_layout); // (B, T, dModel)
+  // the keys that hold a token, (B, past + T): every cached position (the cache cannot say which held pad), new ones
+  // unless pad; none is masked where pad is also bos or eos (Marian starts decoding from pad), as ours (maskedPadId)
+  const pad = maskedPadId(c);
+  const newKeys = pad === null ? null : notPad(g, ids, pad); // (B, T)
   let keys = newKeys;
-  if (past) {
+  if (past && newKeys) {
     const pastShape = g.node("Concat", [dimsOf(g, ids, [0]), g.node("Unsqueeze", [P, g.int64([0])])], { axis: { int: 0 } }); // [B, past]
     keys = g.node("Concat", [g.node("Expand", [g.bool(true), pastShape]), newKeys], { axis: { int: 1 } });
   }
-  const selfMask = attentionMask(g, g.node("And", [causalAllowed(g, P, T), keysAllowed(g, keys)])); // (B, 1, T, past + T)
+  const causal = causalAllowed(g, P, T); // (1, 1, T, past + T)
+  const selfMask = attentionMask(g, keys ? g.node("And", [causal, keysAllowed(g, keys)]) : causal); // (B or 1, 1, T, past + T)
   const crossMask = attentionMask(g, keysAllowed(g, tokenPositions(g, { mask: encMask }))); // (B, 1, 1, S)
   const stack = decoderStack(g, y, "transformer.decoder", model.transformer.decoder, {
     selfMask, crossMask,

@@ -17,7 +17,7 @@ export const EXPORTED_COMMON_KEYS: Readonly<Record<string, Values>> = {
   num_heads: "any",
   d_ff: "any",
   dropout: "any", // an exported model runs inference: no dropout
-  activation: ["relu", "gelu", "gelu_tanh"],
+  activation: ["relu", "gelu", "gelu_tanh", "silu"],
   norm_first: [false, true],
   layer_norm_eps: "any",
   positional: ["sinusoidal", "learned"],
@@ -37,14 +37,14 @@ export const EXPORTED_COMMON_KEYS: Readonly<Record<string, Values>> = {
 export const EXPORTED_ARCHITECTURE_KEYS: Readonly<Record<Architecture, Readonly<Record<string, Values>>>> = {
   seq2seq: {
     src_vocab_size: "any", tgt_vocab_size: "any", num_encoder_layers: "any", num_decoder_layers: "any",
-    // Marian's options (src/models/architectures/marian.ts) are not exported yet: only nn.Transformer's values
-    final_norm: [true], sinusoid_layout: ["interleaved"], attention_dropout: "any", activation_dropout: "any",
+    // Marian's options (src/models/architectures/marian.ts); its dropout rates are off in an exported model
+    final_norm: [true, false], sinusoid_layout: ["interleaved", "halves"], attention_dropout: "any", activation_dropout: "any",
   },
   decoder_only: { vocab_size: "any", num_layers: "any" },
   encoder_only: {
     vocab_size: "any", num_layers: "any", num_classes: "any", pooling: ["first", "mean"],
-    // BERT's options (a Hugging Face BERT folder sets them): absent unless set, and not exported
-    type_vocab_size: [], embedding_norm: [false], final_norm: [true], pooler: [false], head: ["classifier"],
+    // BERT's options (a Hugging Face BERT folder sets them): absent unless set
+    type_vocab_size: "any", embedding_norm: [false, true], final_norm: [true, false], pooler: [false, true], head: ["classifier", "mlm", "none"],
   },
 };
 

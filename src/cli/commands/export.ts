@@ -2,7 +2,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import type { Command } from "commander";
 import { OptionError } from "../../errors.js";
-import { OPSET, exportHuggingFace, exportOnnx } from "../../export/index.js";
+import { OPSET, exportHuggingFace, exportOnnx, isMarianFolder, marianTransformersJsFiles } from "../../export/index.js";
 import { type InferenceParts, TOKENIZER_FILE, bpeTokenizer, checkpointOrShipped, loadForInference, tempDirName } from "../../run/index.js";
 import { loadModel } from "../../run/load.js";
 
@@ -52,9 +52,12 @@ tokenizer.json and tokenizer_config.json, which from_pretrained loads.`)
       if (flags.format !== "onnx" && flags.format !== "hf") throw new OptionError("format", `must be onnx or hf, got "${flags.format}"`);
       if (flags.format === "hf" && flags.externalData) throw new OptionError("externalData", "applies to --format onnx only");
       checkOut(flags.out); // before any work
-      const parts = loadParts(checkpointOrShipped(flags.checkpoint, "export"));
-      const tokenizer = parts.srcTokenizer && bpeTokenizer(parts.srcTokenizer, "export");
-      const target = parts.tgtTokenizer && parts.tgtTokenizer !== parts.srcTokenizer ? bpeTokenizer(parts.tgtTokenizer, "export") : undefined;
+      const checkpoint = checkpointOrShipped(flags.checkpoint, "export");
+      const parts = loadParts(checkpoint);
+      // a Marian folder's own config and tokenizer go to transformers.js (its SentencePiece models are not tokenizer.json's)
+      const marian = flags.format === "onnx" && isMarianFolder(checkpoint) ? marianTransformersJsFiles(checkpoint) : undefined;
+      const tokenizer = marian ? undefined : parts.srcTokenizer && bpeTokenizer(parts.srcTokenizer, "export");
+      const target = !marian && parts.tgtTokenizer && parts.tgtTokenizer !== parts.srcTokenizer ? bpeTokenizer(parts.tgtTokenizer, "export") : undefined;
       // written beside --out under a temporary name and renamed into place: --out holds the whole export or nothing
       const tmp = path.join(path.dirname(flags.out), tempDirName(path.basename(flags.out), "tmp", process.pid));
       fs.rmSync(tmp, { recursive: true, force: true });
@@ -62,7 +65,7 @@ tokenizer.json and tokenizer_config.json, which from_pretrained loads.`)
       try {
         files = flags.format === "hf"
           ? exportHuggingFace(parts.model, tmp, { tokenizer, targetTokenizer: target, addBos: parts.addBos })
-          : exportOnnx(parts.model, tmp, { tokenizer, targetTokenizer: target, externalData: flags.externalData ? true : "auto" });
+          : exportOnnx(parts.model, tmp, { tokenizer, targetTokenizer: target, externalData: flags.externalData ? true : "auto", transformersJs: marian });
         if (fs.existsSync(flags.out)) fs.rmdirSync(flags.out); // empty, checked above
         fs.renameSync(tmp, flags.out);
       } catch (e) {
