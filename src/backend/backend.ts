@@ -182,6 +182,13 @@ export interface AdamArgs {
 export interface Backend {
   readonly name: string;
 
+  /**
+   * Optional: `length` zeroed floats that the backend's kernels read and write where they are, for long-lived
+   * arrays (parameters: src/tensor/alloc.ts, parameterFloats). Without it they are ordinary arrays. The storage is
+   * reclaimed once the returned array is garbage, so no view made from it (subarray) may outlive it.
+   */
+  allocate?(length: number): Float32Array;
+
   gemm(args: GemmArgs): void;
 
   /** out[r, :] = softmax(scale · x[r, :]) for r in 0..rows-1. out may alias x. */

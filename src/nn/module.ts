@@ -1,4 +1,4 @@
-import { Tensor, noGrad, withSlabs } from "../tensor/index.js";
+import { Tensor, noGrad, parameterFloats, shapeSize, withSlabs } from "../tensor/index.js";
 
 export interface ParameterWalk {
   /**
@@ -23,7 +23,7 @@ export abstract class Module {
     if (shared && (shared.ndim !== shape.length || shared.shape.some((d, i) => d !== shape[i]))) {
       throw new Error(`${this.constructor.name}.${name}: shared tensor has shape [${shared.shape.join(", ")}], expected [${shape.join(", ")}]`);
     }
-    const t = shared ?? Tensor.zeros(shape, true);
+    const t = shared ?? new Tensor(parameterFloats(shapeSize(shape)), shape, true);
     this.params.set(name, t);
     return t;
   }

@@ -13,6 +13,8 @@
  * a slab held alive by a few kept floats is the costliest case), nor do large ones.
  * A view's `.buffer` is the whole slab: code that hands a tensor's buffer on must use byteOffset and byteLength.
  */
+import { backend } from "../backend/index.js";
+
 const SLAB_BYTES = 1 << 20;
 const MIN_FLOATS = 32;
 const MAX_FLOATS = 1 << 14;
@@ -44,4 +46,13 @@ export function withSlabs<T>(fn: () => T): T {
   } finally {
     depth--;
   }
+}
+
+/**
+ * A zeroed Float32Array of n values for a parameter (long-lived, read by every kernel call that uses it): storage
+ * from the backend when it offers some (the wasm backend's resident memory, read there with no copy per call),
+ * else a new array. The backend in use when the model is built is the one its parameters live with.
+ */
+export function parameterFloats(n: number): Float32Array {
+  return backend().allocate?.(n) ?? new Float32Array(n);
 }

@@ -1,6 +1,6 @@
 export { Tensor, shapeSize } from "./tensor.js";
 export { noGrad, isGradEnabled } from "./autograd.js";
-export { floats, withSlabs } from "./alloc.js";
+export { floats, parameterFloats, withSlabs } from "./alloc.js";
 export { Rng, type RngAlgorithm } from "./random.js";
 export { argmax } from "./argmax.js";
 export { add, sub, mul, div, scale, broadcastShapes } from "./ops/elementwise.js";

@@ -1,16 +1,23 @@
 /**
  * The shared linear memory and how it is laid out:
- *   [0, heapBase)            the module's stack and globals (kernels use neither, see kernels/common.h)
- *   [heapBase, scratchBase)  fixed: the GEMM parameter block and each thread's packing buffers
- *   [scratchBase, ...)       scratch: operands copied in for one kernel call, bump-allocated, reset per call
- * The memory grows when a call needs more scratch and never shrinks (WebAssembly cannot shrink a memory).
+ *   [0, heapBase)              the module's stack and globals (kernels use neither, see kernels/common.h)
+ *   [heapBase, fixedEnd)       fixed: the GEMM parameter block and each thread's packing buffers
+ *   [fixedEnd, scratchBase)    resident: long-lived arrays (parameters) that kernels read and write in place
+ *   [scratchBase, ...)         scratch: operands copied in for one kernel call, bump-allocated, reset per call
+ * The memory grows when a call needs more scratch or a resident block does not fit, and never shrinks
+ * (WebAssembly cannot shrink a memory). Scratch is dead between calls, so the resident region may grow into it.
  */
+import { FreeList } from "./free-list.js";
+
 const PAGE = 65536;
 const ALIGN = 64;
 /** 4 GiB: the most a wasm32 memory can address. */
 const MAX_PAGES = 65536;
 
 const alignUp = (x: number, a: number): number => Math.ceil(x / a) * a;
+
+/** The resident region stays under this share of the memory's maximum, so that scratch always has room. */
+const RESIDENT_SHARE = 0.75;
 
 export class Arena {
   readonly memory: WebAssembly.Memory;
@@ -19,22 +26,74 @@ export class Arena {
   private u8View: Uint8Array;
   private top: number;
   private scratchBase: number;
+  private fixedEnd: number;
+  private readonly maxBytes: number;
+  /** Free blocks inside the resident region, [fixedEnd, scratchBase). */
+  private readonly gaps = new FreeList();
+  /** Every buffer object the memory has handed out: views on any of them address the same bytes. */
+  private readonly buffers = new WeakSet<ArrayBufferLike>();
 
   constructor(private readonly heapBase: number, initialBytes: number) {
     const initial = Math.ceil(Math.max(initialBytes, heapBase + PAGE) / PAGE);
-    this.memory = createSharedMemory(initial);
+    const { memory, maximum } = createSharedMemory(initial);
+    this.memory = memory;
+    this.maxBytes = maximum * PAGE;
     this.f32View = new Float32Array(this.memory.buffer);
     this.i32View = new Int32Array(this.memory.buffer);
     this.u8View = new Uint8Array(this.memory.buffer);
-    this.top = this.scratchBase = alignUp(heapBase, ALIGN);
+    this.buffers.add(this.memory.buffer);
+    this.top = this.scratchBase = this.fixedEnd = alignUp(heapBase, ALIGN);
   }
 
-  /** Reserves `bytes` in the fixed region; call only before the first scratch allocation. */
+  /** Reserves `bytes` in the fixed region; call only before the first resident or scratch allocation. */
   reserve(bytes: number): number {
     const at = this.scratchBase;
-    this.scratchBase = this.top = alignUp(at + bytes, ALIGN);
+    this.fixedEnd = this.scratchBase = this.top = alignUp(at + bytes, ALIGN);
     this.ensure(this.top);
     return at;
+  }
+
+  /**
+   * A resident block of `bytes` (64-byte aligned, contents undefined) that stays until freeResident; null when
+   * the memory cannot hold it. Call between kernel calls only (it moves the start of scratch).
+   */
+  allocResident(bytes: number): number | null {
+    const size = alignUp(Math.max(bytes, 1), ALIGN);
+    const at = this.gaps.take(size);
+    if (at !== null) return at;
+    const end = this.scratchBase + size;
+    if (end > this.maxBytes * RESIDENT_SHARE || !this.tryEnsure(end)) return null;
+    const start = this.scratchBase;
+    this.scratchBase = this.top = end;
+    return start;
+  }
+
+  /** Returns a block from allocResident (same `bytes`); call between kernel calls only. */
+  freeResident(at: number, bytes: number): void {
+    this.gaps.give(at, alignUp(Math.max(bytes, 1), ALIGN));
+    const last = this.gaps.takeEndingAt(this.scratchBase);
+    if (last !== null) this.scratchBase = this.top = last;
+  }
+
+  /**
+   * The byte address of x's element 0 when x lies in the resident region (kernels then read and write it in place),
+   * else -1.
+   */
+  residentAt(x: ArrayBufferView): number {
+    if (!this.buffers.has(x.buffer)) return -1;
+    return x.byteOffset >= this.fixedEnd && x.byteOffset + x.byteLength <= this.scratchBase ? x.byteOffset : -1;
+  }
+
+  /** Whether byte address `at` is in scratch (a copy made for this call), not in the resident region. */
+  isScratch(at: number): boolean {
+    return at >= this.scratchBase;
+  }
+
+  /** A Float32Array view of `length` floats at byte address `at` (on the memory's current buffer). */
+  view(at: number, length: number): Float32Array {
+    const buf = this.memory.buffer;
+    this.buffers.add(buf);
+    return new Float32Array(buf, at, length);
   }
 
   /** Frees all scratch. */
@@ -94,29 +153,40 @@ export class Arena {
   }
 
   private ensure(end: number): void {
-    const have = this.memory.buffer.byteLength;
-    if (end <= have) return;
-    const pages = Math.ceil((end - have) / PAGE);
-    try {
-      this.memory.grow(pages);
-    } catch {
+    if (!this.tryEnsure(end)) {
       throw new RangeError(
         `wasm backend: a kernel call needs ${Math.ceil(end / 2 ** 20)} MiB of WebAssembly memory, more than this ` +
         `engine will give (the most is 4096 MiB); split the call into smaller ones`);
     }
+  }
+
+  /** Grows the memory to at least `end` bytes; false when it cannot. */
+  private tryEnsure(end: number): boolean {
+    const have = this.memory.buffer.byteLength;
+    if (end <= have) return true;
+    const pages = Math.ceil((end - have) / PAGE);
+    try {
+      this.memory.grow(pages);
+    } catch {
+      return false;
+    }
+    // a shared memory's old buffer objects stay valid (at their old length): views into them are never detached
     const buf = this.memory.buffer;
+    this.buffers.add(buf);
     this.f32View = new Float32Array(buf);
     this.i32View = new Int32Array(buf);
     this.u8View = new Uint8Array(buf);
+    return true;
   }
 }
 
 /** A shared memory with the largest maximum the engine accepts (browsers on small devices may refuse 4 GiB). */
-function createSharedMemory(initial: number): WebAssembly.Memory {
+function createSharedMemory(initial: number): { memory: WebAssembly.Memory; maximum: number } {
   let lastError: unknown = null;
-  for (const maximum of [MAX_PAGES, 32768, 16384]) {
+  for (const max of [MAX_PAGES, 32768, 16384]) {
+    const maximum = Math.max(max, initial);
     try {
-      return new WebAssembly.Memory({ initial, maximum: Math.max(maximum, initial), shared: true });
+      return { memory: new WebAssembly.Memory({ initial, maximum, shared: true }), maximum };
     } catch (e) {
       lastError = e;
     }

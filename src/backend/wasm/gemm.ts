@@ -1,12 +1,14 @@
 /**
  * GEMM on the wasm kernels: copies the parts of A, B (and C when it is read) that the call touches into scratch
  * memory, has the threads compute C in chunks (kernels/gemm.c: gemm_run, gemm_chunks) and copies C back, chunk by
- * chunk where it can so that the copying overlaps the computing.
+ * chunk where it can so that the copying overlaps the computing. A resident operand (a parameter: operands.ts) is
+ * used where it is instead: not copied in, and C not copied out.
  */
 import { resolveGemm, type GemmArgs, type ResolvedGemm } from "../backend.js";
 import { cLayout, checkGemmBounds, checkGemmShape } from "../gemm-checks.js";
 import type { Arena } from "./arena.js";
 import type { KernelExports } from "./loader.js";
+import { inPlaceInput } from "./operands.js";
 import type { ThreadPool, Task } from "./pool.js";
 
 /** Byte layout of kernels/gemm.c's GemmParams, all 32-bit. */
@@ -71,17 +73,24 @@ export function gemmWasm(ctx: GemmContext, args: GemmArgs): void {
 
   const plan = partition(ctx, g, cLayout(g));
   arena.reset();
-  const aAt = arena.alloc((aHi - aLo) * 4);
-  const bAt = arena.alloc((bHi - bLo) * 4);
-  const cAt = arena.alloc((cHi - cLo) * 4);
+  // resident C is computed in place (and read there when beta ≠ 0); resident A and B are read in place unless
+  // they overlap a resident C, which the kernel writes while it reads them (a copy is a snapshot taken before)
+  const cRes = arena.residentAt(g.c) >= 0;
+  const aRes = inPlaceInput(arena, g.a, aLo, aHi, [g.c]);
+  const bRes = inPlaceInput(arena, g.b, bLo, bHi, [g.c]);
+  const aIn = aRes < 0, bIn = bRes < 0;
+  const aAt = aIn ? arena.alloc((aHi - aLo) * 4) : aRes;
+  const bAt = bIn ? arena.alloc((bHi - bLo) * 4) : bRes;
+  const cAt = cRes ? arena.residentAt(g.c) + cLo * 4 : arena.alloc((cHi - cLo) * 4);
   // C is read when beta ≠ 0, and copied in anyway when the copy-out would otherwise clobber gaps between its rows
-  const cIn = g.beta !== 0 || !(g.ldc === n && (batch === 1 || g.strideC === m * n));
+  const cIn = !cRes && (g.beta !== 0 || !(g.ldc === n && (batch === 1 || g.strideC === m * n)));
+  const streamOut = plan.streamOut && !cRes;
   const ready = plan.streamIn ? arena.flags(plan.chunks) : 0;
   const bBlocks = Math.ceil(k / ctx.kc);
   const bReady = plan.streamIn ? arena.flags(bBlocks) : 0;
   const starts = plan.chunks > 0 ? arena.flags(plan.chunks + 1) : 0;
   arena.i32.set(plan.starts, starts >> 2);
-  const done = plan.streamOut ? arena.flags(plan.chunks) : 0;
+  const done = streamOut ? arena.flags(plan.chunks) : 0;
   // op(B) packed once for all row chunks: n rounded up to whole panels, times k
   const packedB = plan.shareB ? arena.alloc(Math.ceil(n / ctx.nr) * ctx.nr * k * 4) : 0;
   writeParams(ctx, g, aAt + (g.aOffset - aLo) * 4, bAt + (g.bOffset - bLo) * 4, cAt + (g.cOffset - cLo) * 4, plan,
@@ -93,11 +102,13 @@ export function gemmWasm(ctx: GemmContext, args: GemmArgs): void {
     copyMs += performance.now() - t;
   };
   const copyInAll = (): void => {
-    arena.write(aAt, g.a, aLo, aHi);
-    arena.write(bAt, g.b, bLo, bHi);
+    if (aIn) arena.write(aAt, g.a, aLo, aHi);
+    if (bIn) arena.write(bAt, g.b, bLo, bHi);
     if (cIn) arena.write(cAt, g.c, cLo, cHi);
   };
-  const copyOutAll = (): void => arena.copyOut(cAt, g.c, cLo, cHi - cLo);
+  const copyOutAll = (): void => {
+    if (!cRes) arena.copyOut(cAt, g.c, cLo, cHi - cLo);
+  };
 
   if (plan.chunks === 0) {
     copy(copyInAll);
@@ -119,16 +130,19 @@ export function gemmWasm(ctx: GemmContext, args: GemmArgs): void {
         try {
           for (; kb < bBlocks; kb++) {
             const p0 = kb * ctx.kc, p1 = Math.min(k, p0 + ctx.kc);
-            if (!g.transB) copy(() => arena.write(bAt + p0 * g.ldb * 4, g.b, bLo + p0 * g.ldb, bLo + (p1 - 1) * g.ldb + n));
-            else if (kb === 0) copy(() => arena.write(bAt, g.b, bLo, bHi));
+            // (a resident B is in place already: its flags go up at once)
+            if (bIn && !g.transB) copy(() => arena.write(bAt + p0 * g.ldb * 4, g.b, bLo + p0 * g.ldb, bLo + (p1 - 1) * g.ldb + n));
+            else if (bIn && kb === 0) copy(() => arena.write(bAt, g.b, bLo, bHi));
             raise(bReady, kb);
           }
           for (; c < plan.chunks; c++) {
             const [r0, r1] = chunkRows(ctx, g, plan, c);
-            copy(() => {
-              arena.write(aAt + (r0 * g.lda) * 4, g.a, aLo + r0 * g.lda, aLo + (r1 - 1) * g.lda + k);
-              if (cIn) arena.write(cAt + (r0 * g.ldc) * 4, g.c, cLo + r0 * g.ldc, cLo + (r1 - 1) * g.ldc + n);
-            });
+            if (aIn || cIn) {
+              copy(() => {
+                if (aIn) arena.write(aAt + (r0 * g.lda) * 4, g.a, aLo + r0 * g.lda, aLo + (r1 - 1) * g.lda + k);
+                if (cIn) arena.write(cAt + (r0 * g.ldc) * 4, g.c, cLo + r0 * g.ldc, cLo + (r1 - 1) * g.ldc + n);
+              });
+            }
             raise(ready, c);
           }
         } finally {
@@ -149,14 +163,14 @@ export function gemmWasm(ctx: GemmContext, args: GemmArgs): void {
         const c = Atomics.add(i32, (ctx.params >> 2) + P.next, 1);
         if (c >= plan.chunks) break;
         main.gemm_chunk(ctx.params, c, ...(buffers(ctx, 0) as [number, number, number]));
-        if (plan.streamOut) {
+        if (streamOut) {
           while (copied < plan.chunks && Atomics.load(i32, (done >> 2) + copied) === 1) {
             const cc = copied++;
             copy(() => copyOutChunk(ctx, g, plan, cc, cAt, cLo));
           }
         }
       }
-      if (plan.streamOut) {
+      if (streamOut) {
         for (; copied < plan.chunks; copied++) {
           if (!waitFlag(ctx, done, copied)) return; // a worker failed: runWith throws
           const cc = copied;
@@ -164,7 +178,7 @@ export function gemmWasm(ctx: GemmContext, args: GemmArgs): void {
         }
       }
     }, workerTasks);
-    if (!plan.streamOut) copy(copyOutAll);
+    if (!streamOut) copy(copyOutAll);
   }
   const total = performance.now() - t0;
   ctx.stats.calls++;

@@ -1,8 +1,9 @@
 /**
  * The WebAssembly SIMD backend: kernels written in C (kernels/*.c), compiled to wasm with relaxed SIMD where the
- * engine has it, running on worker threads that share one memory. Operands arrive as ordinary Float32Arrays, so
- * each call copies them into the shared memory and its results back out (O(inputs + outputs), small next to a
- * GEMM's O(m·n·k); see bench/README.md for the measured share).
+ * engine has it, running on worker threads that share one memory. Operands that are ordinary Float32Arrays are
+ * copied into the shared memory for each call and results back out (O(inputs + outputs), small next to a GEMM's
+ * O(m·n·k), but not next to a one-row product's: see bench/README.md). Arrays from `allocate` (parameters) live in
+ * the memory's resident region, and kernels read and write them in place.
  */
 import type { Backend } from "../backend.js";
 import { resolveThreads } from "../threads.js";
@@ -31,6 +32,10 @@ export interface WasmBackend extends Backend {
   resetStats(): void;
   /** Bytes of WebAssembly memory held (it grows to the largest call seen and never shrinks). */
   memoryBytes(): number;
+  /** A zeroed array in the memory's resident region (an ordinary array when the memory cannot hold it). */
+  allocate(length: number): Float32Array;
+  /** Whether x lies in the resident region, so that kernels use it in place. */
+  isResident(x: Float32Array): boolean;
   /** Stops the worker threads; the backend cannot be used afterwards. */
   dispose(): Promise<void>;
 }
@@ -63,6 +68,9 @@ export async function createWasmBackend(opts: WasmBackendOptions = {}): Promise<
   const stats: GemmStats = { calls: 0, copyMs: 0, computeMs: 0 };
   const ctx: GemmContext = { arena, pool, main, params, buffers, mr, nr, kc, stats };
   const kernels = makeKernels({ arena, pool, main });
+  // a resident block goes back to the arena once its array is garbage (between calls: finalizers never run
+  // inside the synchronous kernel calls)
+  const reclaim = new FinalizationRegistry<[at: number, bytes: number]>(([at, bytes]) => arena.freeResident(at, bytes));
 
   return {
     name: relaxed ? "wasm-relaxed" : "wasm-simd",
@@ -75,6 +83,15 @@ export async function createWasmBackend(opts: WasmBackendOptions = {}): Promise<
       stats.computeMs = 0;
     },
     memoryBytes: () => arena.byteLength,
+    allocate(length) {
+      const at = length > 0 ? arena.allocResident(length * 4) : null;
+      if (at === null) return new Float32Array(length);
+      const out = arena.view(at, length);
+      out.fill(0); // the block may hold an earlier array's or scratch's values
+      reclaim.register(out, [at, length * 4]);
+      return out;
+    },
+    isResident: (x) => arena.residentAt(x) >= 0,
     dispose: () => pool.dispose(),
     gemm: (args) => gemmWasm(ctx, args),
     ...kernels,

@@ -1,7 +1,8 @@
 /**
  * The non-GEMM kernels on wasm SIMD (kernels/softmax.c, attention.c, layer_norm.c, activations.c, cross_entropy.c, adam.c).
- * Each call copies its inputs into scratch memory, runs the kernel (split by rows or by ranges over the threads
- * when the call is large enough to pay for waking them) and copies the results out. Embedding gather/scatter and
+ * Each call copies its inputs into scratch memory (unless they are resident: operands.ts), runs the kernel (split
+ * by rows or by ranges over the threads when the call is large enough to pay for waking them) and copies the
+ * results out (unless they are resident). Embedding gather/scatter and
  * dropout stay in plain TS: they are copies or a single multiply, which a round trip through wasm memory could
  * only slow down.
  */
@@ -16,6 +17,7 @@ import { geluTanh, geluTanhBackward, silu, siluBackward } from "../js/activation
 import { embedding, embeddingBackward } from "../js/embedding.js";
 import type { Arena } from "./arena.js";
 import type { KernelExports } from "./loader.js";
+import { finish, inPlaceInput, input, output, outputAt } from "./operands.js";
 import type { Task, ThreadPool } from "./pool.js";
 import type { TaskName } from "./tasks.js";
 
@@ -60,26 +62,30 @@ export function makeKernels(ctx: KernelContext): ElementKernels {
 
   const f = 4; // bytes per float
 
-  /** out = act(x), elementwise, x copied in and the result out (in place in wasm memory). */
+  /** out = act(x), elementwise (in place over x's copy when neither is resident). */
   function activation(kernel: string, fn: TaskName, x: Float32Array, out: Float32Array, n: number): void {
     need(kernel, "x", x, n);
     need(kernel, "out", out, n);
     arena.reset();
-    const at = arena.copyIn(x, 0, n);
-    elements(fn, n, (o, len) => [at + o * f, at + o * f, len]);
-    arena.copyOut(at, out, 0, n);
+    const outR = output(arena, out);
+    const at = input(arena, x, 0, n, [out], out);
+    const outAt = outputAt(arena, outR, n, at);
+    elements(fn, n, (o, len) => [at + o * f, outAt + o * f, len]);
+    finish(arena, outR, outAt, out, n);
   }
 
-  /** dx = dy · act'(x), elementwise, computed over dy's copy in wasm memory. */
+  /** dx = dy · act'(x), elementwise (over dy's copy when neither is resident). */
   function activationBackward(kernel: string, fn: TaskName, x: Float32Array, dy: Float32Array, dx: Float32Array, n: number): void {
     need(kernel, "x", x, n);
     need(kernel, "dy", dy, n);
     need(kernel, "dx", dx, n);
     arena.reset();
-    const xAt = arena.copyIn(x, 0, n);
-    const dyAt = arena.copyIn(dy, 0, n);
-    elements(fn, n, (o, len) => [xAt + o * f, dyAt + o * f, dyAt + o * f, len]);
-    arena.copyOut(dyAt, dx, 0, n);
+    const dxR = output(arena, dx);
+    const xAt = input(arena, x, 0, n, [dx]);
+    const dyAt = input(arena, dy, 0, n, [dx], dx);
+    const dxAt = outputAt(arena, dxR, n, dyAt);
+    elements(fn, n, (o, len) => [xAt + o * f, dyAt + o * f, dxAt + o * f, len]);
+    finish(arena, dxR, dxAt, dx, n);
   }
 
   const kernels: Omit<ElementKernels, "crossEntropyWithGrad"> = {
@@ -88,9 +94,11 @@ export function makeKernels(ctx: KernelContext): ElementKernels {
       need("softmax", "x", x, n);
       need("softmax", "out", out, n);
       arena.reset();
-      const at = arena.copyIn(x, 0, n);
-      rows("softmax_rows", nRows, cols, (r0, r1) => [at, at, r0, r1, cols, scale]);
-      arena.copyOut(at, out, 0, n);
+      const outR = output(arena, out);
+      const at = input(arena, x, 0, n, [out], out);
+      const outAt = outputAt(arena, outR, n, at);
+      rows("softmax_rows", nRows, cols, (r0, r1) => [at, outAt, r0, r1, cols, scale]);
+      finish(arena, outR, outAt, out, n);
     },
 
     maskedSoftmax(scores: Float32Array, out: Float32Array, mask: AttentionMask, scale: number) {
@@ -100,7 +108,9 @@ export function makeKernels(ctx: KernelContext): ElementKernels {
       need("maskedSoftmax", "scores", scores, n);
       need("maskedSoftmax", "out", out, n);
       arena.reset();
-      const at = arena.copyIn(scores, 0, n);
+      const outR = output(arena, out);
+      const at = input(arena, scores, 0, n, [out], out);
+      const outAt = outputAt(arena, outR, n, at);
       let padAt = 0;
       if (keyPad) {
         need("maskedSoftmax", "keyPad", keyPad, batch * keys);
@@ -109,8 +119,8 @@ export function makeKernels(ctx: KernelContext): ElementKernels {
       const causal = mask.causal ? 1 : 0;
       const offset = mask.queryOffset ?? 0;
       rows("masked_softmax_rows", nRows, keys,
-        (r0, r1) => [at, at, r0, r1, heads, queries, keys, padAt, causal, offset, scale]);
-      arena.copyOut(at, out, 0, n);
+        (r0, r1) => [at, outAt, r0, r1, heads, queries, keys, padAt, causal, offset, scale]);
+      finish(arena, outR, outAt, out, n);
     },
 
     attendOne(a) {
@@ -118,24 +128,30 @@ export function makeKernels(ctx: KernelContext): ElementKernels {
       const { batch: B, heads: h, dK, keys: S, limit } = a;
       const d = h * dK;
       arena.reset();
-      // each sentence's query, and its keys' and values' rows 0..limit-1 (in place, with their row stride), copied in
-      const qAt = arena.alloc(B * d * f);
-      for (let b = 0; b < B; b++) arena.write(qAt + b * d * f, a.q, a.qOffset + b * a.qStride, a.qOffset + b * a.qStride + d);
-      const rowsIn = (x: Float32Array, offset: number, stride: number, ld: number): [at: number, span: number] => {
-        const span = limit === 0 ? 0 : (limit - 1) * ld + d;
-        const at = arena.alloc(B * span * f);
-        for (let b = 0; b < B; b++) arena.write(at + b * span * f, x, offset + b * stride, offset + b * stride + span);
-        return [at, span];
+      const outR = output(arena, a.out);
+      const wR = output(arena, a.weights);
+      const outs = [a.out, a.weights];
+      // each sentence's query, and its keys' and values' rows 0..limit-1: read in place with their strides when
+      // resident, else copied in sentence after sentence (the span of one sentence's rows, with their row stride)
+      const sentences = (x: Float32Array, offset: number, stride: number, span: number): [at: number, stride: number] => {
+        if (B === 0 || span === 0) return [0, span]; // nothing is read
+        const at = inPlaceInput(arena, x, offset, offset + (B - 1) * stride + span, outs);
+        if (at >= 0) return [at, stride];
+        const to = arena.alloc(B * span * f);
+        for (let b = 0; b < B; b++) arena.write(to + b * span * f, x, offset + b * stride, offset + b * stride + span);
+        return [to, span];
       };
-      const [kAt, kSpan] = rowsIn(a.k, a.kOffset, a.kStride, a.kLd);
-      const [vAt, vSpan] = rowsIn(a.v, a.vOffset, a.vStride, a.vLd);
+      const [qAt, qStride] = sentences(a.q, a.qOffset, a.qStride, d);
+      const kvSpan = (ld: number) => (limit === 0 ? 0 : (limit - 1) * ld + d);
+      const [kAt, kStride] = sentences(a.k, a.kOffset, a.kStride, kvSpan(a.kLd));
+      const [vAt, vStride] = sentences(a.v, a.vOffset, a.vStride, kvSpan(a.vLd));
       const padAt = a.keyPad ? arena.copyInBytes(a.keyPad.subarray(0, B * S)) : 0;
-      const outAt = arena.alloc(B * d * f);
-      const wAt = arena.alloc(B * h * S * f);
+      const outAt = outputAt(arena, outR, B * d);
+      const wAt = outputAt(arena, wR, B * h * S);
       rows("attend_one_rows", B * h, limit * dK,
-        (r0, r1) => [qAt, kAt, vAt, outAt, wAt, r0, r1, h, dK, S, limit, d, kSpan, a.kLd, vSpan, a.vLd, padAt, a.scale]);
-      arena.copyOut(outAt, a.out, 0, B * d);
-      arena.copyOut(wAt, a.weights, 0, B * h * S);
+        (r0, r1) => [qAt, kAt, vAt, outAt, wAt, r0, r1, h, dK, S, limit, qStride, kStride, a.kLd, vStride, a.vLd, padAt, a.scale]);
+      finish(arena, outR, outAt, a.out, B * d);
+      finish(arena, wR, wAt, a.weights, B * h * S);
     },
 
     softmaxBackward(y, dy, dx, nRows, cols, scale) {
@@ -144,10 +160,12 @@ export function makeKernels(ctx: KernelContext): ElementKernels {
       need("softmaxBackward", "dy", dy, n);
       need("softmaxBackward", "dx", dx, n);
       arena.reset();
-      const yAt = arena.copyIn(y, 0, n);
-      const dyAt = arena.copyIn(dy, 0, n);
-      rows("softmax_backward_rows", nRows, cols, (r0, r1) => [yAt, dyAt, dyAt, r0, r1, cols, scale]);
-      arena.copyOut(dyAt, dx, 0, n);
+      const dxR = output(arena, dx);
+      const yAt = input(arena, y, 0, n, [dx]);
+      const dyAt = input(arena, dy, 0, n, [dx], dx);
+      const dxAt = outputAt(arena, dxR, n, dyAt);
+      rows("softmax_backward_rows", nRows, cols, (r0, r1) => [yAt, dyAt, dxAt, r0, r1, cols, scale]);
+      finish(arena, dxR, dxAt, dx, n);
     },
 
     layerNorm(a) {
@@ -155,15 +173,18 @@ export function makeKernels(ctx: KernelContext): ElementKernels {
       const n = nRows * cols;
       checkLayerNorm("wasm", a);
       arena.reset();
-      const xAt = arena.copyIn(x, 0, n);
-      const gAt = arena.copyIn(gamma, 0, cols);
-      const bAt = arena.copyIn(beta, 0, cols);
-      const meanAt = arena.alloc(nRows * f);
-      const rstdAt = arena.alloc(nRows * f);
-      rows("layer_norm_rows", nRows, cols, (r0, r1) => [xAt, gAt, bAt, xAt, meanAt, rstdAt, r0, r1, cols, eps]);
-      arena.copyOut(xAt, out, 0, n);
-      arena.copyOut(meanAt, mean, 0, nRows);
-      arena.copyOut(rstdAt, rstd, 0, nRows);
+      const outR = output(arena, out), meanR = output(arena, mean), rstdR = output(arena, rstd);
+      const outs = [out, mean, rstd];
+      const xAt = input(arena, x, 0, n, outs, out);
+      const gAt = input(arena, gamma, 0, cols, outs);
+      const bAt = input(arena, beta, 0, cols, outs);
+      const outAt = outputAt(arena, outR, n, xAt);
+      const meanAt = outputAt(arena, meanR, nRows);
+      const rstdAt = outputAt(arena, rstdR, nRows);
+      rows("layer_norm_rows", nRows, cols, (r0, r1) => [xAt, gAt, bAt, outAt, meanAt, rstdAt, r0, r1, cols, eps]);
+      finish(arena, outR, outAt, out, n);
+      finish(arena, meanR, meanAt, mean, nRows);
+      finish(arena, rstdR, rstdAt, rstd, nRows);
     },
 
     layerNormBackward(a) {
@@ -171,11 +192,14 @@ export function makeKernels(ctx: KernelContext): ElementKernels {
       const n = nRows * cols;
       checkLayerNormBackward("wasm", a);
       arena.reset();
-      const dyAt = arena.copyIn(dy, 0, n);
-      const xAt = arena.copyIn(x, 0, n);
-      const gAt = arena.copyIn(gamma, 0, cols);
-      const meanAt = arena.copyIn(mean, 0, nRows);
-      const rstdAt = arena.copyIn(rstd, 0, nRows);
+      // dGamma and dBeta are read and written through copies (their partial sums are added up below); dx may be resident
+      const dxR = output(arena, dx);
+      const dyAt = input(arena, dy, 0, n, [dx], dx);
+      const xAt = input(arena, x, 0, n, [dx]);
+      const gAt = input(arena, gamma, 0, cols, [dx]);
+      const meanAt = input(arena, mean, 0, nRows, [dx]);
+      const rstdAt = input(arena, rstd, 0, nRows, [dx]);
+      const dxAt = outputAt(arena, dxR, n, dyAt);
       // thread 0 adds into dGamma/dBeta as given; threads 1.. into zeroed partial sums, added below in thread order
       const T = n >= PARALLEL_MIN_ELEMENTS ? Math.min(pool.threads, nRows) : 1;
       const dgAt: number[] = [arena.copyIn(dGamma, 0, cols)];
@@ -192,11 +216,11 @@ export function makeKernels(ctx: KernelContext): ElementKernels {
         const r1 = Math.floor(((t + 1) * nRows) / T);
         tasks.push({
           fn: "layer_norm_backward_rows",
-          args: [dyAt, xAt, gAt, meanAt, rstdAt, dyAt, dgAt[t], dbAt[t], r0, r1, cols],
+          args: [dyAt, xAt, gAt, meanAt, rstdAt, dxAt, dgAt[t], dbAt[t], r0, r1, cols],
         });
       }
       pool.run(tasks);
-      arena.copyOut(dyAt, dx, 0, n);
+      finish(arena, dxR, dxAt, dx, n);
       const mem = arena.f32;
       for (let j = 0; j < cols; j++) {
         let g = mem[(dgAt[0] >> 2) + j];
@@ -237,7 +261,7 @@ export function makeKernels(ctx: KernelContext): ElementKernels {
       need("crossEntropy", "logSumExp", a.logSumExp, nRows);
       checkTargets("wasm", a);
       arena.reset();
-      const at = arena.copyIn(logits, 0, n);
+      const at = input(arena, logits, 0, n);
       const maxAt = arena.alloc(nRows * f);
       const sumExpAt = arena.alloc(nRows * f);
       const sumAt = arena.alloc(nRows * f);
@@ -255,12 +279,14 @@ export function makeKernels(ctx: KernelContext): ElementKernels {
       need("crossEntropyBackward", "logSumExp", logSumExp, nRows);
       checkTargets("wasm", a);
       arena.reset();
-      const at = arena.copyIn(logits, 0, n);
+      const dR = output(arena, dLogits);
+      const at = input(arena, logits, 0, n, [dLogits], dLogits);
       const tAt = arena.copyInBytes(targets.subarray(0, nRows));
-      const lseAt = arena.copyIn(logSumExp, 0, nRows);
+      const lseAt = input(arena, logSumExp, 0, nRows, [dLogits]);
+      const dAt = outputAt(arena, dR, n, at);
       rows("cross_entropy_backward_rows", nRows, cols,
-        (r0, r1) => [at, tAt, lseAt, r0, r1, cols, ignoreIndex, labelSmoothing, scale, at]);
-      arena.copyOut(at, dLogits, 0, n);
+        (r0, r1) => [at, tAt, lseAt, r0, r1, cols, ignoreIndex, labelSmoothing, scale, dAt]);
+      finish(arena, dR, dAt, dLogits, n);
     },
 
     adam(param: Float32Array, grad: Float32Array, m: Float32Array, v: Float32Array, n: number, a: AdamArgs) {
@@ -269,15 +295,18 @@ export function makeKernels(ctx: KernelContext): ElementKernels {
       need("adam", "m", m, n);
       need("adam", "v", v, n);
       arena.reset();
-      const pAt = arena.copyIn(param, 0, n);
-      const gAt = arena.copyIn(grad, 0, n);
-      const mAt = arena.copyIn(m, 0, n);
-      const vAt = arena.copyIn(v, 0, n);
+      // param, m and v are updated in place: in the memory when resident, else in their copies, copied back
+      const outs = [param, m, v];
+      const pR = output(arena, param), mR = output(arena, m), vR = output(arena, v);
+      const pAt = input(arena, param, 0, n, outs, param);
+      const gAt = input(arena, grad, 0, n, outs);
+      const mAt = input(arena, m, 0, n, outs, m);
+      const vAt = input(arena, v, 0, n, outs, v);
       const scalars = adamScalars(a);
       elements("adam", n, (o, len) => [pAt + o * f, gAt + o * f, mAt + o * f, vAt + o * f, len, ...scalars]);
-      arena.copyOut(pAt, param, 0, n);
-      arena.copyOut(mAt, m, 0, n);
-      arena.copyOut(vAt, v, 0, n);
+      finish(arena, pR, pAt, param, n);
+      finish(arena, mR, mAt, m, n);
+      finish(arena, vR, vAt, v, n);
     },
   };
   return { ...kernels, crossEntropyWithGrad: crossEntropyWithGradOf(kernels) };
