@@ -12,6 +12,9 @@ import { escapeXml } from "./svg.js";
 
 const e_ = escapeXml;
 
+/** How the text names a non-ReLU activation. */
+const ACTIVATION_LABEL: Readonly<Record<string, string>> = { gelu: "GELU", gelu_tanh: "GELU (tanh approximation)", silu: "SiLU (x·σ(x))" };
+
 /** "3 ▁God": a position and its token, as rows and columns are labelled. */
 function at(tokens: readonly string[]): string[] {
   return tokens.map((t, i) => `${i} ${t}`);
@@ -98,7 +101,9 @@ ${vectorTable(emb.rows.map((v, t) => ({ label: srcAt[t], values: v, cls: t === I
 ${vectorTable(emb.scaled.map((v, t) => ({ label: srcAt[t], values: v, cls: t === I ? "focus" : "", key: `scaled.${t}` })), { caption: `× ${formatNumber(emb.scale)}` })}`);
 
   add("positions", "Positional encoding", `<p>Attention alone cannot tell positions apart, so each position adds its own vector (paper §3.5)${c.positional === "sinusoidal"
-    ? `: PE(pos, 2i) = sin(pos / 10000<sup>2i/${c.dModel}</sup>), PE(pos, 2i+1) = cos(pos / 10000<sup>2i/${c.dModel}</sup>) — fast waves in the first components, slow ones in the last.`
+    ? c.sinusoidLayout === "halves"
+      ? `: the paper's sin(pos / 10000<sup>2i/${c.dModel}</sup>) and cos(pos / 10000<sup>2i/${c.dModel}</sup>), laid out as Marian lays them: every sine in the first half, every cosine in the second — fast waves at the start of each half, slow ones at its end.`
+      : `: PE(pos, 2i) = sin(pos / 10000<sup>2i/${c.dModel}</sup>), PE(pos, 2i+1) = cos(pos / 10000<sup>2i/${c.dModel}</sup>) — fast waves in the first components, slow ones in the last.`
     : ": this model learned a table of them."}</p>
 ${vectorTable(emb.positional.map((v, t) => ({ label: `position ${emb.positions[t]}`, values: v, cls: t === I ? "focus" : "", key: `pe.${t}` })), { caption: "positional terms" })}
 ${vectorTable([
@@ -158,8 +163,8 @@ ${vectorTable([
 
   const ff = layer.feedForward;
   add("feed-forward", "Feed-forward layer", `<p data-key="zeros" data-value="${ff.zeros[I]}">Each position then goes through the same two-layer network on its own (paper §3.3):
-FFN(x) = ${c.activation === "relu" ? "max(0, x W<sub>1</sub> + b<sub>1</sub>)" : "GELU(x W<sub>1</sub> + b<sub>1</sub>)"} W<sub>2</sub> + b<sub>2</sub>, from ${c.dModel} to dFF = ${c.dFF} hidden units and back.
-${c.activation === "relu" ? "ReLU sets every negative hidden unit to 0" : "GELU shrinks negative hidden units towards 0"}: for “${e_(src[I])}”, ${ff.zeros[I]} of ${c.dFF} are 0 (grey).</p>
+FFN(x) = ${c.activation === "relu" ? "max(0, x W<sub>1</sub> + b<sub>1</sub>)" : `${ACTIVATION_LABEL[c.activation]}(x W<sub>1</sub> + b<sub>1</sub>)`} W<sub>2</sub> + b<sub>2</sub>, from ${c.dModel} to dFF = ${c.dFF} hidden units and back.
+${c.activation === "relu" ? "ReLU sets every negative hidden unit to 0" : `${ACTIVATION_LABEL[c.activation]} shrinks negative hidden units towards 0`}: for “${e_(src[I])}”, ${ff.zeros[I]} of ${c.dFF} are 0 (grey).</p>
 ${vectorTable([
     { label: "x W₁ᵀ + b₁", values: ff.hidden[I], key: "hidden" },
     { label: c.activation, values: ff.activated[I], key: "activated" },
@@ -167,7 +172,7 @@ ${vectorTable([
   ], { first: Math.min(c.dFF, 16) })}
 ${addNormSection(layer.addNorm2, I, "the feed-forward layer's input", "FFN", c.normFirst, c.layerNormEps, "an2.")}`);
 
-  add("encoder-output", "The encoder's output", `<p>The encoder repeats such layers ${c.numEncoderLayers} times, each with its own weights, then applies a last LayerNorm.
+  add("encoder-output", "The encoder's output", `<p>The encoder repeats such layers ${c.numEncoderLayers} times, each with its own weights${c.finalNorm ? ", then applies a last LayerNorm" : " (no LayerNorm after the last: each layer's own ends it)"}.
 Its output has one vector per source token, each now mixed with what it attended to: the keys and values of every decoder layer's cross-attention.</p>
 ${vectorTable(enc.output.map((v, s) => ({ label: srcAt[s], values: v, cls: s === I ? "focus" : "", key: `out.${s}` })))}
 ${c.dModel === 2 ? planeFigure("the encoder's output, one point per source token", enc.output.map((v, s) => ({ label: src[s], x: v[0], y: v[1], color: s === I ? "#b35806" : "#08519c" }))) : ""}`);
@@ -214,7 +219,7 @@ ${addNormSection(dl.addNorm2, J, "the masked self-attention's output", "CrossAtt
 ${vectorTable([{ label: "FFN", values: dl.feedForward.output[J], key: "ffn" }, { label: `layer ${L}'s output`, values: dl.output[J], cls: "focus", key: "layer-output" }], { caption: `then the feed-forward layer (${dl.feedForward.zeros[J]} of ${c.dFF} hidden units 0)` })}`);
 
   const pr = first.prediction;
-  add("logits", "Logits", `<p>After ${c.numDecoderLayers} decoder layers and a last LayerNorm, the vector of the last position is multiplied by a final linear
+  add("logits", "Logits", `<p>After ${c.numDecoderLayers} decoder layers${c.finalNorm ? " and a last LayerNorm" : ""}, the vector of the last position is multiplied by a final linear
 layer${c.tieWordEmbeddings ? " (its matrix is the embedding table's, shared: paper §3.4)" : ""}: one score (logit) per target token, ${c.tgtVocabSize} of them. The largest:</p>
 ${vectorTable([{ label: "decoder output", values: first.output[J], key: "output" }])}
 ${vectorTable([{ label: "logits", values: first.logits[J], key: "logits" }], { strip: c.tgtVocabSize > SHOWN_COMPONENTS, caption: c.tgtVocabSize > SHOWN_COMPONENTS ? `the first logits of ${c.tgtVocabSize}, and all of them as a strip` : `all ${c.tgtVocabSize} logits` })}

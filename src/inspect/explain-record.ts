@@ -19,8 +19,12 @@ export interface ExplainConfig {
   numDecoderLayers: number;
   /** false: post-LN as in the paper, LN(x + Sublayer(x)); true: pre-LN, x + Sublayer(LN(x)). */
   normFirst: boolean;
+  /** Whether each stack ends with a LayerNorm (PyTorch's do; Marian's do not). */
+  finalNorm: boolean;
   activation: Activation;
   positional: "sinusoidal" | "learned";
+  /** Sinusoidal: "interleaved" (the paper's sin, cos, sin, …) or "halves" (Marian's: every sine, then every cosine). */
+  sinusoidLayout: "interleaved" | "halves";
   /** Embeddings multiplied by √dModel (paper §3.4). */
   scaleEmbeddings: boolean;
   layerNormEps: number;
@@ -146,8 +150,8 @@ export interface DecoderLayerRecord {
 export interface EncoderRecord {
   embedding: EmbeddingRecord;
   layers: EncoderLayerRecord[];
-  /** The stack's last LayerNorm (PyTorch's stacks end with one). */
-  finalNorm: LayerNormRecord;
+  /** The stack's last LayerNorm (PyTorch's stacks end with one); null where the model has none (Marian). */
+  finalNorm: LayerNormRecord | null;
   /** The encoder's output, the keys and values of every decoder layer's cross-attention. */
   output: Matrix; // (S, dModel)
 }
@@ -182,7 +186,8 @@ export interface DecoderStepRecord {
   input: TokensRecord;
   embedding: EmbeddingRecord;
   layers: DecoderLayerRecord[];
-  finalNorm: LayerNormRecord;
+  /** null where the model has no final LayerNorm (Marian). */
+  finalNorm: LayerNormRecord | null;
   output: Matrix; // (T, dModel)
   logits: Matrix; // (T, tgtVocabSize): output W_outᵀ + b_out
   prediction: PredictionRecord;

@@ -96,7 +96,8 @@ function explainConfig(model: Seq2Seq): ExplainConfig {
   return {
     dModel: c.d_model, numHeads: c.num_heads, dK: c.d_model / c.num_heads, dFF: c.d_ff,
     numEncoderLayers: c.num_encoder_layers, numDecoderLayers: c.num_decoder_layers,
-    normFirst: c.norm_first, activation: c.activation, positional: c.positional, scaleEmbeddings: c.scale_embeddings,
+    normFirst: c.norm_first, finalNorm: c.final_norm !== false, activation: c.activation, positional: c.positional,
+    sinusoidLayout: c.sinusoid_layout ?? "interleaved", scaleEmbeddings: c.scale_embeddings,
     layerNormEps: c.layer_norm_eps, maxLen: c.max_len, srcVocabSize: c.src_vocab_size, tgtVocabSize: c.tgt_vocab_size,
     tieWordEmbeddings: c.tie_word_embeddings, padId: c.pad_id, bosId: c.bos_id, eosId: c.eos_id,
   };
@@ -214,7 +215,7 @@ function decoderStep(
   return {
     step, offset, input: tokens(ids, opts.label),
     embedding: embeddingRecord(tape, "tgt_embed", "tgt_pos", offset, c.scale_embeddings ? Math.sqrt(c.d_model) : 1),
-    layers, finalNorm: layerNormRecord(tape, "transformer.decoder.norm", eps), output: matrix(hidden.data, ids.length, c.d_model),
+    layers, finalNorm: c.final_norm === false ? null : layerNormRecord(tape, "transformer.decoder.norm", eps), output: matrix(hidden.data, ids.length, c.d_model),
     logits, prediction: prediction(logits[ids.length - 1], offset + ids.length - 1, opts.temperature, opts.topN, opts.label),
   };
 }
@@ -279,7 +280,7 @@ export function explainSeq2Seq(model: Seq2Seq, source: readonly number[], opts: 
           output: tape.rows(`${p}.sublayer2.output`),
         };
       }),
-      finalNorm: layerNormRecord(tape, "transformer.encoder.norm", eps),
+      finalNorm: c.final_norm === false ? null : layerNormRecord(tape, "transformer.encoder.norm", eps),
       output: matrix(enc.memory.data, S, c.d_model),
     };
     // decoding as Seq2SeqStepDecoder does: one cache per layer, a fed pad masked

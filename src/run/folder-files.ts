@@ -2,8 +2,8 @@
  * A checkpoint folder from its files' bytes in memory (the page's picked files or fetched URLs): one of ours
  * (partsFromFiles), or a Hugging Face transformers folder (config.json with a model_type), read as Node's
  * loadForInference and loadWordPieceFolder read the same folder on disk, through the same browser-safe pieces
- * (importHuggingFace, parseSafetensors, tokenizer_config.json's checks). How a model_type's tokenizer loads is one
- * entry of HF_TEXT_LOADERS (folder-tokenizers.ts). Every problem is one CheckpointError line naming the file.
+ * (importHuggingFace, parseSafetensors, tokenizer_config.json's checks, Marian's SentencePiece files). How a
+ * model_type's tokenizer loads is one entry of HF_TEXT_LOADERS (folder-tokenizers.ts). Every problem is one CheckpointError line naming the file.
  */
 import { CheckpointError } from "../errors.js";
 import { parseJsonText } from "../io/json-text.js";
@@ -64,7 +64,7 @@ export function loadFolderFiles(files: FolderFiles, others: readonly string[] = 
   if (!loader) throw new CheckpointError(`${CONFIG_FILE}: model_type ${JSON.stringify(hf.modelType)} loads in Node but not yet in the page (it loads ${Object.keys(HF_TEXT_LOADERS).map((t) => JSON.stringify(t)).join(", ")})`);
   // the tokenizer first: a missing one is told before the weights are parsed
   const textFiles: TextFiles = (name) => text(files, name);
-  const finish = loader.load(textFiles, hf.config);
+  const finish = loader.load(textFiles, hf.config, (name) => files.get(name));
   const model = buildModel(hf.config, new Rng(0));
   loadStateDict(model, hf.stateDict(parseSafetensors(weights, WEIGHTS_FILE).tensors, WEIGHTS_FILE), WEIGHTS_FILE);
   model.eval();

@@ -1,32 +1,39 @@
 /**
  * How a Hugging Face folder's text side loads from its files in memory, one entry per config.json model_type: the
- * tokenizer files it reads and how they become a tokenizer checked against the config. A new family (Marian's
- * SentencePiece files) is one more entry of HF_TEXT_LOADERS and, where its parts differ, one more kind of
- * FolderParts. Browser-safe.
+ * tokenizer files it reads and how they become a tokenizer checked against the config. A new family is one more
+ * entry of HF_TEXT_LOADERS and, where its parts differ, one more kind of FolderParts. Browser-safe.
  */
 import { CheckpointError } from "../errors.js";
 import { parseJsonText } from "../io/json-text.js";
 import type { Model, ModelConfig } from "../models/index.js";
 import { Tokenizer } from "../tokenizer/index.js";
+import { MARIAN_FILES, marianTokenizers } from "../tokenizer/marian-tokenizers.js";
 import { WordPieceTokenizer } from "../tokenizer/wordpiece.js";
 import { TOKENIZER_FILE } from "./format.js";
 import { TOKENIZER_CONFIG_FILE, maskTokenOf, promptAddsBos } from "./hf-tokenizer-config.js";
 import { type InferenceParts, checkTokenizers } from "./parts.js";
 import type { WordPieceParts } from "./wordpiece-folder.js";
 
-/** A loaded folder: byte-level BPE text (ours, GPT-2) or a BERT encoder with its WordPiece tokenizer. */
+/**
+ * A loaded folder: byte-level BPE text (ours, GPT-2), a BERT encoder with its WordPiece tokenizer, or a Marian
+ * translator with its SentencePiece tokenizers (source.spm, target.spm over one vocab.json).
+ */
 export type FolderParts =
   | { kind: "bpe"; parts: InferenceParts & { srcTokenizer: Tokenizer; tgtTokenizer: Tokenizer }; /** config.json's model_type, for a Hugging Face folder. */ huggingFace?: string }
-  | { kind: "wordpiece"; parts: WordPieceParts; huggingFace: string };
+  | { kind: "wordpiece"; parts: WordPieceParts; huggingFace: string }
+  | { kind: "sentencepiece"; parts: InferenceParts; huggingFace: string };
 
 /** A file's text by name, undefined where the folder has none. */
 export type TextFiles = (name: string) => string | undefined;
+
+/** A file's bytes by name, undefined where the folder has none. */
+export type ByteFiles = (name: string) => Uint8Array | undefined;
 
 export interface HfTextLoader {
   /** The files it reads besides config.json and the weights. */
   files: readonly string[];
   /** Reads and checks the tokenizer; the returned function puts it together with the loaded model. */
-  load(files: TextFiles, config: ModelConfig): (model: Model) => FolderParts;
+  load(files: TextFiles, config: ModelConfig, bytes: ByteFiles): (model: Model) => FolderParts;
 }
 
 function tokenizerConfig(files: TextFiles): unknown {
@@ -70,8 +77,26 @@ const wordPiece: HfTextLoader = {
   },
 };
 
+/** Marian: a SentencePiece model per side over the shared vocab.json, checked as Node's loadForInference checks it. */
+const marian: HfTextLoader = {
+  files: Object.values(MARIAN_FILES),
+  load(files, config, bytes) {
+    const { source, target } = marianTokenizers({
+      name: (file) => file,
+      json: (file) => {
+        const t = files(file);
+        return t === undefined ? undefined : parseJsonText(t, file, CheckpointError);
+      },
+      bytes,
+    });
+    checkTokenizers(config, source, MARIAN_FILES.vocab, target, MARIAN_FILES.vocab);
+    return (model) => ({ kind: "sentencepiece", parts: { model, config, srcTokenizer: source, tgtTokenizer: target }, huggingFace: "marian" });
+  },
+};
+
 /** By config.json's model_type. */
 export const HF_TEXT_LOADERS: Readonly<Record<string, HfTextLoader>> = {
   gpt2: byteLevelBpe,
   bert: wordPiece,
+  marian,
 };

@@ -1,61 +1,34 @@
 /**
- * A Helsinki-NLP/opus-mt-style folder's tokenizers (what MarianTokenizer.save_pretrained writes): source.spm,
- * target.spm, vocab.json and tokenizer_config.json. Settings we do not implement are refused by name. Node only.
+ * A Helsinki-NLP/opus-mt-style folder's tokenizers on disk: source.spm, target.spm, vocab.json and
+ * tokenizer_config.json, read and checked by marian-tokenizers.ts. Node only.
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { TokenizerError } from "../errors.js";
+import { reasonOf } from "../io/json-text.js";
 import { readJsonFile } from "../io/read-json.js";
-import { type MarianSpecials, MarianTokenizer } from "./marian.js";
-import { loadSentencePiece } from "./sentencepiece-file.js";
+import type { MarianTokenizer } from "./marian.js";
+import { MARIAN_FILES, marianTokenizers } from "./marian-tokenizers.js";
 
-export const MARIAN_FILES = { source: "source.spm", target: "target.spm", vocab: "vocab.json", config: "tokenizer_config.json" } as const;
-
-/** tokenizer_config.json keys that change no id; everything else must be absent or hold MarianTokenizer's default. */
-const IGNORED = new Set([
-  "added_tokens_decoder", "backend", "tokenizer_class", "model_max_length", "sp_model_kwargs", "source_lang", "target_lang",
-  "clean_up_tokenization_spaces", "name_or_path", "special_tokens_map_file", "extra_special_tokens", "additional_special_tokens",
-  "truncation_side", "padding_side", "model_input_names", "tokenizer_file", "auto_map",
-]);
-const FIXED: Readonly<Record<string, unknown>> = { separate_vocabs: false, target_vocab_file: null, do_lower_case: false };
+export { MARIAN_FILES } from "./marian-tokenizers.js";
 
 /** Whether a folder is laid out as a Marian checkpoint's tokenizers. */
 export function hasMarianTokenizer(dir: string): boolean {
   return fs.existsSync(path.join(dir, MARIAN_FILES.source)) && fs.existsSync(path.join(dir, MARIAN_FILES.vocab));
 }
 
-/** A token setting: a string, or an added-token object's "content". */
-function tokenText(v: unknown): unknown {
-  return typeof v === "object" && v !== null ? (v as Record<string, unknown>).content : v;
-}
-
 export function loadMarianTokenizers(dir: string): { source: MarianTokenizer; target: MarianTokenizer } {
-  const specials: MarianSpecials = { eos: "</s>", unk: "<unk>", pad: "<pad>" };
-  const configFile = path.join(dir, MARIAN_FILES.config);
-  if (fs.existsSync(configFile)) {
-    const raw = readJsonFile(configFile, TokenizerError);
-    if (typeof raw !== "object" || raw === null || Array.isArray(raw)) throw new TokenizerError(`${configFile}: expected a JSON object`);
-    const tc = raw as Record<string, unknown>;
-    for (const [key, value] of Object.entries(tc)) {
-      if (key === "eos_token" || key === "unk_token" || key === "pad_token") {
-        const text = tokenText(value);
-        if (typeof text !== "string") throw new TokenizerError(`${configFile}: "${key}" must be a token, found ${JSON.stringify(value)}`);
-        specials[key.slice(0, -"_token".length) as keyof MarianSpecials] = text;
-      } else if (key in FIXED) {
-        if (value !== FIXED[key] && !(value === undefined)) throw new TokenizerError(`${configFile}: "${key}" is ${JSON.stringify(value)}; only ${JSON.stringify(FIXED[key])} is supported`);
-      } else if (!IGNORED.has(key)) {
-        throw new TokenizerError(`${configFile}: unknown key "${key}" (not read, so refused: it may change the ids)`);
+  const name = (file: string) => path.join(dir, file);
+  return marianTokenizers({
+    name,
+    json: (file) => (fs.existsSync(name(file)) ? readJsonFile(name(file), TokenizerError) : undefined),
+    bytes(file) {
+      if (!fs.existsSync(name(file))) return undefined;
+      try {
+        return fs.readFileSync(name(file));
+      } catch (e) {
+        throw new TokenizerError(`${name(file)}: cannot read SentencePiece model (${reasonOf(e)})`);
       }
-    }
-  }
-  const vocabFile = path.join(dir, MARIAN_FILES.vocab);
-  const raw = readJsonFile(vocabFile, TokenizerError);
-  if (typeof raw !== "object" || raw === null || Array.isArray(raw)) throw new TokenizerError(`${vocabFile}: expected a JSON object {piece: id}`);
-  const vocab = new Map(Object.entries(raw as Record<string, number>));
-  const side = (file: string) => {
-    const spmFile = path.join(dir, file);
-    if (!fs.existsSync(spmFile)) throw new TokenizerError(`${spmFile}: missing (a Marian folder has ${MARIAN_FILES.source} and ${MARIAN_FILES.target} beside ${MARIAN_FILES.vocab})`);
-    return new MarianTokenizer(loadSentencePiece(spmFile), vocab, specials, vocabFile);
-  };
-  return { source: side(MARIAN_FILES.source), target: side(MARIAN_FILES.target) };
+    },
+  });
 }

@@ -7,13 +7,13 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { fileURLToPath } from "node:url";
 import protobuf from "protobufjs";
 import { CheckpointError, ConfigError, TokenizerError } from "../../src/errors.js";
 import type { NamedTensor, Seq2Seq } from "../../src/models/index.js";
 import { readSafetensors, writeSafetensors } from "../../src/models/safetensors-file.js";
 import { inference, sinusoidalPositions } from "../../src/nn/index.js";
 import { loadForInference } from "../../src/run/index.js";
+import { SENTENCEPIECE_MODEL_PROTO } from "../../src/tokenizer/sentencepiece-schema.js";
 import { MARIAN_TINY } from "./marian-fixture.js";
 
 const FILES = ["config.json", "generation_config.json", "model.safetensors", "source.spm", "target.spm", "vocab.json", "tokenizer_config.json"];
@@ -38,9 +38,8 @@ const editTensors = (change: (t: Map<string, NamedTensor>) => Map<string, NamedT
   writeSafetensors(path.join(dir, "model.safetensors"), change(new Map(original)), { format: "pt" });
 };
 
-/** The schema of the model file, to write variants of source.spm (its path from dist/test/hf/). */
-const spmSchema = fs.readFileSync(path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../../src/tokenizer/sentencepiece_model.proto"), "utf8");
-const spmType = protobuf.parse(spmSchema, { keepCase: true }).root.lookupType("sentencepiece.ModelProto");
+/** The schema of the model file, to write variants of source.spm. */
+const spmType = protobuf.parse(SENTENCEPIECE_MODEL_PROTO, { keepCase: true }).root.lookupType("sentencepiece.ModelProto");
 const editSpm = (change: (m: Record<string, any>) => void) => (dir: string) => {
   const file = path.join(dir, "source.spm");
   const m = spmType.toObject(spmType.decode(fs.readFileSync(file)), { defaults: false }) as Record<string, any>;

@@ -222,7 +222,7 @@ test("explain: LayerNorm mean and variance of its recorded input, by hand; Add &
       ...e.encoder.layers.flatMap((l) => [l.addNorm1, l.addNorm2]),
       ...e.steps.flatMap((s) => s.layers.flatMap((l) => [l.addNorm1, l.addNorm2, l.addNorm3])),
     ];
-    const norms = [...addNorms.map((a) => a.norm), e.encoder.finalNorm, ...e.steps.map((s) => s.finalNorm)];
+    const norms = [...addNorms.map((a) => a.norm), e.encoder.finalNorm, ...e.steps.map((s) => s.finalNorm)].filter((n) => n !== null);
     for (const n of norms) {
       n.input.forEach((x, t) => {
         const mean = x.reduce((a, b) => a + b, 0) / x.length;

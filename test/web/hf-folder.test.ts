@@ -14,6 +14,8 @@ import { type FolderFiles, loadFolderFiles } from "../../src/run/folder-files.js
 import { loadForInference, promptIds } from "../../src/run/index.js";
 import { BERT_BASE, BERT_CLASSIFIER, BERT_MLM, bertExpected } from "../hf/bert-fixture.js";
 import { GPT2_TINY, GPT2_TINY_EXPECTED } from "../hf/fixture.js";
+import { MARIAN_TINY, MARIAN_TINY_EXPECTED } from "../hf/marian-fixture.js";
+import type { Seq2Seq } from "../../src/models/seq2seq.js";
 
 /** A folder's top-level files as the page gives them. */
 function filesOf(dir: string, leave: string[] = []): Map<string, Uint8Array> {
@@ -61,6 +63,25 @@ test("BERT from memory: classifier probabilities and fill-mask top-5 are transfo
   for (const run of expected.runs as { text: string; token_ids: number[] }[]) {
     assert.deepEqual(fillMask(m.parts.model, m.parts.tokenizer, run.text, { topK: expected.top_k }).masks[0].map((x) => x.id), run.token_ids, run.text);
   }
+});
+
+test("Marian from memory: the sources' ids, greedy and beam-4 (transformers' convention) ids are transformers'", () => {
+  const f = loadFolderFiles(filesOf(MARIAN_TINY));
+  assert.equal(f.kind, "sentencepiece");
+  assert.equal(f.huggingFace, "marian");
+  const runs = (JSON.parse(fs.readFileSync(path.join(MARIAN_TINY_EXPECTED, "generate.json"), "utf8")).runs as { strategy: string; sources: number[][]; outputs: number[][] }[])
+    .filter((r) => r.sources.length === 1);
+  assert.ok(runs.some((r) => r.strategy === "beam") && runs.some((r) => r.strategy === "greedy"));
+  assert.deepEqual(f.parts.srcTokenizer.encode("Jesus wept."), runs[2].sources[0]);
+  for (const r of runs) {
+    const cfg = r.strategy === "greedy" ? {} : { strategy: "beam", numBeams: 4, beamConvention: "huggingface" } as const;
+    assert.deepEqual(generate(f.parts.model as Seq2Seq, r.sources, cfg).results[0][0].tokens, r.outputs[0], `${r.strategy} ${r.sources[0]}`);
+  }
+  oneLine(() => loadFolderFiles(filesOf(MARIAN_TINY, ["target.spm"])), /^target\.spm: missing \(a Marian folder has source\.spm and target\.spm beside vocab\.json\)$/);
+  oneLine(() => loadFolderFiles(filesOf(MARIAN_TINY, ["vocab.json"])), /^vocab\.json: missing/);
+  const bad = filesOf(MARIAN_TINY);
+  bad.set("source.spm", new Uint8Array([0xff, 0xff, 0xff]));
+  oneLine(() => loadFolderFiles(bad), /^source\.spm: not a SentencePiece model file/);
 });
 
 test("a folder that cannot load is one line naming the file or key", () => {

@@ -1,8 +1,9 @@
 /**
  * Hugging Face folders in the page, in Chromium: each is picked with the folder input as a user would pick it, and
  * the page must compute what transformers computed (the fixtures' expected/): GPT-2's greedy ids (and Node's), its
- * attention drawn; a BERT classifier's label probabilities; a BERT masked-LM's top-5 fillers and its attention.
- * A folder with nothing to run says so in one line.
+ * attention drawn; a BERT classifier's label probabilities; a BERT masked-LM's top-5 fillers and its attention;
+ * a Marian translator's greedy and beam-4 ids (section 2, transformers' beam convention), its attention and walk.
+ * A folder with nothing to run says so in one line; a translation does not outlive its model.
  */
 import assert from "node:assert/strict";
 import * as fs from "node:fs";
@@ -14,12 +15,15 @@ import type { DecoderOnly } from "../../src/models/decoder-only.js";
 import { loadForInference, promptIds } from "../../src/run/index.js";
 import { BERT_BASE, BERT_CLASSIFIER, BERT_MLM, bertExpected } from "../hf/bert-fixture.js";
 import { GPT2_TINY, GPT2_TINY_EXPECTED } from "../hf/fixture.js";
+import { MARIAN_TINY, MARIAN_TINY_EXPECTED } from "../hf/marian-fixture.js";
 import { CHROMIUM, CHROMIUM_ARGS, type PageServer, buildPage, chromiumMissing, servePage, tempDir } from "./harness.js";
 
 const missing = chromiumMissing();
 if (missing && process.env.CI) it("Chromium is installed (CI)", () => assert.fail(`browser tests cannot run: ${missing}`));
 
 const PROMPT = "And God said";
+/** The first source texts of scripts/hf/make_marian_fixtures.py (their ids are checked against the fixture's). */
+const MARIAN_SOURCES = ["In the beginning, God created the heavens and the earth.", "Jesus wept."];
 
 describe("Hugging Face folders in the page", { skip: missing ? `skipped: ${missing}` : false }, () => {
   let tmp: string;
@@ -137,5 +141,37 @@ describe("Hugging Face folders in the page", { skip: missing ? `skipped: ${missi
     const status = await loadFolder(BERT_BASE);
     assert.match(status, /^error: Could not load: config\.json: this encoder_only model has head "none" \(bert\);/);
     assert.doesNotMatch(status, /\n/);
+  });
+
+  it("Marian: the folder loads and translates to transformers' greedy and beam-4 ids; its attention is drawn, the walk follows it; another model clears the output", async () => {
+    assert.match(await loadFolder(MARIAN_TINY), /^loaded: /);
+    assert.match((await page.textContent("#ckpt-summary")) ?? "", /seq2seq \(Hugging Face marian\)/);
+    const runs = (JSON.parse(fs.readFileSync(path.join(MARIAN_TINY_EXPECTED, "generate.json"), "utf8")).runs as { strategy: string; num_beams?: number; sources: number[][]; outputs: number[][] }[])
+      .filter((r) => r.sources.length === 1);
+    const ids = (selector: string, attr: string) => page.getAttribute(selector, attr).then((v) => (v ?? "").split(",").map(Number));
+    for (const [i, text] of MARIAN_SOURCES.entries()) {
+      for (const r of runs.slice(2 * i, 2 * i + 2)) {
+        await page.fill("#src-text", text);
+        await page.selectOption("#strategy", r.strategy);
+        if (r.strategy === "beam") await page.fill("#beams", String(r.num_beams));
+        await page.click("#translate");
+        const state = await waitState("#output", ["done", "error"]);
+        assert.equal(state, "done", (await page.textContent("#translate-status")) ?? "");
+        assert.deepEqual(await page.$$eval("#src-tokens .tok-chip", (els) => els.map((e) => Number(e.getAttribute("data-id")))), r.sources[0], `${text}: the source's ids`);
+        assert.deepEqual(await ids("#output", "data-ids"), r.outputs[0], `${text}: transformers' ${r.strategy} ids`);
+      }
+    }
+    assert.match((await page.textContent("#translate-status")) ?? "", /beam search with 4 beams \(transformers' length convention/);
+    await page.waitForSelector("#attention[data-ready] svg.heatmap");
+    await page.fill("#walk-text", MARIAN_SOURCES[1]);
+    await page.click("#walk-go");
+    await waitState("#walk-status", ["done", "error"]);
+    assert.equal(await page.getAttribute("#walk-status", "data-state"), "done", (await page.textContent("#walk-status")) ?? "");
+    assert.deepEqual(await ids("#walk-steps", "data-source"), runs[2].sources[0]);
+    // the translation above belongs to the Marian model: loading another must not leave it shown
+    assert.match(await loadFolder(GPT2_TINY), /^loaded: /);
+    assert.equal(await page.textContent("#output"), "");
+    assert.equal(await page.getAttribute("#output", "data-ids"), null);
+    assert.equal(await page.getAttribute("#output", "data-state"), null);
   });
 });

@@ -40,7 +40,7 @@ export interface ModelSummary {
   source: string;
   architecture: string;
   task: ModelTask;
-  /** config.json's model_type for a Hugging Face folder ("gpt2", "bert"), else null. */
+  /** config.json's model_type for a Hugging Face folder ("gpt2", "bert", "marian"), else null. */
   huggingFace: string | null;
   /** classify: the label names, in class-id order (id2label). */
   labels: string[];
@@ -89,6 +89,8 @@ export interface TranslateResult {
   tokens: TokenView[];
   text: string;
   finish: string;
+  /** The beam search's ranking (Hugging Face folders: transformers' generate()). */
+  beamConvention: "gnmt" | "huggingface";
   ms: number;
 }
 

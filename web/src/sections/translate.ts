@@ -49,19 +49,25 @@ export function setupTranslate(model: WorkerClient<ModelApi>, panel: InspectPane
   strategy.addEventListener("change", refresh);
   refresh();
 
-  const run = async () => {
-    busy = true;
-    refresh();
+  /** Empties the output, its status and the cut-input warning: before a translation, and when another model loads. */
+  const clear = () => {
     output.replaceChildren();
     output.className = "output";
-    output.dataset.state = "running";
-    delete output.dataset.ids;
-    panel.clearOutput();
+    for (const k of ["state", "ids", "streamed"]) delete output.dataset[k];
     status.className = "status";
-    status.textContent = "Translating…";
+    status.textContent = "";
     warning.hidden = true;
     warning.textContent = "";
     delete warning.dataset.inputTokens;
+  };
+
+  const run = async () => {
+    busy = true;
+    refresh();
+    clear();
+    output.dataset.state = "running";
+    panel.clearOutput();
+    status.textContent = "Translating…";
     const kind = strategy.value as SearchKind;
     const numBeams = Math.min(16, Math.max(1, Math.round(Number(beams.value)) || 4));
     let shown = 0;
@@ -93,7 +99,7 @@ export function setupTranslate(model: WorkerClient<ModelApi>, panel: InspectPane
       panel.setOutput(r.tokens);
       const secs = r.ms / 1000;
       status.textContent = `${r.outIds.length} tokens in ${r.ms.toFixed(0)} ms (${(r.outIds.length / secs).toFixed(1)} tokens/s), ` +
-        `${kind === "beam" ? `beam search with ${numBeams} beams` : "greedy search"}; stopped by ${r.finish === "eos" ? "the end-of-sentence token" : r.finish === "length" ? "the length limit (source + 50)" : "max_len"}.`;
+        `${kind === "beam" ? `beam search with ${numBeams} beams${r.beamConvention === "huggingface" ? " (transformers' length convention: |Y|^α, its early stop)" : ""}` : "greedy search"}; stopped by ${r.finish === "eos" ? "the end-of-sentence token" : r.finish === "length" ? "the length limit (source + 50)" : "max_len"}.`;
       const ask = (temperature: number) => ({ srcIds: r.srcIds, outIds: r.outIds, temperature });
       const ins = await model.call("inspect", ask(panel.temperature));
       panel.show({ ins, outIds: r.outIds, nextAt: (temperature) => model.call("nextTokens", ask(temperature)) });
@@ -115,7 +121,7 @@ export function setupTranslate(model: WorkerClient<ModelApi>, panel: InspectPane
     setModel(s, origin) {
       showScores(scores, s, origin);
       loaded = s.task === "translate";
-      status.className = "status";
+      clear();
       status.textContent = loaded ? "" : `The loaded model is ${s.architecture}${s.huggingFace ? ` (${s.huggingFace})` : ""}: it does not translate; run it in section 2b.`;
       refresh();
     },

@@ -1,7 +1,7 @@
 /**
  * A checkpoint folder read in the browser — from files the user picked or from URLs (the shipped model) — and
  * loaded by the library's loadFolderFiles: one of ours (config.json, model.safetensors, tokenizer.json and, when
- * the target vocabulary is separate, tokenizer.target.json) or a Hugging Face folder (GPT-2, BERT). Only the files
+ * the target vocabulary is separate, tokenizer.target.json) or a Hugging Face folder (GPT-2, BERT, Marian). Only the files
  * the library reads are read; the optional scores.json of a model card is read beside them.
  */
 import { FOLDER_FILES, type FolderParts, loadFolderFiles } from "../../../src/run/folder-files.js";

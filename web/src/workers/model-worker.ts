@@ -3,11 +3,11 @@
  * inspects; a decoder_only or encoder_only model generates, classifies or fills masks (tasks.ts). All model
  * compute runs here, so the page never waits on it.
  */
-import { beamSearch, labelNames, prepareSearch, stream, type StepDecoder } from "../../../src/generate/index.js";
+import { type BeamConvention, beamSearch, labelNames, prepareSearch, stream, type StepDecoder } from "../../../src/generate/index.js";
 import { inspectSeq2Seq, tokenLabel } from "../../../src/inspect/index.js";
 import type { EncoderOnly } from "../../../src/models/encoder-only.js";
 import type { Seq2Seq } from "../../../src/models/seq2seq.js";
-import type { Tokenizer } from "../../../src/tokenizer/index.js";
+import type { TextTokenizer } from "../../../src/tokenizer/index.js";
 import type { InspectParams, ModelApi } from "../protocol.js";
 import { type Handlers, serveWorker } from "../rpc.js";
 import { chooseBackend } from "./backend.js";
@@ -20,10 +20,12 @@ const TOP_N = 10;
 
 interface Translator {
   model: Seq2Seq;
-  srcTokenizer: Tokenizer;
-  tgtTokenizer: Tokenizer;
+  srcTokenizer: TextTokenizer;
+  tgtTokenizer: TextTokenizer;
   srcLabel: (id: number) => string;
   tgtLabel: (id: number) => string;
+  /** A Hugging Face translator (Marian) decodes as transformers' generate() does: its beam length convention. */
+  beamConvention: BeamConvention;
 }
 
 let loaded: LoadedCheckpoint | null = null;
@@ -88,9 +90,12 @@ const handlers: Handlers<ModelApi> = {
     const task = taskOf(f);
     loaded = ckpt;
     translator = null;
-    if (task === "translate" && f.kind === "bpe") {
+    if (task === "translate" && f.kind !== "wordpiece") {
       const { model, srcTokenizer, tgtTokenizer } = f.parts;
-      translator = { model: model as Seq2Seq, srcTokenizer, tgtTokenizer, srcLabel: tokenLabel(srcTokenizer), tgtLabel: tokenLabel(tgtTokenizer) };
+      translator = {
+        model: model as Seq2Seq, srcTokenizer, tgtTokenizer, srcLabel: tokenLabel(srcTokenizer), tgtLabel: tokenLabel(tgtTokenizer),
+        beamConvention: f.huggingFace ? "huggingface" : "gnmt",
+      };
     }
     const c = f.parts.config;
     const sizes = c as unknown as Record<string, number | undefined>;
@@ -119,7 +124,7 @@ const handlers: Handlers<ModelApi> = {
   },
 
   async translate(p, ctx) {
-    const { model, srcTokenizer, tgtTokenizer, srcLabel, tgtLabel } = current();
+    const { model, srcTokenizer, tgtTokenizer, srcLabel, tgtLabel, beamConvention } = current();
     const t0 = performance.now();
     const encoded = srcTokenizer.encode(p.text.trim());
     if (encoded.length === 0) throw new Error("type a sentence to translate");
@@ -142,7 +147,7 @@ const handlers: Handlers<ModelApi> = {
         ctx.emit({ type: "token", token: { id: r.value.token, label: tgtLabel(r.value.token) }, text: r.value.text });
       }
     } else {
-      const { setup, cfg } = prepareSearch(model, [srcIds], { strategy: "beam", numBeams: p.numBeams });
+      const { setup, cfg } = prepareSearch(model, [srcIds], { strategy: "beam", numBeams: p.numBeams, beamConvention });
       const decoder = followBeams(setup.decoder, (best, step) => {
         ctx.emit({ type: "beam", step, tokens: views(best, tgtLabel), text: tgtTokenizer.decode(best) });
       });
@@ -151,7 +156,7 @@ const handlers: Handlers<ModelApi> = {
       finish = best.finish;
     }
     return {
-      srcIds, outIds, tokens: views(outIds, tgtLabel), text: tgtTokenizer.decode(outIds), finish,
+      srcIds, outIds, tokens: views(outIds, tgtLabel), text: tgtTokenizer.decode(outIds), finish, beamConvention,
       ms: performance.now() - t0,
     };
   },

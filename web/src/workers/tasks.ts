@@ -33,7 +33,7 @@ export function taskOf(folder: FolderParts): ModelTask {
 }
 
 function bpe(folder: FolderParts, what: string) {
-  if (folder.kind !== "bpe") throw new Error(`${what} needs a byte-level BPE model; this one is a ${folder.huggingFace} WordPiece model`);
+  if (folder.kind !== "bpe") throw new Error(`${what} needs a byte-level BPE model; this one is a ${folder.huggingFace} ${folder.kind === "wordpiece" ? "WordPiece" : "SentencePiece"} model`);
   return folder.parts;
 }
 

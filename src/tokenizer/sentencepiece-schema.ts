@@ -1,4 +1,9 @@
-// The parts of SentencePiece's model file (a serialized sentencepiece.ModelProto, ".model" / ".spm") that our
+/**
+ * The parts of SentencePiece's model file (a serialized sentencepiece.ModelProto, ".model" / ".spm") that our
+ * reader uses, as protobuf schema text: a module rather than a .proto file beside the sources, so that the page's
+ * bundle carries it too. Browser-safe.
+ */
+export const SENTENCEPIECE_MODEL_PROTO = String.raw`// The parts of SentencePiece's model file (a serialized sentencepiece.ModelProto, ".model" / ".spm") that our
 // reader uses, with the field numbers and types of the wire format; protobuf skips the fields left out here.
 // Written for this project from SentencePiece's documented format (Apache-2.0 schema, google/sentencepiece).
 syntax = "proto2";
@@ -51,3 +56,4 @@ message ModelProto {
   optional NormalizerSpec normalizer_spec = 3;
   optional NormalizerSpec denormalizer_spec = 5;
 }
+`;
