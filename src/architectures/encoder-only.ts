@@ -16,15 +16,17 @@ export const encoderOnlyTask = {
     const map = { labels, ids: new Map(labels.map((l, i) => [l, i])) };
     const ids = labelIds(texts.labels, map, { source: o.file, lineNumbers: texts.lineNumbers });
     const examples: LabeledExample[] = texts.src.map((s, i) => ({ ids: o.srcTokenizer.encode(s), label: ids[i] }));
-    const f = filterByLength(examples.map((e) => e.ids), o.maxLen - 1); // + bos
+    // + bos, unless the tokenizer places the specials itself (BERT's [CLS] text [SEP])
+    const framing = { addBos: !o.srcTokenizer.addsSpecials };
+    const f = filterByLength(examples.map((e) => e.ids), o.maxLen - (framing.addBos ? 1 : 0));
     const kept = f.keptIndices.map((i) => examples[i]);
     if (kept.length === 0) throw new DataError(`${o.file}: every text is longer than max_len ${o.maxLen} or empty`);
     return {
-      arch: encoderOnly.name, size: kept.length, lengths: encoderOnlyLengths(kept), labels,
+      arch: encoderOnly.name, size: kept.length, lengths: encoderOnlyLengths(kept, framing), labels,
       dropped: { tooLong: f.droppedTooLong, empty: f.droppedEmpty, badRows: texts.badRows },
       targetIds: () => [],
       batch(indices) {
-        const c = collateEncoderOnly(indices.map((i) => kept[i]), o.special);
+        const c = collateEncoderOnly(indices.map((i) => kept[i]), o.special, framing);
         let tokens = 0;
         for (const n of c.lengths) tokens += n;
         const batch: EncoderOnlyTrainBatch = { kind: "encoder_only", ids: { ids: c.ids, batch: c.batchSize, length: c.seqLen }, labels: c.labels };

@@ -40,7 +40,8 @@ export const seq2seqTask = {
     return { src: t.rows.map((r) => r[0]), tgt: t.rows.map((r) => r[1]), labels: [], badRows: t.skipped, lineNumbers: t.lineNumbers };
   },
   dataset(texts, o) {
-    const pairs: PairExample[] = texts.src.map((s, i) => ({ src: o.srcTokenizer.encode(s), tgt: o.tgtTokenizer.encode(texts.tgt[i]) }));
+    const pairs: PairExample[] = texts.src.map((s, i) => ({ src: o.srcTokenizer.encode(s), tgt: o.tgtTokenizer.encode(texts.tgt[i], { addEos: false }) }));
+    // a source as the tokenizer gives it (Marian's ends in </s>, ours has no specials); the collate frames the target
     // the decoder sees n + 1 positions (bos y1..yn, or y1..yn eos)
     const f = filterPairsByLength(pairs, { maxSrcLen: o.maxLen, maxTgtLen: o.maxLen - 1 });
     if (f.kept.length === 0) throw new DataError(`${o.file}: every pair is longer than max_len ${o.maxLen} or empty`);

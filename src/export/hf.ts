@@ -3,7 +3,8 @@
  * transformers' names and layouts, generation_config.json, tokenizer.json and tokenizer_config.json, so that
  * from_pretrained (AutoModelForCausalLM, AutoTokenizer) loads it, and so does our own loader. The mapping is the
  * inverse of the import's, found where the import's is: the `write` of a format its architecture module lists
- * (src/models/architectures/; GPT-2 for decoder_only so far).
+ * (src/models/architectures/): GPT-2 for decoder_only, BERT for encoder_only, Marian for seq2seq. BERT's and Marian's
+ * tokenizers are the files of the folder the run started from, copied byte for byte.
  */
 import * as path from "node:path";
 import { ExportError } from "../errors.js";
@@ -20,11 +21,20 @@ import { GENERATION_CONFIG_FILE, TOKENIZER_CONFIG_FILE } from "./export.js";
 
 export { TOKENIZER_CONFIG_FILE };
 
+/** The config.json keys generation_config.json repeats (save_pretrained's _from_model_config copy), where the config has them. */
+const GENERATION_KEYS = ["bos_token_id", "decoder_start_token_id", "eos_token_id", "forced_eos_token_id", "pad_token_id"];
+
 export interface HuggingFaceExportOptions {
   /** The model's tokenizer, written as tokenizer.json with its tokenizer_config.json. */
   tokenizer?: Tokenizer;
   /** A separate target tokenizer (seq2seq): refused until a format writes one. */
   targetTokenizer?: Tokenizer;
+  /**
+   * Tokenizer files copied as they are, in place of a tokenizer.json we write: a Marian folder's source.spm,
+   * target.spm, vocab.json and tokenizer_config.json, a BERT folder's tokenizer.json and tokenizer_config.json
+   * (src/run/kept-tokenizer.ts reads them from a checkpoint).
+   */
+  keptFiles?: ReadonlyMap<string, Uint8Array>;
   /**
    * Whether a prompt starts with bos (tokenizer_config.json's add_bos_token): true for a model our trainer trained
    * (its data is <s> text </s>), false for a GPT-2 loaded as it is (loadForInference's addBos). @default true
@@ -36,7 +46,7 @@ export interface HuggingFaceExportOptions {
 export function huggingFaceWriter(config: ModelConfig): { modelType: string; writer: HuggingFaceWriter<ModelConfig> } {
   const formats = Object.entries(modelArchitecture(config.architecture).huggingFace ?? {});
   const found = formats.find(([, f]) => f.write !== undefined);
-  if (!found) throw new ExportError(`export --format hf: architecture ${config.architecture} has no Hugging Face format that is written (so far: decoder_only as gpt2)`);
+  if (!found) throw new ExportError(`export --format hf: architecture ${config.architecture} has no Hugging Face format that is written (decoder_only as gpt2, encoder_only as bert, seq2seq as marian)`);
   return { modelType: found[0], writer: found[1].write! };
 }
 
@@ -66,6 +76,9 @@ export function exportHuggingFace(model: Model, dir: string, opts: HuggingFaceEx
   const config = writer.config(c, (message) => {
     throw new ExportError(`export --format hf (model_type ${modelType}): ${message}`);
   });
+  if (opts.tokenizer && !opts.keptFiles && modelType !== "gpt2") {
+    throw new ExportError(`export --format hf (model_type ${modelType}): a byte-level BPE tokenizer.json is not written as ${writer.tokenizerClass}'s; export a checkpoint that holds the ${modelType} folder's own tokenizer files (train --init-from keeps them)`);
+  }
   if (opts.targetTokenizer && opts.targetTokenizer !== opts.tokenizer) {
     throw new ExportError(`export --format hf (model_type ${modelType}): a separate target tokenizer is not written`);
   }
@@ -78,14 +91,22 @@ export function exportHuggingFace(model: Model, dir: string, opts: HuggingFaceEx
     written.push(file);
   };
   json(CONFIG_FILE, config);
-  // the ids generate() starts from; a key transformers' config leaves null is left out
-  const generation: Record<string, unknown> = { _from_model_config: true };
-  for (const key of ["bos_token_id", "eos_token_id", "pad_token_id"]) if (config[key] != null) generation[key] = config[key];
-  json(GENERATION_CONFIG_FILE, generation);
+  if (modelArchitecture(c.architecture).decoding) {
+    // the ids generate() starts from; a key transformers' config leaves null is left out (a classifier has no such file)
+    const generation: Record<string, unknown> = { _from_model_config: true };
+    for (const key of GENERATION_KEYS) if (config[key] != null) generation[key] = config[key];
+    json(GENERATION_CONFIG_FILE, generation);
+  }
   const weights = path.join(dir, WEIGHTS_FILE);
   writeSafetensors(weights, tensors, { format: "pt" });
   written.push(weights);
-  if (opts.tokenizer) {
+  if (opts.keptFiles) {
+    for (const [name, bytes] of opts.keptFiles) {
+      const file = path.join(dir, name);
+      fsCall(file, "write", () => writeFileAtomic(file, bytes));
+      written.push(file);
+    }
+  } else if (opts.tokenizer) {
     const file = path.join(dir, TOKENIZER_FILE);
     saveTokenizer(opts.tokenizer, file);
     written.push(file);

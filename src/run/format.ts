@@ -32,10 +32,16 @@ export const BEST_DIR = "best";
 export const AVERAGED_DIR = "averaged";
 
 /**
+ * A run started from a Hugging Face folder whose tokenizer is not our BPE keeps that folder's tokenizer files
+ * instead (kept-tokenizer.ts): Marian's SentencePiece models and vocabulary, and transformers' tokenizer settings.
+ */
+export const KEPT_TOKENIZER_FILES: readonly string[] = ["source.spm", "target.spm", "vocab.json", "tokenizer_config.json"];
+
+/**
  * The files a run writes into a checkpoint folder (checkpoints/step-N, best/). The top level has the same names, but
  * its metrics.jsonl is the live log (not in its manifest), not a checkpoint's snapshot.
  */
-export const CHECKPOINT_FILES: readonly string[] = [CONFIG_FILE, WEIGHTS_FILE, TOKENIZER_FILE, TARGET_TOKENIZER_FILE, OPTIMIZER_FILE, STATE_FILE, METRICS_FILE, MANIFEST_FILE];
+export const CHECKPOINT_FILES: readonly string[] = [CONFIG_FILE, WEIGHTS_FILE, TOKENIZER_FILE, TARGET_TOKENIZER_FILE, ...KEPT_TOKENIZER_FILES, OPTIMIZER_FILE, STATE_FILE, METRICS_FILE, MANIFEST_FILE];
 /** The files at a run folder's top level. */
 export const RUN_FILES: readonly string[] = [...CHECKPOINT_FILES, LOSS_CURVE_FILE];
 

@@ -10,6 +10,7 @@ import { loadCheckpointTokenizer } from "./checkpoint-tokenizer.js";
 import { TARGET_TOKENIZER_FILE, TOKENIZER_FILE } from "./format.js";
 import { TOKENIZER_CONFIG_FILE, promptAddsBos } from "./hf-tokenizer-config.js";
 import { assertIntact } from "./intact.js";
+import { KEPT_FILES, keptKind, loadKeptTokenizers } from "./kept-tokenizer.js";
 import { loadModel } from "./load.js";
 import { type InferenceParts, checkTokenizers } from "./parts.js";
 
@@ -29,6 +30,14 @@ export function loadForInference(dir: string): InferenceParts {
     const { source, target } = loadMarianTokenizers(dir);
     checkTokenizers(config, source, path.join(dir, MARIAN_FILES.vocab), target, path.join(dir, MARIAN_FILES.vocab));
     return { model, config, srcTokenizer: source, tgtTokenizer: target };
+  }
+  const kept = keptKind(dir);
+  if (kept !== null) {
+    // a run started from a Marian or BERT folder (train --init-from) keeps its tokenizer files; so does a BERT folder
+    if (!huggingFace) assertIntact(dir, KEPT_FILES[kept]);
+    const { srcTokenizer, tgtTokenizer } = loadKeptTokenizers(dir, kept, config);
+    if (kept === "marian") checkTokenizers(config, srcTokenizer, path.join(dir, MARIAN_FILES.vocab), tgtTokenizer, path.join(dir, MARIAN_FILES.vocab));
+    return { model, config, srcTokenizer, tgtTokenizer };
   }
   if (!fs.existsSync(srcFile)) {
     throw new CheckpointError(

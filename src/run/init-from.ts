@@ -1,8 +1,10 @@
 /**
  * train --init-from DIR: a new run whose model and tokenizer are a Hugging Face folder's (as loadForInference reads
- * it: GPT-2 as decoder_only), trained by our trainer from there. The folder fixes what a new run otherwise takes
- * from its options (architecture, size, vocabulary, max_len, tied embeddings); an option typed that says
- * otherwise is refused in one line, and the run records the folder's values, so that a resume keeps them.
+ * it: GPT-2 as decoder_only, Marian as seq2seq, a BertForSequenceClassification as encoder_only), trained by our
+ * trainer from there: on text, on sentence pairs, on labelled text. The folder fixes what a new run otherwise takes
+ * from its options (architecture, size, vocabulary, max_len, tied embeddings); an option typed that says otherwise
+ * is refused in one line, and the run records the folder's values, so that a resume keeps them. A Marian or BERT
+ * tokenizer is kept as its files (kept-tokenizer.ts): the run's checkpoints hold them in place of tokenizer.json.
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
@@ -13,11 +15,12 @@ import { Rng } from "../tensor/index.js";
 import type { RunParts } from "./checkpoint.js";
 import { CONFIG_FILE } from "./format.js";
 import { loadForInference } from "./inference.js";
-import { bpeTokenizer } from "./parts.js";
+import { keptKind, readKeptFiles } from "./kept-tokenizer.js";
+import { type InferenceParts, bpeTokenizer } from "./parts.js";
 import type { GivenOptions } from "./options.js";
 
 /** The architectures whose runs can start from a Hugging Face folder: those whose data and loss fit its model so far. */
-const STARTS_FROM_HUGGING_FACE: readonly Architecture[] = ["decoder_only"];
+const STARTS_FROM_HUGGING_FACE: readonly Architecture[] = ["decoder_only", "seq2seq", "encoder_only"];
 
 /** A new run's start from a folder: the options completed by what the folder fixes, and the model and tokenizer. */
 export interface InitialParts {
@@ -45,11 +48,15 @@ export function initialParts(given: GivenOptions & { initFrom: string }): Initia
   if (!STARTS_FROM_HUGGING_FACE.includes(config.architecture)) {
     throw new OptionError("initFrom", `${dir}: loads as ${config.architecture}; runs start from a Hugging Face folder for ${STARTS_FROM_HUGGING_FACE.join(", ")} only so far`);
   }
+  const head = (config as { head?: string }).head;
+  if (config.architecture === "encoder_only" && head !== "classifier") {
+    throw new OptionError("initFrom", `${dir}: a BERT with head "${head}"; runs train a classifier (BertForSequenceClassification) only so far`);
+  }
   const fixed: Partial<GivenOptions> = {
     arch: config.architecture,
     vocabSize: loaded.srcTokenizer.vocabSize,
     maxLen: config.max_len,
-    tieEmbeddings: config.tie_word_embeddings,
+    ...(config.architecture !== "encoder_only" ? { tieEmbeddings: config.tie_word_embeddings } : {}),
   };
   const from: Record<string, string> = {
     arch: `loads as ${config.architecture}`, vocabSize: `its tokenizer has ${fixed.vocabSize} tokens`,
@@ -72,6 +79,14 @@ export function initialParts(given: GivenOptions & { initFrom: string }): Initia
   }
   return {
     given: { ...given, ...fixed, dropout: config.dropout },
-    parts: { model, srcTokenizer: bpeTokenizer(loaded.srcTokenizer, "train --init-from"), tgtTokenizer: bpeTokenizer(loaded.tgtTokenizer, "train --init-from"), separateTarget: false },
+    parts: { model, ...tokenizers(dir, loaded), separateTarget: false },
   };
+}
+
+/** The run's tokenizers: GPT-2's tokenizer.json as our Tokenizer (saved as tokenizer.json), or the folder's kept files. */
+function tokenizers(dir: string, loaded: InferenceParts): Pick<RunParts, "srcTokenizer" | "tgtTokenizer" | "keptFiles"> {
+  const kind = keptKind(dir);
+  if (kind !== null) return { srcTokenizer: loaded.srcTokenizer, tgtTokenizer: loaded.tgtTokenizer, keptFiles: readKeptFiles(dir, kind) };
+  const tokenizer = bpeTokenizer(loaded.srcTokenizer, "train --init-from");
+  return { srcTokenizer: tokenizer, tgtTokenizer: tokenizer };
 }

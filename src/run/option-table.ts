@@ -157,7 +157,7 @@ export const TRAIN_OPTIONS: OptionTable<TrainOptions> = {
   },
   initFrom: {
     kind: "fixed", type: "dir",
-    help: "start a new run from this Hugging Face folder's weights and tokenizer (GPT-2: decoder_only); its config.json gives the model's size",
+    help: "start a new run from this Hugging Face folder's weights and tokenizer (GPT-2: text; Marian: pairs; a BERT classifier: labelled text); its config.json gives the model's size",
   },
 };
 

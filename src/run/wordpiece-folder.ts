@@ -15,6 +15,8 @@ import type { WordPieceTokenizer } from "../tokenizer/wordpiece.js";
 import { wordPieceTokenizer } from "./folder-tokenizers.js";
 import { TOKENIZER_FILE } from "./format.js";
 import { TOKENIZER_CONFIG_FILE, maskTokenOf } from "./hf-tokenizer-config.js";
+import { assertIntact } from "./intact.js";
+import { KEPT_FILES, keptKind } from "./kept-tokenizer.js";
 import { loadModel } from "./load.js";
 
 export interface WordPieceParts {
@@ -25,17 +27,22 @@ export interface WordPieceParts {
   maskToken: string;
 }
 
-/** Whether DIR is a Hugging Face BERT folder (its config.json has model_type "bert"); false where it has none. */
+/**
+ * Whether DIR is a Hugging Face BERT folder (its config.json has model_type "bert"), or a run started from one
+ * (train --init-from), which keeps its WordPiece tokenizer.json; false where it has no config.json.
+ */
 export function isBertFolder(dir: string): boolean {
   const file = path.join(dir, CONFIG_FILE);
   if (!fs.existsSync(file)) return false;
   const raw = readJsonFile(file, CheckpointError);
-  return isHuggingFaceConfig(raw) && raw.model_type === "bert";
+  if (isHuggingFaceConfig(raw)) return raw.model_type === "bert";
+  return keptKind(dir) === "wordpiece";
 }
 
 /** Loads a BERT folder: the model (as encoder_only) and its WordPiece tokenizer, whose vocabulary must be the model's. */
 export function loadWordPieceFolder(dir: string): WordPieceParts {
-  const { model, config } = loadModel(dir);
+  const { model, config, huggingFace } = loadModel(dir);
+  if (!huggingFace) assertIntact(dir, KEPT_FILES.wordpiece);
   const file = path.join(dir, TOKENIZER_FILE);
   if (!fs.existsSync(file)) throw new CheckpointError(`${file}: missing (a BERT folder's WordPiece tokenizer)`);
   const tokenizer = wordPieceTokenizer(readTextFile(file, TokenizerError), file, config);

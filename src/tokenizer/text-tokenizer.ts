@@ -8,6 +8,8 @@ export interface TextTokenizer {
   readonly bosId: number;
   readonly eosId: number;
   readonly unkId: number | null;
+  /** Whether encode places the model's special tokens itself (BERT's [CLS] text [SEP]): a dataset then adds none. */
+  readonly addsSpecials?: boolean;
   /** The ids the model reads for a text (each kind documents its own specials: MarianTokenizer appends </s>). */
   encode(text: string, opts?: { addBos?: boolean; addEos?: boolean }): number[];
   /** The text of ids; special tokens are left out unless `skipSpecial` is false. */

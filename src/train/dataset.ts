@@ -1,6 +1,6 @@
 import type { ExampleLengths, OnBadRow, SpecialIds } from "../data/index.js";
 import type { Architecture } from "../models/index.js";
-import type { Tokenizer } from "../tokenizer/index.js";
+import type { TextTokenizer } from "../tokenizer/index.js";
 import type { TrainBatch } from "./loss.js";
 
 /** Examples of one architecture, encoded, filtered to the model's max_len, ready to batch. */
@@ -37,8 +37,8 @@ export interface DataTexts {
 export interface DatasetOptions extends TextColumns {
   arch: Architecture;
   file: string;
-  srcTokenizer: Tokenizer;
-  tgtTokenizer: Tokenizer;
+  srcTokenizer: TextTokenizer;
+  tgtTokenizer: TextTokenizer;
   special: SpecialIds;
   /** The model's max_len: the longest sequence its positions cover. */
   maxLen: number;

@@ -6,7 +6,7 @@ import { type BeamConvention, type GenerationConfig, resolveGenerationConfig, tr
 import { unwritableReason } from "../../io/writable.js";
 import type { Architecture, Seq2Seq } from "../../models/index.js";
 import { loadDataset, readTexts } from "../../architectures/registry.js";
-import { bpeTokenizer, checkpointOrShipped, loadForInference } from "../../run/index.js";
+import { checkpointOrShipped, loadForInference } from "../../run/index.js";
 import { integerOption, numberOption } from "../options.js";
 
 interface EvalFlags {
@@ -89,7 +89,7 @@ export function registerEval(program: Command): void {
       }
       if (arch !== "seq2seq") {
         const data = loadDataset({
-          arch, file: flags.data, texts, srcTokenizer: bpeTokenizer(srcTokenizer, "eval"), tgtTokenizer: bpeTokenizer(tgtTokenizer, "eval"), maxLen: config.max_len,
+          arch, file: flags.data, texts, srcTokenizer, tgtTokenizer, maxLen: config.max_len,
           special: { pad: config.pad_id, bos: config.bos_id, eos: config.eos_id }, srcCol: flags.srcCol, tgtCol: flags.tgtCol,
           textCol: flags.textCol, labelCol: flags.labelCol, onBadRow: flags.onBadRow,
           labels: arch === "encoder_only" ? (config as { labels?: string[] }).labels : undefined,

@@ -9,7 +9,7 @@
  */
 import type { NamedTensor } from "../safetensors.js";
 import type { EncoderOnlyConfig } from "./encoder-only.js";
-import type { HuggingFaceFormat } from "./spec.js";
+import type { HuggingFaceFormat, HuggingFaceWriter } from "./spec.js";
 
 /** transformers' hidden_act names, and ours. */
 const ACTIVATIONS: Readonly<Record<string, string>> = { gelu: "gelu", gelu_new: "gelu_tanh", gelu_pytorch_tanh: "gelu_tanh", relu: "relu" };
@@ -271,7 +271,112 @@ function bertTensors(tensors: ReadonlyMap<string, NamedTensor>, c: EncoderOnlyCo
   return out;
 }
 
+/** Our activation names, and the hidden_act written for each. */
+const HIDDEN_ACT: Readonly<Record<string, string>> = { gelu: "gelu", gelu_tanh: "gelu_new", relu: "relu" };
+
+/**
+ * Our encoder_only config keys and the values BERT computes as we do: every key must be listed, so a key added to
+ * encoder_only later is refused by the export until it is mapped here. bos_id and eos_id change no computation
+ * (BERT's [CLS] and [SEP] are its tokenizer's), so they are not written.
+ */
+const WRITABLE: Readonly<Record<string, "any" | readonly unknown[]>> = {
+  architecture: ["encoder_only"], vocab_size: "any", num_layers: "any", d_model: "any", num_heads: "any", d_ff: "any",
+  dropout: "any", activation: Object.keys(HIDDEN_ACT), norm_first: [false], layer_norm_eps: "any", positional: ["learned"],
+  max_len: "any", scale_embeddings: [false], tie_word_embeddings: "any", pad_id: "any", bos_id: "any", eos_id: "any",
+  pooling: ["first"], type_vocab_size: "any", embedding_norm: [true], final_norm: [false], pooler: "any", head: "any",
+  num_classes: "any", labels: "any",
+  // informational keys of ours, not part of the network
+  tokenizer: "any", created_by: "any",
+};
+
+/** transformers' BertConfig (config.json) for an encoder_only config that BERT computes; its keys as save_pretrained sorts them. */
+function bertConfigOf(c: EncoderOnlyConfig, fail: (message: string) => never): Record<string, unknown> {
+  for (const [key, value] of Object.entries(c)) {
+    const allowed = WRITABLE[key];
+    if (allowed === undefined) fail(`config key "${key}" has no BERT equivalent`);
+    if (allowed !== "any" && !allowed!.includes(value)) fail(`config key "${key}" is ${show(value)}; BERT computes only ${allowed!.map(show).join(", ")}`);
+  }
+  for (const key of ["type_vocab_size", "embedding_norm", "final_norm"] as const) {
+    if (c[key] === undefined) fail(`config key "${key}" is absent; BERT has ${key === "type_vocab_size" ? "token-type embeddings" : key === "embedding_norm" ? "a LayerNorm over the embeddings" : "no final norm"} (give it)`);
+  }
+  const head = c.head ?? "classifier";
+  const [name, h] = Object.entries(HEADS).find(([, x]) => x.head === head)!;
+  if ((c.pooler ?? false) !== h.pooler) fail(`config key "pooler" is ${show(c.pooler ?? false)}; ${name} has ${h.pooler ? "a pooler" : "none"}`);
+  if (head === "classifier" && c.pooling !== "first") fail(`config key "pooling" is ${show(c.pooling)}; ${name} classifies [CLS]`);
+  const labels = (c as { labels?: string[] }).labels ?? Array.from({ length: c.num_classes }, (_, i) => `LABEL_${i}`);
+  const classes = head === "classifier"
+    ? {
+      id2label: Object.fromEntries(labels.map((l, i) => [String(i), l])),
+      label2id: Object.fromEntries([...labels.map((l, i) => [l, i] as const)].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))),
+    }
+    : {};
+  return {
+    add_cross_attention: false,
+    architectures: [name],
+    attention_probs_dropout_prob: c.dropout,
+    bos_token_id: null,
+    classifier_dropout: null,
+    dtype: "float32",
+    eos_token_id: null,
+    hidden_act: HIDDEN_ACT[c.activation],
+    hidden_dropout_prob: c.dropout,
+    hidden_size: c.d_model,
+    ...(head === "classifier" ? { id2label: classes.id2label } : {}),
+    initializer_range: 0.02,
+    intermediate_size: c.d_ff,
+    is_decoder: false,
+    ...(head === "classifier" ? { label2id: classes.label2id } : {}),
+    layer_norm_eps: c.layer_norm_eps,
+    max_position_embeddings: c.max_len,
+    model_type: "bert",
+    num_attention_heads: c.num_heads,
+    num_hidden_layers: c.num_layers,
+    pad_token_id: c.pad_id,
+    ...(head === "classifier" ? { problem_type: "single_label_classification" } : {}),
+    // only the masked-LM head projects onto the vocabulary; the others keep transformers' default
+    tie_word_embeddings: head === "mlm" ? c.tie_word_embeddings : true,
+    type_vocab_size: c.type_vocab_size,
+    use_cache: true,
+    vocab_size: c.vocab_size,
+  };
+}
+
+/** The model's tensors as save_pretrained writes them: the body under "bert." (BertModel: at the top), in_proj split into query, key, value. */
+function bertTensorsOf(tensors: ReadonlyMap<string, NamedTensor>, c: EncoderOnlyConfig): Map<string, NamedTensor> {
+  const out = new Map<string, NamedTensor>();
+  const ours = (name: string): NamedTensor => {
+    const t = tensors.get(name);
+    if (!t) throw new Error(`bert export: the state dict has no "${name}"`); // stateDict(model) always has it
+    return t;
+  };
+  const head = c.head ?? "classifier";
+  const prefix = head === "none" ? "" : "bert.";
+  const d = c.d_model;
+  for (const [name, m] of bertMappings(c)) {
+    const qkv = /^stack\.layers\.(\d+)\.self_attn\.(query|key|value)\.(weight|bias)$/.exec(m.ours);
+    if (!qkv) {
+      out.set(prefix + name, ours(m.ours));
+      continue;
+    }
+    const [, layer, part, kind] = qkv;
+    const k = QKV.indexOf(part as (typeof QKV)[number]);
+    const all = ours(`stack.layers.${layer}.self_attn.in_proj_${kind}`).data; // rows Q | K | V
+    const size = kind === "weight" ? d * d : d;
+    out.set(prefix + name, { shape: m.shape, data: all.slice(k * size, (k + 1) * size) });
+  }
+  for (const [name, m] of headMappings(c)) out.set(name, ours(m.ours));
+  if (head === "mlm" && !c.tie_word_embeddings) out.set("cls.predictions.decoder.weight", ours("mlm_decoder.weight"));
+  return out;
+}
+
+const bertWriter: HuggingFaceWriter<EncoderOnlyConfig> = {
+  config: bertConfigOf,
+  tensors: bertTensorsOf,
+  tokenizerClass: "BertTokenizer",
+};
+
 export const bertFormat: HuggingFaceFormat<EncoderOnlyConfig> = {
   config: bertConfig,
   tensors: bertTensors,
+  write: bertWriter,
 };

@@ -12,7 +12,7 @@
 import type { NamedTensor } from "../safetensors.js";
 import { sinusoidalPositions } from "../../nn/positional.js";
 import type { Seq2SeqConfig } from "./seq2seq.js";
-import type { HuggingFaceFormat } from "./spec.js";
+import type { HuggingFaceFormat, HuggingFaceWriter } from "./spec.js";
 
 /** transformers' activation_function names (ACT2FN), and ours. */
 const ACTIVATIONS: Readonly<Record<string, string>> = { swish: "silu", silu: "silu", gelu: "gelu", gelu_new: "gelu_tanh", relu: "relu" };
@@ -234,7 +234,97 @@ function marianTensors(tensors: ReadonlyMap<string, NamedTensor>, c: Seq2SeqConf
   return out;
 }
 
+/** Our activation names, and the activation_function written for each (opus-mt's "swish" for SiLU). */
+const ACTIVATION_FUNCTION: Readonly<Record<string, string>> = { silu: "swish", gelu: "gelu", gelu_tanh: "gelu_new", relu: "relu" };
+
+/**
+ * Our seq2seq config keys and the values Marian computes as we do: every key must be listed, so a key added to
+ * seq2seq later is refused by the export until it is mapped here.
+ */
+const WRITABLE: Readonly<Record<string, "any" | readonly unknown[]>> = {
+  architecture: ["seq2seq"], src_vocab_size: "any", tgt_vocab_size: "any", num_encoder_layers: "any", num_decoder_layers: "any",
+  d_model: "any", num_heads: "any", d_ff: "any", dropout: "any", attention_dropout: "any", activation_dropout: "any",
+  activation: Object.keys(ACTIVATION_FUNCTION), norm_first: [false], final_norm: [false], layer_norm_eps: [1e-5],
+  positional: ["sinusoidal"], sinusoid_layout: ["halves"], max_len: "any", scale_embeddings: "any", tie_word_embeddings: [true],
+  pad_id: "any", bos_id: "any", eos_id: "any",
+  // informational keys of ours, not part of the network
+  tokenizer: "any", created_by: "any",
+};
+
+/** transformers' MarianConfig (config.json) for a seq2seq config that Marian computes; its keys as save_pretrained sorts them. */
+function marianConfigOf(c: Seq2SeqConfig, fail: (message: string) => never): Record<string, unknown> {
+  for (const [key, value] of Object.entries(c)) {
+    const allowed = WRITABLE[key];
+    if (allowed === undefined) fail(`config key "${key}" has no Marian equivalent`);
+    if (allowed !== "any" && !allowed!.includes(value)) fail(`config key "${key}" is ${show(value)}; Marian computes only ${allowed!.map(show).join(", ")}`);
+  }
+  if (c.tgt_vocab_size !== c.src_vocab_size) fail(`config key "tgt_vocab_size" ${c.tgt_vocab_size} differs from "src_vocab_size" ${c.src_vocab_size}; Marian shares one vocabulary`);
+  const rate = (v: number | "dropout") => (v === "dropout" ? c.dropout : v); // our "dropout": the main rate
+  return {
+    activation_dropout: rate(c.activation_dropout),
+    activation_function: ACTIVATION_FUNCTION[c.activation],
+    architectures: ["MarianMTModel"],
+    attention_dropout: rate(c.attention_dropout),
+    bos_token_id: c.eos_id, // unread by MarianMTModel; the opus-mt conversions give eos's id
+    d_model: c.d_model,
+    decoder_attention_heads: c.num_heads,
+    decoder_ffn_dim: c.d_ff,
+    decoder_layerdrop: 0,
+    decoder_layers: c.num_decoder_layers,
+    decoder_start_token_id: c.bos_id,
+    decoder_vocab_size: c.tgt_vocab_size,
+    dropout: c.dropout,
+    dtype: "float32",
+    encoder_attention_heads: c.num_heads,
+    encoder_ffn_dim: c.d_ff,
+    encoder_layerdrop: 0,
+    encoder_layers: c.num_encoder_layers,
+    eos_token_id: c.eos_id,
+    forced_eos_token_id: c.eos_id,
+    init_std: 0.02,
+    is_decoder: false,
+    is_encoder_decoder: true,
+    max_position_embeddings: c.max_len,
+    model_type: "marian",
+    pad_token_id: c.pad_id,
+    scale_embedding: c.scale_embeddings,
+    share_encoder_decoder_embeddings: true,
+    tie_word_embeddings: true,
+    use_cache: true,
+    vocab_size: c.src_vocab_size,
+  };
+}
+
+/** MarianMTModel's tensors as save_pretrained writes them: the one table as model.shared.weight, in_proj split into q_proj, k_proj, v_proj, the generator's bias as final_logits_bias (1, V). */
+function marianTensorsOf(tensors: ReadonlyMap<string, NamedTensor>, c: Seq2SeqConfig): Map<string, NamedTensor> {
+  const ours = (name: string): NamedTensor => {
+    const t = tensors.get(name);
+    if (!t) throw new Error(`marian export: the state dict has no "${name}"`); // stateDict(model) always has it
+    return t;
+  };
+  const d = c.d_model, V = c.tgt_vocab_size;
+  const out = new Map<string, NamedTensor>();
+  out.set("final_logits_bias", { shape: [1, V], data: ours("generator.bias").data });
+  out.set("model.shared.weight", ours("src_embed.weight"));
+  for (const [name, m] of marianMappings(c)) {
+    if (m.part === undefined) {
+      out.set(name, ours(m.ours));
+      continue;
+    }
+    const rows = m.shape.length === 2 ? d * d : d;
+    out.set(name, { shape: m.shape, data: ours(m.ours).data.slice(m.part * rows, (m.part + 1) * rows) });
+  }
+  return out;
+}
+
+const marianWriter: HuggingFaceWriter<Seq2SeqConfig> = {
+  config: marianConfigOf,
+  tensors: marianTensorsOf,
+  tokenizerClass: "MarianTokenizer",
+};
+
 export const marianFormat: HuggingFaceFormat<Seq2SeqConfig> = {
   config: marianConfig,
   tensors: marianTensors,
+  write: marianWriter,
 };
