@@ -2,7 +2,8 @@
  * The walk (section 5) in real Chromium: the numbers it shows at each step are those explainSeq2Seq gives in Node
  * for the same checkpoint, sentence and decoder position (within the display's rounding; position 2: a 3×3 causal
  * mask), ← and → move between steps, and the notes' toy trains in the page until greedy decoding of “let's go” gives “vamos <EOS>”. The fixed test checkpoint
- * test/fixtures/tiny-en-es/ is served where the page looks for its shipped model, so it loads by itself.
+ * test/fixtures/tiny-en-es/ is served where the page looks for its shipped model, so it loads by itself. All of it runs on
+ * each backend the page offers: WebAssembly and the plain-JS kernels.
  */
 import assert from "node:assert/strict";
 import * as fs from "node:fs";
@@ -67,7 +68,9 @@ function checkShown(shown: string[], want: readonly number[], what: string): voi
   });
 }
 
-describe("the walk in Chromium", { skip: missing ? `skipped: ${missing}` : false }, () => {
+// every backend the page offers: WebAssembly (its default, the page being cross-origin isolated) and the plain-JS
+// reference kernels (?backend=js)
+for (const [query, wantBackend] of [["", /^wasm/], ["?backend=js", /^js$/]] as const) describe(`the walk in Chromium${query ? ` (${query})` : ""}`, { skip: missing ? `skipped: ${missing}` : false }, () => {
   let tmp: string;
   let server: PageServer;
   let browser: BrowserContext;
@@ -96,8 +99,9 @@ describe("the walk in Chromium", { skip: missing ? `skipped: ${missing}` : false
     });
     page = await browser.newPage();
     page.on("pageerror", (e) => console.error(`page error: ${e.message}`));
-    await page.goto(server.url);
+    await page.goto(server.url + query);
     await page.waitForFunction(() => document.getElementById("ckpt-status")?.dataset.state === "loaded", null, { timeout: 60_000 });
+    assert.match((await page.getAttribute("body", "data-backend")) ?? "", wantBackend, "the backend the page runs on");
   });
 
   after(async () => {
