@@ -9,7 +9,7 @@ import { gpuForTests } from "./webgpu-setup.js";
 const { rt, skip } = await gpuForTests();
 after(() => rt?.destroy());
 
-if (rt) console.log(`# webgpu adapter (node): ${JSON.stringify(rt.adapter)}`);
+if (rt) console.log(`webgpu adapter (node): ${JSON.stringify(rt.adapter)}`);
 const cases = rt ? webgpuCases(rt) : [];
 for (const suite of ["webgpu kernels against the reference", "webgpu runtime"]) {
   describe(suite, { skip }, () => {
