@@ -18,6 +18,7 @@ export function formatServeRuns(runs: ServeBenchRun[]): string {
   const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join("  ");
   const out = [line(head), ...rows.map(line)];
   const r0 = runs[0];
+  if (r0) out.push(`server backend: ${[...new Set(runs.map((r) => r.backend))].join(", ")}`);
   if (r0) out.push(`(${r0.connections} connections × ${r0.seconds} s per mode; "failed": other statuses, timeouts and connection errors; RSS in MiB, start after ${Math.max(2, 0.1 * r0.seconds)} s of load, growth = end − start)`);
   for (const r of runs) {
     const f = r.failures;

@@ -24,6 +24,9 @@ test("bench serve: both modes answer every request of a short load, and report w
     }
   }
   assert.match(formatServeRuns(runs), /^batching +sentences\/s .* 503 +failed .*growth +peak MiB\non /);
+  // the kernels the server printed before it listened (it picks them as any command does: the fastest that loads)
+  for (const r of runs) assert.match(r.backend, /^(native|wasm-relaxed|wasm-simd|js)( \(\d+ threads?\))?$/);
+  assert.match(formatServeRuns(runs), new RegExp(`\nserver backend: ${runs[0].backend.replace(/[()]/g, "\\$&")}\n`));
 });
 
 test("bench serve: the documented 503 is kept apart from every other failure", () => {
