@@ -31,7 +31,7 @@ export function formatFault(f: FaultReport): string {
   const q = f.requests;
   const r = f.restart;
   return [
-    `${f.connections} clients, ${f.seconds} s planned; SIGKILL at ${f.kill_after_s} s, a new server on port ${f.port} at once`,
+    `${f.connections} clients, ${f.seconds} s planned; SIGKILL at ${f.kill_after_s} s, a new server on port ${f.port} at once; backend ${f.backend}`,
     `requests: ${q.total}; ok ${q.ok} (${q.ok_old_server} from the old server, ${q.ok_new_server} from the new one); 503 (queue full) ${q.queue_full_503}`,
     `connection errors: ${f.connection_errors} (${q.reset} reset: in flight when the server died; ${q.refused} refused: sent while nothing listened)`,
     `hung (no answer within ${f.timeout_s} s): ${q.hung}; the 200s took p50 ${show(f.latency_ms.p50)} ms, p99 ${show(f.latency_ms.p99)}, max ${show(f.latency_ms.max)}`,

@@ -46,4 +46,6 @@ test("bench serve --fault: a short run's report accounts for every request, and 
   assert.ok(f.restart.spawn_to_first_200_ms !== null && f.restart.spawn_to_first_200_ms >= f.restart.spawn_to_listening_ms);
   assert.deepEqual(f.after, { healthz: 200, translate: 200 });
   assert.match(formatFault(f), /hung \(no answer within 10 s\): 0;/);
+  assert.match(f.backend, /^(native|wasm-relaxed|wasm-simd|js)( \(\d+ threads?\))?$/, "the servers' kernels, as the first printed them");
+  assert.ok(formatFault(f).includes(`; backend ${f.backend}\n`), "the report names the backend");
 });
