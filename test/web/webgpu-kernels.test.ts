@@ -24,7 +24,8 @@ const PAGE_TIMEOUT_MS = 240_000;
 async function runInChromium(): Promise<PageRun> {
   const server = await serveFolders({ "/dist/": path.join(ROOT, "dist") });
   const { chromium } = await import("playwright-core");
-  const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: [...CHROMIUM_ARGS, "--enable-unsafe-webgpu"] });
+  // developer features: Chromium otherwise blanks the adapter's device and description (fingerprinting), and the report should name them
+  const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: [...CHROMIUM_ARGS, "--enable-unsafe-webgpu", "--enable-webgpu-developer-features"] });
   try {
     const page = await browser.newPage();
     page.on("pageerror", (e) => console.error(`page error: ${e.message}`));
