@@ -5,6 +5,7 @@
  * search with the KV cache, greedy search without it (the reference decoder that re-runs every position each
  * step), and beam search with 4 beams (tokens of the returned hypothesis per second).
  */
+import { describeBackend } from "../backend/describe.js";
 import { generate, greedyDecodeUncached } from "../generate/index.js";
 import { Seq2Seq, initParameters, parseConfig, tokenBatch, type Seq2SeqConfig } from "../models/index.js";
 import { Rng } from "../tensor/index.js";
@@ -31,6 +32,8 @@ export interface DecodeBenchResult {
   src_len: number;
   new_tokens: number;
   preset: { d_model: number; num_heads: number; d_ff: number; layers: string; vocab: number };
+  /** The kernels it ran on (describeBackend). */
+  backend: string;
 }
 
 export const DECODE_BENCH_CONFIG = {
@@ -74,6 +77,7 @@ export function benchDecode(opts: DecodeBenchOptions = {}): DecodeBenchResult {
     if (tokens !== newTokens) throw new Error(`bench decode: ${what} generated ${tokens} tokens, expected ${newTokens}`);
     return tokens;
   };
+  log(`backend: ${describeBackend()}`);
   generate(model, src, { maxNewTokens: 4 }); // warm up the JIT
   const searches: Array<[string, () => number]> = [
     ["greedy, KV cache", () => generate(model, src, { maxNewTokens: newTokens }).results[0][0].tokens.length],
@@ -96,6 +100,7 @@ export function benchDecode(opts: DecodeBenchOptions = {}): DecodeBenchResult {
       d_model: config.d_model, num_heads: config.num_heads, d_ff: config.d_ff,
       layers: `${config.num_encoder_layers}+${config.num_decoder_layers}`, vocab: config.tgt_vocab_size,
     },
+    backend: describeBackend(),
   };
 }
 

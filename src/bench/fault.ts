@@ -34,6 +34,8 @@ export interface FaultReport {
   kill_after_s: number;
   timeout_s: number;
   port: number;
+  /** The servers' kernels, as the first printed them (describeBackend). */
+  backend: string;
   /** One count per request sent. */
   requests: {
     total: number;
@@ -106,7 +108,7 @@ export async function benchServeFault(o: FaultOptions): Promise<FaultReport> {
       translate: await probe(() => send(url + "/v1/translate", body(0), timeoutS * 1000).then((x) => (x.kind === "ok" ? 200 : x.status ?? x.code ?? x.kind))),
     };
     return {
-      connections: o.connections, seconds: o.seconds, kill_after_s: killAfter, timeout_s: timeoutS, port: first.port,
+      connections: o.connections, seconds: o.seconds, kill_after_s: killAfter, timeout_s: timeoutS, port: first.port, backend: first.backend,
       requests: count(outcomes, exitedAt),
       latency_ms: percentiles(outcomes.filter((x) => x.kind === "ok").map((x) => x.at - x.sentAt)),
       ...totals(outcomes),

@@ -12,6 +12,8 @@ const CLI = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../cli/m
 export interface ServeChild {
   /** http://host:port, from the line the server prints once it listens. */
   readonly url: string;
+  /** The kernels it runs on, as it printed them before listening (describeBackend). */
+  readonly backend: string;
   readonly port: number;
   readonly pid: number;
   /** performance.now() when the process was spawned, and when it said it listens. */
@@ -41,9 +43,9 @@ export async function startServeChild(checkpoint: string, o: ServeChildOptions =
     stdio: ["ignore", "pipe", "inherit"],
   });
   const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
-  let url: string;
+  let url: string, backend: string;
   try {
-    url = await listening(child, exited, o.startTimeoutMs ?? 120_000);
+    ({ url, backend } = await listening(child, exited, o.startTimeoutMs ?? 120_000));
   } catch (e) {
     child.kill("SIGKILL");
     await exited;
@@ -58,14 +60,14 @@ export async function startServeChild(checkpoint: string, o: ServeChildOptions =
     clearTimeout(timer);
   };
   return {
-    url, port: Number(new URL(url).port), pid: child.pid!, spawnedAt, listeningAt, exited,
+    url, backend, port: Number(new URL(url).port), pid: child.pid!, spawnedAt, listeningAt, exited,
     stop: (graceMs = 30_000) => signal("SIGTERM", graceMs),
     kill: () => signal("SIGKILL", 0),
   };
 }
 
-function listening(child: ChildProcess, exited: Promise<number | null>, timeoutMs: number): Promise<string> {
-  return new Promise<string>((resolve, reject) => {
+function listening(child: ChildProcess, exited: Promise<number | null>, timeoutMs: number): Promise<{ url: string; backend: string }> {
+  return new Promise<{ url: string; backend: string }>((resolve, reject) => {
     let out = "";
     const timer = setTimeout(() => reject(new Error(`serve did not listen within ${timeoutMs} ms`)), timeoutMs);
     // this listener stays for the child's life: it keeps the pipe read, so that a full pipe never blocks the server
@@ -74,7 +76,7 @@ function listening(child: ChildProcess, exited: Promise<number | null>, timeoutM
       const m = / on (http:\/\/\S+)/.exec(out);
       if (m) {
         clearTimeout(timer);
-        resolve(m[1]);
+        resolve({ url: m[1], backend: /transformer: backend (.+)\n/.exec(out)?.[1] ?? "unknown (serve did not say)" });
       }
     });
     void exited.then((code) => {

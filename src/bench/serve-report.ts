@@ -18,6 +18,7 @@ export function formatServeRuns(runs: ServeBenchRun[]): string {
   const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join("  ");
   const out = [line(head), ...rows.map(line)];
   const r0 = runs[0];
+  if (r0) out.push(`server backend: ${[...new Set(runs.map((r) => r.backend))].join(", ")}`);
   if (r0) out.push(`(${r0.connections} connections × ${r0.seconds} s per mode; "failed": other statuses, timeouts and connection errors; RSS in MiB, start after ${Math.max(2, 0.1 * r0.seconds)} s of load, growth = end − start)`);
   for (const r of runs) {
     const f = r.failures;
@@ -30,7 +31,7 @@ export function formatFault(f: FaultReport): string {
   const q = f.requests;
   const r = f.restart;
   return [
-    `${f.connections} clients, ${f.seconds} s planned; SIGKILL at ${f.kill_after_s} s, a new server on port ${f.port} at once`,
+    `${f.connections} clients, ${f.seconds} s planned; SIGKILL at ${f.kill_after_s} s, a new server on port ${f.port} at once; backend ${f.backend}`,
     `requests: ${q.total}; ok ${q.ok} (${q.ok_old_server} from the old server, ${q.ok_new_server} from the new one); 503 (queue full) ${q.queue_full_503}`,
     `connection errors: ${f.connection_errors} (${q.reset} reset: in flight when the server died; ${q.refused} refused: sent while nothing listened)`,
     `hung (no answer within ${f.timeout_s} s): ${q.hung}; the 200s took p50 ${show(f.latency_ms.p50)} ms, p99 ${show(f.latency_ms.p99)}, max ${show(f.latency_ms.max)}`,

@@ -54,6 +54,8 @@ export interface ServeBenchRun {
   failures: ServeFailures;
   /** The server's memory in MiB (Linux), sampled once a second during the load. */
   rss_mib: RssSummary;
+  /** The server's kernels, as it printed them (describeBackend). */
+  backend: string;
 }
 
 /** The texts sent: the `english` column's first `count` rows. */
@@ -102,6 +104,7 @@ export async function benchServe(o: ServeBenchOptions): Promise<ServeBenchRun[]>
         ok: latencies.length,
         failures: failures(statuses, result.timeouts, result.errors - result.timeouts),
         rss_mib: memory,
+        backend: server.backend,
       });
     } finally {
       // wait for it to exit, so that the next mode does not share the cores with a draining server

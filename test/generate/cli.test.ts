@@ -5,6 +5,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { fileURLToPath } from "node:url";
 import { benchDecode } from "../../src/bench/decode.js";
+import { describeBackend } from "../../src/backend/describe.js";
 import { loadForInference } from "../../src/run/index.js";
 import { CheckpointError } from "../../src/errors.js";
 import { generate } from "../../src/generate/index.js";
@@ -118,4 +119,5 @@ test("bench decode: the three speeds, as a function and as JSON", () => {
   const r = benchDecode({ srcLen: 4, newTokens: 3, config: { d_model: 16, num_heads: 2, d_ff: 16, num_encoder_layers: 1, num_decoder_layers: 1, src_vocab_size: 50, tgt_vocab_size: 50 } });
   for (const k of ["greedy_cached_tokens_per_s", "greedy_uncached_tokens_per_s", "beam4_tokens_per_s"] as const) assert.ok(r[k] > 0, k);
   assert.deepEqual([r.src_len, r.new_tokens, r.preset.layers], [4, 3, "1+1"]);
+  assert.equal(r.backend, describeBackend(), "the backend it ran on");
 });

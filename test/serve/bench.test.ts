@@ -24,6 +24,9 @@ test("bench serve: both modes answer every request of a short load, and report w
     }
   }
   assert.match(formatServeRuns(runs), /^batching +sentences\/s .* 503 +failed .*growth +peak MiB\non /);
+  // the kernels the server printed before it listened (it picks them as any command does: the fastest that loads)
+  for (const r of runs) assert.match(r.backend, /^(native|wasm-relaxed|wasm-simd|js)( \(\d+ threads?\))?$/);
+  assert.match(formatServeRuns(runs), new RegExp(`\nserver backend: ${runs[0].backend.replace(/[()]/g, "\\$&")}\n`));
 });
 
 test("bench serve: the documented 503 is kept apart from every other failure", () => {
@@ -43,4 +46,6 @@ test("bench serve --fault: a short run's report accounts for every request, and 
   assert.ok(f.restart.spawn_to_first_200_ms !== null && f.restart.spawn_to_first_200_ms >= f.restart.spawn_to_listening_ms);
   assert.deepEqual(f.after, { healthz: 200, translate: 200 });
   assert.match(formatFault(f), /hung \(no answer within 10 s\): 0;/);
+  assert.match(f.backend, /^(native|wasm-relaxed|wasm-simd|js)( \(\d+ threads?\))?$/, "the servers' kernels, as the first printed them");
+  assert.ok(formatFault(f).includes(`; backend ${f.backend}\n`), "the report names the backend");
 });

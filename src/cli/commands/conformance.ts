@@ -1,4 +1,5 @@
 import type { Command } from "commander";
+import { describeBackend } from "../../backend/describe.js";
 import { formatResult, runCase } from "../../conformance/run-case.js";
 
 export function registerConformance(program: Command): void {
@@ -9,6 +10,8 @@ export function registerConformance(program: Command): void {
     .option("--json", "print the results as JSON")
     .action((dirs: string[], opts: { json?: boolean }) => {
       const results = dirs.map((d) => runCase(d));
+      // the kernels the numbers came from: on stdout before the cases, on stderr with --json (stdout stays the results)
+      (opts.json ? process.stderr : process.stdout).write(`backend: ${describeBackend()}\n`);
       if (opts.json) process.stdout.write(JSON.stringify(results, null, 2) + "\n");
       else for (const r of results) process.stdout.write(formatResult(r) + "\n");
       const failed = results.filter((r) => !r.ok).length;

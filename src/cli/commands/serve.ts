@@ -1,4 +1,5 @@
 import type { Command } from "commander";
+import { describeBackend } from "../../backend/describe.js";
 import { checkpointOrShipped, loadForInference } from "../../run/index.js";
 import { DEFAULT_LIMITS, type ServeLimits, readApiKeyFile, startServer } from "../../serve/index.js";
 import { integerOption } from "../options.js";
@@ -42,6 +43,7 @@ accepting requests, finishes those in flight and exits 0. See README.md, "Servin
         maxBodyBytes: flags.maxBodyBytes, maxTexts: flags.maxTexts, deadlineMs: flags.deadlineMs,
         headersTimeoutMs: flags.headersTimeoutMs, requestTimeoutMs: flags.requestTimeoutMs,
       });
+      process.stdout.write(`transformer: backend ${describeBackend()}\n`); // before the line a client waits for
       process.stdout.write(`transformer: serving the ${parts.config.architecture} model of ${checkpoint} on ${server.url}\n`);
       const stop = () => {
         process.stdout.write("transformer: draining: finishing the requests in flight\n");
