@@ -1,9 +1,9 @@
 /**
- * The wasm GEMM's small-m path (kernels/gemm.c: gemm_small, m ≤ 4: decoding's one-row products): against the
- * reference within wasm-gemm.test.ts's bound on odd shapes, and bit for bit against the blocked path, whose
- * summation order it keeps: row i of an m = 1 (or rows of an m = 4) product must equal that row of a taller
- * product (m = 9 or 8, the blocked path), so that cached decoding (one row a step) and uncached decoding (all
- * rows at once) compute the same logits.
+ * The wasm GEMM's small-m path (kernels/gemm.c: gemm_small, one-row products: decoding's) and the blocked path
+ * around its boundary (m = 2..4): against the reference within wasm-gemm.test.ts's bound on odd shapes, and bit
+ * for bit against the blocked path, whose summation order the small-m path keeps: an m = 1 product (and an m = 4
+ * one) must equal that row (those rows) of a taller product (m = 9), so that cached decoding (one row a step)
+ * and uncached decoding (all rows at once) compute the same logits.
  */
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
