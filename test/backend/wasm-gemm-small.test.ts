@@ -72,3 +72,22 @@ for (const v of variants) {
     });
   });
 }
+
+describe("wasm gemm, small m: threads", () => {
+  it("give the same bits as one thread when a one-row product is split by columns", () => {
+    for (const relaxed of [true, false]) {
+      const [one, two] = variants.filter((v) => v.relaxed === relaxed).map((v) => v.backend!);
+      const r = rng(1400);
+      // a decoder's feed-forward (1 × 300 × 1024: two column chunks) and output layer sizes, with a bias
+      for (const s of [{ m: 1, n: 300, k: 1024, transB: true, beta: 1 }, { m: 1, n: 8001, k: 256, transB: true },
+        { m: 1, n: 1030, k: 300 }] as GemmShape[]) {
+        const { a, b, c } = gemmBuffers(s as GemmArgs, r);
+        const c1 = c.slice(), c2 = c.slice();
+        one.gemm({ ...s, a, b, c: c1 });
+        two.gemm({ ...s, a, b, c: c2 });
+        assertBitIdentical(c1, c2, `1 vs 2 threads ${JSON.stringify(s)}`);
+        checkGemm(two, s, 1410);
+      }
+    }
+  });
+});

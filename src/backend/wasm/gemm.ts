@@ -289,7 +289,10 @@ function partition(ctx: GemmContext, g: ResolvedGemm, layout: "apart" | "same" |
   const T = ctx.pool.threads;
   const whole: Plan = { chunks: 0, kind: 0, starts: [], threads: 1, streamIn: false, streamOut: false, shareB: false };
   const flops = 2 * m * n * Math.max(k, 1) * batch;
-  if (T === 1 || flops < PARALLEL_MIN_FLOPS || layout === "overlap") return whole;
+  // a one-row product (gemm.c's small-m path) streams its weight at memory speed, so a quarter of the flops
+  // already pays for waking the workers
+  const minFlops = m === 1 ? PARALLEL_MIN_FLOPS / 4 : PARALLEL_MIN_FLOPS;
+  if (T === 1 || flops < minFlops || layout === "overlap") return whole;
   const unitsN = Math.ceil(n / ctx.nr);
   const unitsM = Math.ceil(m / ctx.mr);
   let kind: number, units: number;
