@@ -254,6 +254,149 @@ static void store_edge(const float *tmp, float *c, int ldc, int rows, int cols, 
 }
 
 /*
+ * The small-m path (m ≤ SMALL_M rows of C: decoding's one-row products, x·Wᵀ with W (out, in) row-major).
+ * The blocked path would pack all of op(B) into panels and compute MR-row tiles for one row; this one reads each
+ * element of B once, straight from where it is, and keeps the tile in registers. It computes exactly the bits
+ * the blocked path computes (so cached and uncached decoding, and any split, agree): each element of C is the
+ * same chain per KC block, acc = MADD(op(A)[i][p], op(B)[p][j], acc) for p in order from the block's start,
+ * lanes = 4 columns of one NR panel, and the block is folded into C with the same epilogue — micro_kernel's
+ * vector one when the element's MR×NR tile is full, store_edge's scalar one when it is an edge tile. For a
+ * transposed B the four values of one p come from four rows of B: 4×4 blocks transposed in registers, as pack_b
+ * does in memory. (Summing lanes of p instead, as native/gemm.cc's dots8 does, measured ~1.6× faster on the
+ * output layer but would give other bits than the blocked path.) SMALL_M is 1: for 2–4 rows this path, even
+ * with the transposition shared by the rows, measured slower than the blocked path's full 4-row tiles.
+ */
+#ifndef SMALL_M
+#define SMALL_M 1
+#endif
+#if SMALL_M > MR
+#error "gemm_small's rows must be one row panel"
+#endif
+#if NR != 8
+#error "gemm_small computes panels of 8 columns (NV = 2)"
+#endif
+
+/* Folds one KC block's sums for row i of C, columns [j, j + cols) (acc0: j..j+3, acc1: j+4..j+7), into C. */
+static void small_store(f4 acc0, f4 acc1, float *c, int cols, int full, float alpha, float beta, int mode,
+                        float *tmp) {
+  if (full) {
+    f4 va = SPLAT(alpha), vb = SPLAT(beta);
+    if (mode == 0) {
+      STORE(c, wasm_f32x4_mul(va, acc0));
+      STORE(c + 4, wasm_f32x4_mul(va, acc1));
+    } else if (mode == 1) {
+      STORE(c, MADD(va, acc0, wasm_f32x4_mul(vb, LOAD(c))));
+      STORE(c + 4, MADD(va, acc1, wasm_f32x4_mul(vb, LOAD(c + 4))));
+    } else {
+      STORE(c, MADD(va, acc0, LOAD(c)));
+      STORE(c + 4, MADD(va, acc1, LOAD(c + 4)));
+    }
+  } else {
+    /* micro_kernel's edge tile: alpha 1, mode 0 into tmp, then store_edge */
+    f4 one = SPLAT(1.0f);
+    STORE(tmp, wasm_f32x4_mul(one, acc0));
+    STORE(tmp + 4, wasm_f32x4_mul(one, acc1));
+    store_edge(tmp, c, NR, 1, cols, alpha, beta, mode);
+  }
+}
+
+/* The four floats of column block q0..q3 (rows of a transposed B) at p, one per row: a tail step of the k loop. */
+static inline f4 gather4(const float *q0, const float *q1, const float *q2, const float *q3, int p) {
+  f4 v = wasm_f32x4_splat(q0[p]);
+  v = wasm_f32x4_replace_lane(v, 1, q1[p]);
+  v = wasm_f32x4_replace_lane(v, 2, q2[p]);
+  return wasm_f32x4_replace_lane(v, 3, q3[p]);
+}
+
+/* op(B)[p][j .. j+cnt) for a plain B (row p contiguous), cnt 0..4, zeros past cnt: nothing past it is read. */
+static inline f4 load_cols(const float *s, int cnt) {
+  if (cnt >= 4) return LOAD(s);
+  if (cnt <= 0) return SPLAT(0.0f);
+  return load_tail(s, cnt);
+}
+
+/* C[i0..i1)[j0..j1) of one matrix by the small-m path; j0 a multiple of NR (gemm_run's contract). */
+static void gemm_small(const GemmParams *g, const float *a, const float *b, float *c, int i0, int i1, int j0, int j1,
+                       float *tmp) {
+  int k = g->k, ldb = g->ldb, ldc = g->ldc, n = g->n;
+  /* op(A)[i][p] = a[i * ai + p * ap] */
+  int ai = g->transA ? 1 : g->lda, ap = g->transA ? g->lda : 1;
+  float alpha = g->alpha, beta = g->beta;
+  for (int j = j0; j < j1; j += NR) {
+    int cols = imin(NR, j1 - j);
+    int fullCols = j + NR <= n;
+    /* a transposed B: the NR rows of B the panel reads, past n the panel's first (their lanes are dropped) */
+    const float *r0 = b + j * ldb;
+    const float *r1 = cols > 1 ? r0 + ldb : r0, *r2 = cols > 2 ? r0 + 2 * ldb : r0;
+    const float *r3 = cols > 3 ? r0 + 3 * ldb : r0, *r4 = cols > 4 ? r0 + 4 * ldb : r0;
+    const float *r5 = cols > 5 ? r0 + 5 * ldb : r0, *r6 = cols > 6 ? r0 + 6 * ldb : r0;
+    const float *r7 = cols > 7 ? r0 + 7 * ldb : r0;
+    for (int pc = 0; pc < k; pc += KC) {
+      int kc = imin(KC, k - pc);
+      int mode = pc > 0 ? 2 : beta == 0.0f ? 0 : 1;
+      for (int i = i0; i < i1; i++) {
+        const float *x = a + i * ai + pc * ap;
+        int full = fullCols && i / MR * MR + MR <= g->m;
+        f4 acc0 = SPLAT(0), acc1 = SPLAT(0);
+        if (g->transB) {
+          int p = 0;
+#pragma clang loop unroll(disable)
+          for (; p + 4 <= kc; p += 4) {
+            int q = pc + p;
+            f4 x0 = wasm_v128_load32_splat(x), x1 = wasm_v128_load32_splat(x + ap);
+            f4 x2 = wasm_v128_load32_splat(x + 2 * ap), x3 = wasm_v128_load32_splat(x + 3 * ap);
+            x += 4 * ap;
+            f4 u0 = LOAD(r0 + q), u1 = LOAD(r1 + q), u2 = LOAD(r2 + q), u3 = LOAD(r3 + q);
+            f4 t0 = wasm_i32x4_shuffle(u0, u1, 0, 4, 1, 5), t1 = wasm_i32x4_shuffle(u2, u3, 0, 4, 1, 5);
+            f4 t2 = wasm_i32x4_shuffle(u0, u1, 2, 6, 3, 7), t3 = wasm_i32x4_shuffle(u2, u3, 2, 6, 3, 7);
+            acc0 = MADD(x0, wasm_i32x4_shuffle(t0, t1, 0, 1, 4, 5), acc0);
+            acc0 = MADD(x1, wasm_i32x4_shuffle(t0, t1, 2, 3, 6, 7), acc0);
+            acc0 = MADD(x2, wasm_i32x4_shuffle(t2, t3, 0, 1, 4, 5), acc0);
+            acc0 = MADD(x3, wasm_i32x4_shuffle(t2, t3, 2, 3, 6, 7), acc0);
+            f4 w0 = LOAD(r4 + q), w1 = LOAD(r5 + q), w2 = LOAD(r6 + q), w3 = LOAD(r7 + q);
+            f4 s0 = wasm_i32x4_shuffle(w0, w1, 0, 4, 1, 5), s1 = wasm_i32x4_shuffle(w2, w3, 0, 4, 1, 5);
+            f4 s2 = wasm_i32x4_shuffle(w0, w1, 2, 6, 3, 7), s3 = wasm_i32x4_shuffle(w2, w3, 2, 6, 3, 7);
+            acc1 = MADD(x0, wasm_i32x4_shuffle(s0, s1, 0, 1, 4, 5), acc1);
+            acc1 = MADD(x1, wasm_i32x4_shuffle(s0, s1, 2, 3, 6, 7), acc1);
+            acc1 = MADD(x2, wasm_i32x4_shuffle(s2, s3, 0, 1, 4, 5), acc1);
+            acc1 = MADD(x3, wasm_i32x4_shuffle(s2, s3, 2, 3, 6, 7), acc1);
+          }
+          for (; p < kc; p++) {
+            int q = pc + p;
+            f4 xv = wasm_v128_load32_splat(x);
+            x += ap;
+            acc0 = MADD(xv, gather4(r0, r1, r2, r3, q), acc0);
+            acc1 = MADD(xv, gather4(r4, r5, r6, r7, q), acc1);
+          }
+        } else {
+          /* B stored k×n: the panel's NR values of one p are contiguous */
+          const float *s = b + pc * ldb + j;
+          if (cols == NR) {
+#pragma clang loop unroll(disable)
+            for (int p = 0; p < kc; p++) {
+              f4 xv = wasm_v128_load32_splat(x);
+              x += ap;
+              acc0 = MADD(xv, LOAD(s), acc0);
+              acc1 = MADD(xv, LOAD(s + 4), acc1);
+              s += ldb;
+            }
+          } else {
+            for (int p = 0; p < kc; p++) {
+              f4 xv = wasm_v128_load32_splat(x);
+              x += ap;
+              acc0 = MADD(xv, load_cols(s, cols), acc0);
+              acc1 = MADD(xv, load_cols(s + 4, cols - 4), acc1);
+              s += ldb;
+            }
+          }
+        }
+        small_store(acc0, acc1, c + i * ldc + j, cols, full, alpha, beta, mode, tmp);
+      }
+    }
+  }
+}
+
+/*
  * C[b][i0..i1)[j0..j1) for batches b0..b1-1 of the GEMM described at `g`. packA needs MC·KC floats, packB KC·NC,
  * tmp MR·NR; each thread passes its own. i0 must be a multiple of MR and j0 of NR (see the header comment).
  */
@@ -269,6 +412,10 @@ void EXPORT(gemm_run)(GemmParams *g, int b0, int b1, int i0, int i1, int j0, int
     if (k == 0) {
       for (int i = i0; i < i1; i++)
         for (int j = j0; j < j1; j++) c[i * ldc + j] = beta == 0.0f ? 0.0f : beta * c[i * ldc + j];
+      continue;
+    }
+    if (g->m <= SMALL_M) {
+      gemm_small(g, a, b, c, i0, i1, j0, j1, tmp);
       continue;
     }
     for (int jc = j0; jc < j1; jc += NC) {

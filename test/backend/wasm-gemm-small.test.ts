@@ -1,0 +1,93 @@
+/**
+ * The wasm GEMM's small-m path (kernels/gemm.c: gemm_small, one-row products: decoding's) and the blocked path
+ * around its boundary (m = 2..4): against the reference within wasm-gemm.test.ts's bound on odd shapes, and bit
+ * for bit against the blocked path, whose summation order the small-m path keeps: an m = 1 product (and an m = 4
+ * one) must equal that row (those rows) of a taller product (m = 9), so that cached decoding (one row a step)
+ * and uncached decoding (all rows at once) compute the same logits.
+ */
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import type { GemmArgs } from "../../src/backend/backend.js";
+import { assertBitIdentical, checkGemm, gemmBuffers, type GemmShape, rng, wasmVariants } from "./helpers.js";
+
+const variants = wasmVariants();
+
+/** alpha and beta pairs: the plain product, a bias added (beta 1), and both scaled. */
+const SCALES = [{ alpha: 1, beta: 0 }, { alpha: 1, beta: 1 }, { alpha: -0.5, beta: 0.25 }];
+
+for (const v of variants) {
+  describe(`wasm gemm, small m (${v.label})`, () => {
+    it("matches the reference on odd shapes, all four transposes, alpha and beta", () => {
+      let seed = 1000;
+      // k past 4, 8 and 16 and across KC = 256; n past one panel of 8, odd, and split over threads
+      for (const m of [1, 2, 3, 4]) for (const n of [1, 7, 9, 17, 33, 301]) for (const k of [1, 3, 5, 13, 259]) {
+        for (const transA of [false, true]) for (const transB of [false, true]) {
+          checkGemm(v.backend!, { m, n, k, transA, transB, ...SCALES[seed % 3] }, seed++);
+        }
+      }
+    });
+
+    it("honours leading dimensions, offsets and batch strides", () => {
+      const shapes: GemmShape[] = [
+        { m: 1, n: 37, k: 21, transB: true, lda: 30, ldb: 23, ldc: 40, aOffset: 3, bOffset: 5, cOffset: 7, beta: 1 },
+        { m: 3, n: 19, k: 300, lda: 301, ldb: 25, ldc: 22, aOffset: 1, bOffset: 2, cOffset: 3, alpha: 2, beta: 0.5 },
+        { m: 2, n: 11, k: 9, transA: true, transB: true, lda: 4, ldb: 12, ldc: 13, alpha: -1 },
+        { m: 4, n: 45, k: 70, transB: true, batch: 3, strideA: 4 * 70 + 3, strideB: 0, strideC: 4 * 45 + 1 },
+        { m: 1, n: 2100, k: 260, transB: true, beta: 1 }, // column chunks on two threads, k past KC
+        { m: 1, n: 20, k: 30, batch: 5, strideC: 0, beta: 1 }, // batches accumulating into one C
+      ];
+      shapes.forEach((s, i) => checkGemm(v.backend!, s, 1100 + i));
+    });
+
+    it("ignores C when beta = 0, even NaN", () => {
+      for (const [i, s] of ([{ m: 1, n: 13, k: 17, transB: true }, { m: 4, n: 9, k: 5 },
+        { m: 2, n: 300, k: 261, transA: true, transB: true }] as GemmShape[]).entries()) {
+        const out = checkGemm(v.backend!, s, 1200 + i, NaN);
+        assert.ok(out.subarray(0, s.m * s.n).every((x) => Number.isFinite(x)), JSON.stringify(s));
+      }
+    });
+
+    it("gives the bits of the blocked path, row for row", () => {
+      const r = rng(1300);
+      for (const n of [13, 300, 2100]) for (const k of [7, 300]) for (const transA of [false, true]) {
+        for (const transB of [false, true]) for (const scale of [...SCALES, { alpha: 0.75, beta: 0.5 }]) {
+          // rows 0..7 of a 9-row product are full 4-row tiles, row 8 an edge tile: m = 4 and m = 1 cover both
+          const tall: GemmShape = { m: 9, n, k, transA, transB, ...scale, lda: transA ? 9 : k, ldc: n };
+          const { a, b, c } = gemmBuffers(tall as GemmArgs, r);
+          if (scale.beta === 0) c.fill(NaN);
+          const expected = c.slice();
+          v.backend!.gemm({ ...tall, a, b, c: expected });
+          // row 3 alone (an edge tile) against row 3 of a full tile: their epilogues differ only in whether
+          // alpha·acc + … is fused, which gives the same bits when alpha is a power of two (decoding's alpha is 1)
+          const parts = scale.alpha === 0.75 ? [[0, 4], [4, 4], [8, 1]] : [[0, 4], [4, 4], [8, 1], [3, 1]];
+          for (const [i0, rows] of parts) {
+            const part = c.slice();
+            const aOffset = transA ? i0 : i0 * k;
+            v.backend!.gemm({ ...tall, m: rows, a, b, c: part, aOffset, cOffset: i0 * n });
+            assertBitIdentical(part.subarray(i0 * n, (i0 + rows) * n), expected.subarray(i0 * n, (i0 + rows) * n),
+              `rows ${i0}..${i0 + rows} of ${JSON.stringify(tall)}`);
+          }
+        }
+      }
+    });
+  });
+}
+
+describe("wasm gemm, small m: threads", () => {
+  it("give the same bits as one thread when a one-row product is split by columns", () => {
+    for (const relaxed of [true, false]) {
+      const [one, two] = variants.filter((v) => v.relaxed === relaxed).map((v) => v.backend!);
+      const r = rng(1400);
+      // a decoder's feed-forward (1 × 300 × 1024: two column chunks) and output layer sizes, with a bias
+      for (const s of [{ m: 1, n: 300, k: 1024, transB: true, beta: 1 }, { m: 1, n: 8001, k: 256, transB: true },
+        { m: 1, n: 1030, k: 300 }] as GemmShape[]) {
+        const { a, b, c } = gemmBuffers(s as GemmArgs, r);
+        const c1 = c.slice(), c2 = c.slice();
+        one.gemm({ ...s, a, b, c: c1 });
+        two.gemm({ ...s, a, b, c: c2 });
+        assertBitIdentical(c1, c2, `1 vs 2 threads ${JSON.stringify(s)}`);
+        checkGemm(two, s, 1410);
+      }
+    }
+  });
+});
