@@ -5,7 +5,7 @@ export { generate, prepareSearch, type GenerationOutput } from "./generate.js";
 export type { GenerativeModel } from "../models/architectures/registry.js";
 export { SOURCE_LENGTH_MARGIN } from "../models/architectures/seq2seq.js";
 export { DEFAULT_MAX_NEW_TOKENS } from "../models/architectures/decoder-only.js";
-export { stream, IncrementalDetokenizer, type Detokenizer, type StreamPiece, type StreamOptions } from "./stream.js";
+export { stream, streamOne, IncrementalDetokenizer, type Detokenizer, type StreamPiece, type StreamOptions } from "./stream.js";
 export { type FinishReason, type Hypothesis, type TokenEvent, type SearchSetup, tokenSearch } from "./search.js";
 export { beamSearch, beamSteps, lengthPenalty } from "./beam.js";
 export { type BeamRequest, type BeamSetup, type BeamSteps, runBeamSteps } from "./beam-steps.js";

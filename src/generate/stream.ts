@@ -91,3 +91,20 @@ export async function* stream(
     await new Promise((resolve) => setTimeout(resolve, 0));
   }
 }
+
+/**
+ * One input streamed to `onPiece` token by token (a page writing each token as it comes); resolves to the tokens
+ * generated after the input and how the output ended. Greedy search and sampling, as `stream`.
+ */
+export async function streamOne(
+  model: GenerativeModel, input: readonly number[], config: GenerationConfig, opts: StreamOptions, onPiece: (piece: StreamPiece) => void,
+): Promise<{ ids: number[]; finish: FinishReason }> {
+  const steps = stream(model, [input], config, opts);
+  const ids: number[] = [];
+  for (;;) {
+    const r = await steps.next();
+    if (r.done) return { ids, finish: r.value.results[0][0].finish };
+    ids.push(r.value.token);
+    onPiece(r.value);
+  }
+}

@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { IncrementalDetokenizer, type StreamPiece, generate, stream } from "../../src/generate/index.js";
+import { IncrementalDetokenizer, type StreamPiece, generate, stream, streamOne } from "../../src/generate/index.js";
 import { VARIANTS, byteTokenizer, handMadeDecoderOnly, tinySeq2Seq } from "./models.js";
 
 const TEXT = "naïve café → 😀 日本語!";
@@ -42,6 +42,22 @@ test("stream yields what generate returns, token by token, text never splitting 
   for (const p of pieces) assert.ok(!p.text.includes("\uFFFD"));
   assert.deepEqual(pieces.map((p) => p.finish).filter(Boolean), ["eos"]);
   assert.equal(pieces.at(-1)!.finish, "eos");
+});
+
+test("streamOne: one input's pieces to a callback; resolves to generate's tokens and finish (eos, and the length limit)", async () => {
+  const script = [...byteTokenizer.encode(TEXT), 2];
+  const model = handMadeDecoderOnly({ vocabSize: 259, script });
+  const seen: StreamPiece[] = [];
+  const out = await streamOne(model, [1], {}, { detokenizer: byteTokenizer }, (p) => seen.push(p));
+  const want = generate(model, [[1]]).results[0][0];
+  assert.deepEqual(out.ids, want.tokens);
+  assert.equal(out.finish, "eos");
+  assert.deepEqual(seen.map((p) => p.token), out.ids);
+  assert.equal(seen.map((p) => p.text).join(""), TEXT);
+  const cut = await streamOne(model, [1], { maxNewTokens: 3 }, {}, () => {});
+  assert.deepEqual(cut.ids, script.slice(0, 3));
+  assert.equal(cut.finish, generate(model, [[1]], { maxNewTokens: 3 }).results[0][0].finish);
+  assert.notEqual(cut.finish, "eos");
 });
 
 test("stream over a batch: per-input pieces in step order, the same tokens as generate, returns its output", async () => {

@@ -3,7 +3,7 @@
  * inspects; a decoder_only or encoder_only model generates, classifies or fills masks (tasks.ts). All model
  * compute runs here, so the page never waits on it.
  */
-import { type BeamConvention, beamSearch, labelNames, prepareSearch, stream, type StepDecoder } from "../../../src/generate/index.js";
+import { type BeamConvention, beamSearch, labelNames, prepareSearch, streamOne, type StepDecoder } from "../../../src/generate/index.js";
 import { inspectSeq2Seq, tokenLabel } from "../../../src/inspect/index.js";
 import type { EncoderOnly } from "../../../src/models/encoder-only.js";
 import type { Seq2Seq } from "../../../src/models/seq2seq.js";
@@ -135,17 +135,8 @@ const handlers: Handlers<ModelApi> = {
     let outIds: number[];
     let finish: string;
     if (p.strategy === "greedy") {
-      const steps = stream(model, [srcIds], { strategy: "greedy" }, { detokenizer: tgtTokenizer });
-      outIds = [];
-      for (;;) {
-        const r = await steps.next();
-        if (r.done) {
-          finish = r.value.results[0][0].finish;
-          break;
-        }
-        outIds.push(r.value.token);
-        ctx.emit({ type: "token", token: { id: r.value.token, label: tgtLabel(r.value.token) }, text: r.value.text });
-      }
+      ({ ids: outIds, finish } = await streamOne(model, srcIds, { strategy: "greedy" }, { detokenizer: tgtTokenizer },
+        (piece) => ctx.emit({ type: "token", token: { id: piece.token, label: tgtLabel(piece.token) }, text: piece.text })));
     } else {
       const { setup, cfg } = prepareSearch(model, [srcIds], { strategy: "beam", numBeams: p.numBeams, beamConvention });
       const decoder = followBeams(setup.decoder, (best, step) => {

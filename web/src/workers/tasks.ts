@@ -3,7 +3,7 @@
  * (decoder_only: ours or GPT-2), classification (encoder_only classifier: ours, or BERT with its WordPiece
  * tokenizer) and fill-mask (BERT masked-LM). The library computes; this only picks the call and labels tokens.
  */
-import { classify, stream } from "../../../src/generate/index.js";
+import { classify, streamOne } from "../../../src/generate/index.js";
 import { classifyWordPiece, fillMask, inspectWordPiece } from "../../../src/generate/masked-lm.js";
 import { inspectDecoderOnly, tokenLabel } from "../../../src/inspect/index.js";
 import type { DecoderOnly } from "../../../src/models/decoder-only.js";
@@ -44,18 +44,8 @@ export async function generateText(folder: FolderParts, p: GenerateParams, emit:
   const t0 = performance.now();
   const prompt = promptIds(parts, p.text);
   emit({ type: "prompt", tokens: views(prompt, label) });
-  const steps = stream(parts.model as DecoderOnly, [prompt], { strategy: "greedy", maxNewTokens: p.maxNewTokens }, { detokenizer: parts.srcTokenizer });
-  const outIds: number[] = [];
-  let finish: string;
-  for (;;) {
-    const r = await steps.next();
-    if (r.done) {
-      finish = r.value.results[0][0].finish;
-      break;
-    }
-    outIds.push(r.value.token);
-    emit({ type: "token", token: { id: r.value.token, label: label(r.value.token) }, text: r.value.text });
-  }
+  const { ids: outIds, finish } = await streamOne(parts.model as DecoderOnly, prompt, { strategy: "greedy", maxNewTokens: p.maxNewTokens }, { detokenizer: parts.srcTokenizer },
+    (piece) => emit({ type: "token", token: { id: piece.token, label: label(piece.token) }, text: piece.text }));
   return { promptIds: prompt, outIds, tokens: views(outIds, label), text: parts.srcTokenizer.decode(outIds), finish, ms: performance.now() - t0 };
 }
 
