@@ -48,6 +48,14 @@ export async function translateInNode(dir: string, sentence: string, config: Gen
   const src = loadTokenizer(path.join(dir, "tokenizer.json"));
   const targetFile = path.join(dir, "tokenizer.target.json");
   const tgt = fs.existsSync(targetFile) ? loadTokenizer(targetFile) : src;
+  return onPageBackend(backendName, () => {
+    const ids = generate(model as Seq2Seq, [src.encode(sentence)], config).results[0][0].tokens;
+    return { ids, text: tgt.decode(ids) };
+  });
+}
+
+/** `run` on the backend the page reports ("js", or a WebAssembly one), then back to the plain-JS backend. */
+export async function onPageBackend<T>(backendName: string, run: () => T): Promise<T> {
   let backend: Backend = jsBackend;
   let dispose = async () => {};
   if (backendName !== "js") {
@@ -57,8 +65,7 @@ export async function translateInNode(dir: string, sentence: string, config: Gen
   }
   setBackend(backend);
   try {
-    const ids = generate(model as Seq2Seq, [src.encode(sentence)], config).results[0][0].tokens;
-    return { ids, text: tgt.decode(ids) };
+    return run();
   } finally {
     setBackend(jsBackend);
     await dispose();

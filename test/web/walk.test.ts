@@ -10,12 +10,11 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { after, before, describe, it } from "node:test";
 import type { BrowserContext, Page } from "playwright-core";
-import { type Backend, jsBackend, setBackend } from "../../src/backend/index.js";
-import { createWasmBackend } from "../../src/backend/wasm/index.js";
 import { type Explanation, explainSeq2Seq, formatNumber, tokenLabel } from "../../src/inspect/index.js";
 import { loadCheckpoint } from "../../src/models/checkpoint.js";
 import type { Seq2Seq } from "../../src/models/seq2seq.js";
 import { loadTokenizer } from "../../src/tokenizer/file.js";
+import { onPageBackend } from "./checkpoint.js";
 import { CHROMIUM, CHROMIUM_ARGS, type PageServer, ROOT, buildPage, chromiumMissing, servePage, tempDir } from "./harness.js";
 
 const FIXTURE = path.join(ROOT, "test", "fixtures", "tiny-en-es");
@@ -33,21 +32,9 @@ if (missing && process.env.CI) {
 async function explainInNode(backendName: string, temperature: number): Promise<Explanation> {
   const { model } = loadCheckpoint(FIXTURE);
   const tok = loadTokenizer(path.join(FIXTURE, "tokenizer.json"));
-  let backend: Backend = jsBackend;
-  let dispose = async () => {};
-  if (backendName !== "js") {
-    const wasm = await createWasmBackend({ threads: 1, relaxed: backendName === "wasm-relaxed" });
-    backend = wasm;
-    dispose = () => wasm.dispose();
-  }
-  setBackend(backend);
-  try {
-    const label = tokenLabel(tok);
-    return explainSeq2Seq(model as Seq2Seq, tok.encode(SENTENCE), { ...FOCUS, decoderStep: DECODER_STEP, topN: 10, temperature, sourceLabel: label, targetLabel: label });
-  } finally {
-    setBackend(jsBackend);
-    await dispose();
-  }
+  const label = tokenLabel(tok);
+  return onPageBackend(backendName, () =>
+    explainSeq2Seq(model as Seq2Seq, tok.encode(SENTENCE), { ...FOCUS, decoderStep: DECODER_STEP, topN: 10, temperature, sourceLabel: label, targetLabel: label }));
 }
 
 /** A number as the page prints it (formatNumber), back to a number. */
