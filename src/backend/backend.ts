@@ -189,6 +189,15 @@ export interface Backend {
    */
   allocate?(length: number): Float32Array;
 
+  /**
+   * Optional, for backends whose kernels work on their own copy of the arrays (a GPU's memory; src/backend/device):
+   * the host is about to read or write the elements of `a` (or of any view of its buffer), so the host copy must be
+   * made current, and the device copy counts as stale until a kernel next needs it. Host code that touches an
+   * array a kernel may have written calls it first (Tensor's data and grad accessors do); kernel arguments do not.
+   * CPU backends leave it out: their kernels work on the host arrays themselves.
+   */
+  toHost?(a: ArrayBufferView): void;
+
   gemm(args: GemmArgs): void;
 
   /** out[r, :] = softmax(scale · x[r, :]) for r in 0..rows-1. out may alias x. */

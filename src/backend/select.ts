@@ -2,8 +2,8 @@ import { OptionError } from "../errors.js";
 import type { Backend } from "./backend.js";
 import { jsBackend, setBackend } from "./index.js";
 
-export type BackendName = "js" | "wasm" | "native";
-export const BACKEND_NAMES: readonly BackendName[] = ["js", "wasm", "native"];
+export type BackendName = "js" | "wasm" | "native" | "webgpu" | "js-device";
+export const BACKEND_NAMES: readonly BackendName[] = ["js", "wasm", "native", "webgpu", "js-device"];
 
 async function load(name: BackendName, threads?: number): Promise<Backend> {
   switch (name) {
@@ -16,6 +16,15 @@ async function load(name: BackendName, threads?: number): Promise<Backend> {
     case "native": {
       const { createNativeBackend } = await import("./native/index.js");
       return createNativeBackend({ threads });
+    }
+    case "webgpu": {
+      const { createWebGpuBackend } = await import("./webgpu/backend.js");
+      return createWebGpuBackend();
+    }
+    case "js-device": {
+      // the reference kernels behind the GPU's residency protocol, with its coherence checks: a test tool
+      const { createEmulatedBackend } = await import("./device/emulated.js");
+      return createEmulatedBackend();
     }
   }
 }

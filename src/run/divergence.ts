@@ -1,3 +1,4 @@
+import { toHost } from "../backend/index.js";
 import { TransformerError } from "../errors.js";
 import type { Adam } from "../train/optimizer.js";
 import type { StepResult } from "../train/step.js";
@@ -32,6 +33,8 @@ function firstNonFinite(a: Float32Array): number {
 export function checkWeights(step: number, opt: Adam, o: RunOptions, kept: string): void {
   for (const [name, p] of opt.params) {
     const s = opt.slots.get(name)!;
+    toHost(s.m); // the moments live where the optimizer's kernels run
+    toHost(s.v);
     for (const [what, a] of [["weight", p.data], ["Adam's first moment of", s.m], ["Adam's second moment of", s.v]] as const) {
       const i = firstNonFinite(a);
       if (i >= 0) throw new DivergenceError(`step ${step}: training diverged (${what} ${name} holds ${a[i]} at ${i}); not saved${advice(o, kept)}`);

@@ -1,3 +1,4 @@
+import { toHost } from "../backend/index.js";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { CheckpointError } from "../errors.js";
@@ -44,6 +45,8 @@ export function saveOptimizer(file: string, opt: Adam, step: number): void {
   const tensors = new Map<string, NamedTensor>();
   for (const [name, p] of opt.params) {
     const s = opt.slots.get(name)!;
+    toHost(s.m); // the moments live where the optimizer's kernels run
+    toHost(s.v);
     tensors.set(`m.${name}`, { shape: [...p.shape], data: s.m });
     tensors.set(`v.${name}`, { shape: [...p.shape], data: s.v });
   }
@@ -61,7 +64,9 @@ export function loadOptimizer(file: string, opt: Adam, expectedStep: number): vo
       const t = tensors.get(`${which}.${name}`);
       if (!t) throw new CheckpointError(`${file}: missing tensor "${which}.${name}"`);
       if (t.data.length !== p.size) throw new CheckpointError(`${file}: tensor "${which}.${name}" has ${t.data.length} values, expected ${p.size}`);
-      opt.slots.get(name)![which].set(t.data);
+      const slot = opt.slots.get(name)![which];
+      toHost(slot);
+      slot.set(t.data);
     }
   }
   opt.stepCount = Number(metadata.adam_step);

@@ -13,7 +13,7 @@
  * a slab held alive by a few kept floats is the costliest case), nor do large ones.
  * A view's `.buffer` is the whole slab: code that hands a tensor's buffer on must use byteOffset and byteLength.
  */
-import { backend } from "../backend/index.js";
+import { backend, hostSync } from "../backend/index.js";
 
 const SLAB_BYTES = 1 << 20;
 const MIN_FLOATS = 32;
@@ -27,7 +27,9 @@ let top = 0;
 
 /** A zeroed Float32Array of n values: a slab view inside withSlabs when n is in the slab range, else a new array. */
 export function floats(n: number): Float32Array {
-  if (depth === 0 || n < MIN_FLOATS || n > MAX_FLOATS) return new Float32Array(n);
+  // not on a device backend (a GPU): its copies are per buffer, and a host write into one view of a slab whose
+  // current values are on the device would need the whole slab copied back first
+  if (depth === 0 || n < MIN_FLOATS || n > MAX_FLOATS || hostSync !== null) return new Float32Array(n);
   const bytes = Math.ceil((4 * n) / ALIGN) * ALIGN;
   if (slab === null || top + bytes > SLAB_BYTES) {
     slab = new ArrayBuffer(SLAB_BYTES);

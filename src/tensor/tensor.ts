@@ -1,12 +1,19 @@
+import { hostSync } from "../backend/index.js";
+
 /**
  * A Tensor is a row-major Float32Array with a shape and, when it takes part in a gradient computation, a
  * grad buffer and the closure that pushes its grad to the tensors it was computed from (reverse-mode
  * autograd, as micrograd and PyTorch do it). Ops live in ./ops, one family a file, forward beside backward.
+ *
+ * On a device backend (a GPU: src/backend/device) the array's current values may be in the device's copy. So
+ * there are two ways to the same array: `data` and `grad` are for the host, and make the host copy current first
+ * (Backend.toHost; free on CPU backends); `buf` and `gradBuf()` are for kernel arguments, which the backend copies
+ * to the device only when needed, and must never be indexed on the host.
  */
 export class Tensor {
   readonly shape: readonly number[];
-  data: Float32Array;
-  grad: Float32Array | null = null;
+  private values: Float32Array;
+  private gradValues: Float32Array | null = null;
   requiresGrad: boolean;
   /** The tensors this one was computed from, and how to pass this one's grad on to them. */
   parents: readonly Tensor[] = [];
@@ -17,7 +24,7 @@ export class Tensor {
     if (data.length !== size) {
       throw new Error(`Tensor: data has ${data.length} values but shape [${shape.join(", ")}] needs ${size}`);
     }
-    this.data = data;
+    this.values = data;
     this.shape = [...shape];
     this.requiresGrad = requiresGrad;
   }
@@ -34,8 +41,35 @@ export class Tensor {
     return new Tensor(Float32Array.of(value), []);
   }
 
+  /** The values, current on the host (read or write them). */
+  get data(): Float32Array {
+    if (hostSync !== null) hostSync(this.values);
+    return this.values;
+  }
+
+  /** The values' array as a kernel argument (not to be indexed on the host: see the class comment). */
+  get buf(): Float32Array {
+    return this.values;
+  }
+
+  /** The gradient, current on the host, or null while there is none. */
+  get grad(): Float32Array | null {
+    const g = this.gradValues;
+    if (g !== null && hostSync !== null) hostSync(g);
+    return g;
+  }
+
+  set grad(g: Float32Array | null) {
+    this.gradValues = g;
+  }
+
+  /** The gradient's array as a kernel argument, or null while there is none. */
+  get gradRaw(): Float32Array | null {
+    return this.gradValues;
+  }
+
   get size(): number {
-    return this.data.length;
+    return this.values.length;
   }
 
   get ndim(): number {
@@ -48,10 +82,16 @@ export class Tensor {
     return this.data[0];
   }
 
-  /** The grad buffer, allocated (zeroed) on first use. */
+  /** The grad buffer, allocated (zeroed) on first use, current on the host. */
   gradBuffer(): Float32Array {
-    if (!this.grad) this.grad = new Float32Array(this.size);
-    return this.grad;
+    if (!this.gradValues) this.gradValues = new Float32Array(this.size);
+    return this.grad!;
+  }
+
+  /** The grad buffer as a kernel argument, allocated (zeroed) on first use. */
+  gradBuf(): Float32Array {
+    if (!this.gradValues) this.gradValues = new Float32Array(this.size);
+    return this.gradValues;
   }
 
   /**
@@ -63,11 +103,16 @@ export class Tensor {
     if (g.length !== this.size) {
       throw new Error(`accumulateGrad: gradient has ${g.length} values, tensor has ${this.size}`);
     }
-    if (!this.grad) {
-      this.grad = opts?.owned ? g : g.slice();
+    if (!this.gradValues) {
+      if (opts?.owned) this.gradValues = g;
+      else {
+        if (hostSync !== null) hostSync(g);
+        this.gradValues = g.slice();
+      }
       return;
     }
-    const buf = this.grad;
+    const buf = this.grad!;
+    if (hostSync !== null) hostSync(g);
     for (let i = 0; i < buf.length; i++) buf[i] += g[i];
   }
 
@@ -81,7 +126,7 @@ export class Tensor {
     this.accumulateGrad(seed ?? Float32Array.of(1));
     for (let i = order.length - 1; i >= 0; i--) {
       const t = order[i];
-      if (t.backwardFn && t.grad) t.backwardFn();
+      if (t.backwardFn && t.gradRaw) t.backwardFn();
       if (t.backwardFn) {
         t.backwardFn = null;
         t.parents = [];
@@ -92,7 +137,7 @@ export class Tensor {
 
   /** A tensor with the same data and no history. */
   detach(): Tensor {
-    return new Tensor(this.data, this.shape);
+    return new Tensor(this.values, this.shape);
   }
 }
 

@@ -53,9 +53,10 @@ export class Adam {
     this.stepCount++;
     const be = backend();
     for (const [name, p] of this.params) {
-      if (!p.grad) continue;
+      const grad = p.gradRaw;
+      if (!grad) continue;
       const s = this.slots.get(name)!;
-      be.adam(p.data, p.grad, s.m, s.v, p.size, {
+      be.adam(p.buf, grad, s.m, s.v, p.size, {
         lr: this.lr, beta1: this.beta1, beta2: this.beta2, eps: this.eps,
         weightDecay: this.weightDecay, decoupled: this.decoupled, step: this.stepCount,
       });

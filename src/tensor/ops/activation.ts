@@ -5,10 +5,10 @@ import { floats } from "../alloc.js";
 
 export function relu(x: Tensor): Tensor {
   const out = floats(x.size);
-  backend().relu(x.data, out, x.size);
+  backend().relu(x.buf, out, x.size);
   return record(out, x.shape, [x], (o) => {
     const dx = new Float32Array(x.size);
-    backend().reluBackward(x.data, o.grad!, dx, x.size);
+    backend().reluBackward(x.buf, o.gradRaw!, dx, x.size);
     x.accumulateGrad(dx, { owned: true });
   });
 }
@@ -16,10 +16,10 @@ export function relu(x: Tensor): Tensor {
 /** Exact (erf) GELU, as PyTorch's activation="gelu". */
 export function gelu(x: Tensor): Tensor {
   const out = floats(x.size);
-  backend().gelu(x.data, out, x.size);
+  backend().gelu(x.buf, out, x.size);
   return record(out, x.shape, [x], (o) => {
     const dx = new Float32Array(x.size);
-    backend().geluBackward(x.data, o.grad!, dx, x.size);
+    backend().geluBackward(x.buf, o.gradRaw!, dx, x.size);
     x.accumulateGrad(dx, { owned: true });
   });
 }
@@ -27,10 +27,10 @@ export function gelu(x: Tensor): Tensor {
 /** GELU's tanh approximation, as PyTorch's gelu(approximate="tanh") and GPT-2's "gelu_new". */
 export function geluTanh(x: Tensor): Tensor {
   const out = floats(x.size);
-  backend().geluTanh(x.data, out, x.size);
+  backend().geluTanh(x.buf, out, x.size);
   return record(out, x.shape, [x], (o) => {
     const dx = new Float32Array(x.size);
-    backend().geluTanhBackward(x.data, o.grad!, dx, x.size);
+    backend().geluTanhBackward(x.buf, o.gradRaw!, dx, x.size);
     x.accumulateGrad(dx, { owned: true });
   });
 }
@@ -38,10 +38,10 @@ export function geluTanh(x: Tensor): Tensor {
 /** SiLU (swish), as PyTorch's silu and transformers' "swish" / "silu". */
 export function silu(x: Tensor): Tensor {
   const out = floats(x.size);
-  backend().silu(x.data, out, x.size);
+  backend().silu(x.buf, out, x.size);
   return record(out, x.shape, [x], (o) => {
     const dx = new Float32Array(x.size);
-    backend().siluBackward(x.data, o.grad!, dx, x.size);
+    backend().siluBackward(x.buf, o.gradRaw!, dx, x.size);
     x.accumulateGrad(dx, { owned: true });
   });
 }
@@ -51,10 +51,10 @@ export function softmax(x: Tensor): Tensor {
   const cols = x.shape[x.ndim - 1];
   const rows = x.size / cols;
   const out = floats(x.size);
-  backend().softmax(x.data, out, rows, cols, 1);
+  backend().softmax(x.buf, out, rows, cols, 1);
   return record(out, x.shape, [x], (o) => {
     const dx = new Float32Array(x.size);
-    backend().softmaxBackward(out, o.grad!, dx, rows, cols, 1);
+    backend().softmaxBackward(out, o.gradRaw!, dx, rows, cols, 1);
     x.accumulateGrad(dx, { owned: true });
   });
 }

@@ -1,4 +1,4 @@
-import { backend } from "../../backend/index.js";
+import { backend, toHost } from "../../backend/index.js";
 import type { AttentionMask, GemmArgs } from "../../backend/backend.js";
 import { record } from "../autograd.js";
 import type { Rng } from "../random.js";
@@ -128,20 +128,23 @@ export function attention(qIn: AttentionInput, kIn: AttentionInput, vIn: Attenti
     const out = floats(B * d); // (B, 1, d)
     be.attendOne({
       batch: B, heads: h, dK, keys: S, limit: causalCut, scale, keyPad: opts.keyPad ?? null, out, weights,
-      q: q.t.data, qOffset: q.col, qStride: q.perSentence,
-      k: k.t.data, kOffset: k.col, kStride: k.perSentence, kLd: k.ld,
-      v: v.t.data, vOffset: v.col, vStride: v.perSentence, vLd: v.ld,
+      q: q.t.buf, qOffset: q.col, qStride: q.perSentence,
+      k: k.t.buf, kOffset: k.col, kStride: k.perSentence, kLd: k.ld,
+      v: v.t.buf, vOffset: v.col, vStride: v.perSentence, vLd: v.ld,
     });
     const rec = opts.recorder;
     if (rec) {
       // the fused kernel keeps its scores to itself: for the record only, the general path's GEMM makes them
       const scores = new Float32Array(B * h * S); // (B, h, 1, S)
-      perSentenceAndHead({ m: 1, n: S, k: dK, a: q.t.data, b: k.t.data, c: scores, transB: true, lda: q.ld, ldb: k.ld },
+      perSentenceAndHead({ m: 1, n: S, k: dK, a: q.t.buf, b: k.t.buf, c: scores, transB: true, lda: q.ld, ldb: k.ld },
         B, h, [q.col, q.perSentence, dK], [k.col, k.perSentence, dK], [0, h * S, S]);
+      toHost(scores);
+      toHost(weights);
       rec("scores", scores, [B, h, 1, S]);
       rec("mask", maskValues(B, 1, S, opts.keyPad, opts.causal ?? false, opts.queryOffset ?? 0), [B, 1, S]);
       rec("weights", weights, [B, h, 1, S]);
     }
+    if (opts.keepWeights) toHost(weights);
     return { out: new Tensor(out, [B, T, d]), weights: opts.keepWeights ? weights : null };
   }
   const mask: AttentionMask = {
@@ -150,15 +153,19 @@ export function attention(qIn: AttentionInput, kIn: AttentionInput, vIn: Attenti
   };
   const probs = floats(B * h * T * S); // (B, h, T, S)
   // scores_b,i (T, S) = Q_b,i (T, dK) · K_b,iᵀ (dK, S)
-  perSentenceAndHead({ m: T, n: S, k: dK, a: q.t.data, b: k.t.data, c: probs, transB: true, lda: q.ld, ldb: k.ld },
+  perSentenceAndHead({ m: T, n: S, k: dK, a: q.t.buf, b: k.t.buf, c: probs, transB: true, lda: q.ld, ldb: k.ld },
     B, h, [q.col, q.perSentence, dK], [k.col, k.perSentence, dK], [0, h * T * S, T * S]);
   const rec = opts.recorder;
   if (rec) {
+    toHost(probs);
     rec("scores", probs, [B, h, T, S]); // the softmax below overwrites them
     rec("mask", maskValues(B, T, S, opts.keyPad, opts.causal ?? false, opts.queryOffset ?? 0), [B, T, S]);
   }
   be.maskedSoftmax(probs, probs, mask, scale);
-  if (rec) rec("weights", probs, [B, h, T, S]);
+  if (rec) {
+    toHost(probs);
+    rec("weights", probs, [B, h, T, S]);
+  }
   const p = opts.dropout ?? 0;
   let dropped = probs;
   let keep: Uint8Array | null = null;
@@ -170,19 +177,19 @@ export function attention(qIn: AttentionInput, kIn: AttentionInput, vIn: Attenti
   }
   const out = floats(B * T * d);
   // out_b,i (T, dK) = P_b,i (T, S) · V_b,i (S, dK), written into head i's columns
-  perSentenceAndHead({ m: T, n: dK, k: S, a: dropped, b: v.t.data, c: out, ldb: v.ld, ldc: d },
+  perSentenceAndHead({ m: T, n: dK, k: S, a: dropped, b: v.t.buf, c: out, ldb: v.ld, ldc: d },
     B, h, [0, h * T * S, T * S], [v.col, v.perSentence, dK], [0, T * d, dK]);
   const inputs = [...new Set([q.t, k.t, v.t])];
   const result = record(out, [B, T, d], inputs, (o) => {
-    const dOut = o.grad!; // (B, T, d)
+    const dOut = o.gradRaw!; // (B, T, d)
     const dP = new Float32Array(probs.length); // (B, h, T, S)
     // dP_b,i (T, S) = dOut_b,i (T, dK) · V_b,iᵀ
-    perSentenceAndHead({ m: T, n: S, k: dK, a: dOut, b: v.t.data, c: dP, transB: true, lda: d, ldb: v.ld },
+    perSentenceAndHead({ m: T, n: S, k: dK, a: dOut, b: v.t.buf, c: dP, transB: true, lda: d, ldb: v.ld },
       B, h, [0, T * d, dK], [v.col, v.perSentence, dK], [0, h * T * S, T * S]);
     // dV_b,i (S, dK) += P_b,iᵀ (S, T) · dOut_b,i (T, dK), into V's band of its input's gradient (zeroed when new,
     // so every gradient below is added with beta 1: self-attention's Q, K and V share one buffer)
     if (v.t.requiresGrad) {
-      perSentenceAndHead({ m: S, n: dK, k: T, a: dropped, b: dOut, c: v.t.gradBuffer(), transA: true, lda: S, ldb: d, ldc: v.ld, beta: 1 },
+      perSentenceAndHead({ m: S, n: dK, k: T, a: dropped, b: dOut, c: v.t.gradBuf(), transA: true, lda: S, ldb: d, ldc: v.ld, beta: 1 },
         B, h, [0, h * T * S, T * S], [0, T * d, dK], [v.col, v.perSentence, dK]);
     }
     if (keep) be.maskScale(dP, keep, 1 / (1 - p), dP, dP.length);
@@ -190,14 +197,15 @@ export function attention(qIn: AttentionInput, kIn: AttentionInput, vIn: Attenti
     be.softmaxBackward(probs, dP, dP, B * h * T, S, scale);
     // dQ_b,i (T, dK) += dScores_b,i (T, S) · K_b,i (S, dK)
     if (q.t.requiresGrad) {
-      perSentenceAndHead({ m: T, n: dK, k: S, a: dP, b: k.t.data, c: q.t.gradBuffer(), ldb: k.ld, ldc: q.ld, beta: 1 },
+      perSentenceAndHead({ m: T, n: dK, k: S, a: dP, b: k.t.buf, c: q.t.gradBuf(), ldb: k.ld, ldc: q.ld, beta: 1 },
         B, h, [0, h * T * S, T * S], [k.col, k.perSentence, dK], [q.col, q.perSentence, dK]);
     }
     // dK_b,i (S, dK) += dScores_b,iᵀ (S, T) · Q_b,i (T, dK)
     if (k.t.requiresGrad) {
-      perSentenceAndHead({ m: S, n: dK, k: T, a: dP, b: q.t.data, c: k.t.gradBuffer(), transA: true, lda: S, ldb: q.ld, ldc: k.ld, beta: 1 },
+      perSentenceAndHead({ m: S, n: dK, k: T, a: dP, b: q.t.buf, c: k.t.gradBuf(), transA: true, lda: S, ldb: q.ld, ldc: k.ld, beta: 1 },
         B, h, [0, h * T * S, T * S], [q.col, q.perSentence, dK], [k.col, k.perSentence, dK]);
     }
   });
+  if (opts.keepWeights) toHost(probs);
   return { out: result, weights: opts.keepWeights ? probs : null };
 }

@@ -10,8 +10,8 @@ export function embedding(table: Tensor, ids: Int32Array, idsShape: readonly num
     if (ids[i] < 0 || ids[i] >= V) throw new RangeError(`embedding: token id ${ids[i]} at position ${i} is outside the vocabulary of ${V}`);
   }
   const out = floats(ids.length * d);
-  backend().embedding(table.data, ids, d, out);
+  backend().embedding(table.buf, ids, d, out);
   return record(out, [...idsShape, d], [table], (o) => {
-    backend().embeddingBackward(o.grad!, ids, d, table.gradBuffer());
+    backend().embeddingBackward(o.gradRaw!, ids, d, table.gradBuf());
   });
 }

@@ -1,4 +1,4 @@
-import { backend } from "../../backend/index.js";
+import { backend, toHost } from "../../backend/index.js";
 import { isGradEnabled, record } from "../autograd.js";
 import { Tensor } from "../tensor.js";
 
@@ -21,8 +21,9 @@ export function crossEntropy(logits: Tensor, targets: Int32Array, opts: CrossEnt
   const eps = opts.labelSmoothing ?? 0;
   const rowLoss = new Float32Array(rows);
   const lse = new Float32Array(rows);
-  const args = { logits: logits.data, targets, rows, cols, ignoreIndex: ignore, labelSmoothing: eps, rowLoss, logSumExp: lse };
+  const args = { logits: logits.buf, targets, rows, cols, ignoreIndex: ignore, labelSmoothing: eps, rowLoss, logSumExp: lse };
   const count = backend().crossEntropy(args);
+  toHost(rowLoss); // the loss is read here, on the host: the one readback of the forward
   let total = 0;
   for (let r = 0; r < rows; r++) total += rowLoss[r];
   // all targets ignored: PyTorch returns NaN; 0 with zero gradient keeps an all-pad batch harmless
@@ -30,7 +31,7 @@ export function crossEntropy(logits: Tensor, targets: Int32Array, opts: CrossEnt
   return record(Float32Array.of(loss), [], [logits], (o) => {
     if (count === 0) return;
     const d = new Float32Array(logits.size);
-    backend().crossEntropyBackward({ ...args, scale: o.grad![0] / count, dLogits: d });
+    backend().crossEntropyBackward({ ...args, scale: o.gradRaw![0] / count, dLogits: d });
     logits.accumulateGrad(d, { owned: true });
   });
 }
@@ -77,8 +78,11 @@ export function linearCrossEntropy(x: Tensor, weight: Tensor, bias: Tensor | nul
     const logits = chunkScratch.subarray(0, n * V);
     const t = targets.subarray(r0, r0 + n);
     const l = lse.subarray(r0, r0 + n);
-    if (bias) for (let r = 0; r < n; r++) logits.set(bias.data, r * V); // the GEMM adds onto the bias
-    be.gemm({ m: n, n: V, k: D, a: x.data, aOffset: r0 * D, b: weight.data, c: logits, transB: true, beta: bias ? 1 : 0 });
+    if (bias) {
+      toHost(logits);
+      for (let r = 0; r < n; r++) logits.set(bias.data, r * V); // the GEMM adds onto the bias
+    }
+    be.gemm({ m: n, n: V, k: D, a: x.buf, aOffset: r0 * D, b: weight.buf, c: logits, transB: true, beta: bias ? 1 : 0 });
     const args = { logits, targets: t, rows: n, cols: V, ignoreIndex: ignore, labelSmoothing: eps, rowLoss: rowLoss.subarray(r0, r0 + n), logSumExp: l };
     if (!dx || !dw) {
       be.crossEntropy(args);
@@ -86,10 +90,11 @@ export function linearCrossEntropy(x: Tensor, weight: Tensor, bias: Tensor | nul
     }
     be.crossEntropyWithGrad({ ...args, scale: 1 / count, dLogits: logits }); // in place: now dLogits
     // dx rows (n, D) = dLogits (n, V) · W (V, D);  dW (V, D) += dLogitsᵀ (V, n) · x rows (n, D);  db += Σ dLogits
-    be.gemm({ m: n, n: D, k: V, a: logits, b: weight.data, c: dx, cOffset: r0 * D });
-    be.gemm({ m: V, n: D, k: n, a: logits, b: x.data, bOffset: r0 * D, c: dw, transA: true, beta: r0 === 0 ? 0 : 1 });
+    be.gemm({ m: n, n: D, k: V, a: logits, b: weight.buf, c: dx, cOffset: r0 * D });
+    be.gemm({ m: V, n: D, k: n, a: logits, b: x.buf, bOffset: r0 * D, c: dw, transA: true, beta: r0 === 0 ? 0 : 1 });
     if (db) be.addColumnSums(logits, n, V, db);
   }
+  toHost(rowLoss);
   let total = 0;
   for (let r = 0; r < rows; r++) total += rowLoss[r];
   const loss = count > 0 ? total / count : 0;
@@ -98,7 +103,10 @@ export function linearCrossEntropy(x: Tensor, weight: Tensor, bias: Tensor | nul
     if (!dx || !dw) return;
     const s = o.grad![0];
     const hand = (t: Tensor, g: Float32Array) => {
-      if (s !== 1) for (let i = 0; i < g.length; i++) g[i] *= s;
+      if (s !== 1) {
+        toHost(g);
+        for (let i = 0; i < g.length; i++) g[i] *= s;
+      }
       t.accumulateGrad(g, { owned: true });
     };
     if (x.requiresGrad) hand(x, dx);

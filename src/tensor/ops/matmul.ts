@@ -8,9 +8,10 @@ import { floats } from "../alloc.js";
  * t has none, a fresh one that becomes t's grad and is simply overwritten (beta 0: no zero-fill to read back).
  */
 function gradTarget(t: Tensor): [Float32Array, number] {
-  if (t.grad) return [t.grad, 1];
+  const g = t.gradRaw;
+  if (g) return [g, 1];
   t.grad = new Float32Array(t.size);
-  return [t.grad, 0];
+  return [t.gradRaw!, 0];
 }
 
 /**
@@ -27,21 +28,21 @@ export function linear(x: Tensor, weight: Tensor, bias: Tensor | null): Tensor {
   const rows = x.size / inF;
   const y = floats(rows * outF);
   if (bias) for (let r = 0; r < rows; r++) y.set(bias.data, r * outF);
-  backend().gemm({ m: rows, n: outF, k: inF, a: x.data, b: weight.data, c: y, transB: true, beta: bias ? 1 : 0 });
+  backend().gemm({ m: rows, n: outF, k: inF, a: x.buf, b: weight.buf, c: y, transB: true, beta: bias ? 1 : 0 });
   const inputs = bias ? [x, weight, bias] : [x, weight];
   return record(y, [...x.shape.slice(0, -1), outF], inputs, (o) => {
-    const dy = o.grad!; // (rows, out)
+    const dy = o.gradRaw!; // (rows, out)
     if (x.requiresGrad) {
       // dx (rows, in) += dy (rows, out) · W (out, in)
       const [gx, beta] = gradTarget(x);
-      backend().gemm({ m: rows, n: inF, k: outF, a: dy, b: weight.data, c: gx, beta });
+      backend().gemm({ m: rows, n: inF, k: outF, a: dy, b: weight.buf, c: gx, beta });
     }
     if (weight.requiresGrad) {
       // dW (out, in) += dyᵀ (out, rows) · x (rows, in)
       const [gw, beta] = gradTarget(weight);
-      backend().gemm({ m: outF, n: inF, k: rows, a: dy, b: x.data, c: gw, transA: true, beta });
+      backend().gemm({ m: outF, n: inF, k: rows, a: dy, b: x.buf, c: gw, transA: true, beta });
     }
-    if (bias && bias.requiresGrad) backend().addColumnSums(dy, rows, outF, bias.gradBuffer()); // db += Σ_rows dy
+    if (bias && bias.requiresGrad) backend().addColumnSums(dy, rows, outF, bias.gradBuf()); // db += Σ_rows dy
   });
 }
 
@@ -63,24 +64,24 @@ export function matmul(a: Tensor, b: Tensor, opts: { transB?: boolean } = {}): T
   }
   const strideB = shared ? 0 : k * n;
   const out = floats(batch * m * n);
-  backend().gemm({ m, n, k, a: a.data, b: b.data, c: out, transB, batch, strideB });
+  backend().gemm({ m, n, k, a: a.buf, b: b.buf, c: out, transB, batch, strideB });
   return record(out, [...lead, m, n], [a, b], (o) => {
-    const dy = o.grad!;
+    const dy = o.gradRaw!;
     if (a.requiresGrad) {
       // da (m, k) += dy (m, n) · op(b)ᵀ
       const [ga, beta] = gradTarget(a);
-      backend().gemm({ m, n: k, k: n, a: dy, b: b.data, c: ga, transB: !transB, batch, strideB, beta });
+      backend().gemm({ m, n: k, k: n, a: dy, b: b.buf, c: ga, transB: !transB, batch, strideB, beta });
     }
     if (b.requiresGrad) {
-      const gb = b.gradBuffer();
+      const gb = b.gradBuf();
       if (transB) {
         // db (n, k) += dyᵀ (n, m) · a (m, k)
-        if (shared) for (let i = 0; i < batch; i++) backend().gemm({ m: n, n: k, k: m, a: dy, b: a.data, c: gb, transA: true, aOffset: i * m * n, bOffset: i * m * k, beta: 1 });
-        else backend().gemm({ m: n, n: k, k: m, a: dy, b: a.data, c: gb, transA: true, batch, beta: 1 });
+        if (shared) for (let i = 0; i < batch; i++) backend().gemm({ m: n, n: k, k: m, a: dy, b: a.buf, c: gb, transA: true, aOffset: i * m * n, bOffset: i * m * k, beta: 1 });
+        else backend().gemm({ m: n, n: k, k: m, a: dy, b: a.buf, c: gb, transA: true, batch, beta: 1 });
       } else {
         // db (k, n) += aᵀ (k, m) · dy (m, n)
-        if (shared) for (let i = 0; i < batch; i++) backend().gemm({ m: k, n, k: m, a: a.data, b: dy, c: gb, transA: true, aOffset: i * m * k, bOffset: i * m * n, beta: 1 });
-        else backend().gemm({ m: k, n, k: m, a: a.data, b: dy, c: gb, transA: true, batch, beta: 1 });
+        if (shared) for (let i = 0; i < batch; i++) backend().gemm({ m: k, n, k: m, a: a.buf, b: dy, c: gb, transA: true, aOffset: i * m * k, bOffset: i * m * n, beta: 1 });
+        else backend().gemm({ m: k, n, k: m, a: a.buf, b: dy, c: gb, transA: true, batch, beta: 1 });
       }
     }
   });

@@ -1,4 +1,4 @@
-import { backend } from "../../backend/index.js";
+import { backend, toHost } from "../../backend/index.js";
 import { record } from "../autograd.js";
 import { Tensor } from "../tensor.js";
 import { floats } from "../alloc.js";
@@ -17,17 +17,19 @@ export function layerNorm(x: Tensor, gamma: Tensor, beta: Tensor, eps: number, r
   const out = floats(x.size);
   const mu = floats(rows);
   const rstd = floats(rows);
-  backend().layerNorm({ x: x.data, gamma: gamma.data, beta: beta.data, out, mean: mu, rstd, rows, cols, eps });
+  backend().layerNorm({ x: x.buf, gamma: gamma.buf, beta: beta.buf, out, mean: mu, rstd, rows, cols, eps });
   if (rec) {
+    toHost(mu);
+    toHost(rstd);
     rec("mean", mu, [rows]);
     rec("rstd", rstd, [rows]);
   }
   return record(out, x.shape, [x, gamma, beta], (o) => {
     const dx = new Float32Array(x.size);
     // the kernel accumulates into dGamma/dBeta, so pass scratch buffers when those grads are not wanted
-    const dGamma = gamma.requiresGrad ? gamma.gradBuffer() : new Float32Array(cols);
-    const dBeta = beta.requiresGrad ? beta.gradBuffer() : new Float32Array(cols);
-    backend().layerNormBackward({ dy: o.grad!, x: x.data, gamma: gamma.data, mean: mu, rstd, dx, dGamma, dBeta, rows, cols });
+    const dGamma = gamma.requiresGrad ? gamma.gradBuf() : new Float32Array(cols);
+    const dBeta = beta.requiresGrad ? beta.gradBuf() : new Float32Array(cols);
+    backend().layerNormBackward({ dy: o.gradRaw!, x: x.buf, gamma: gamma.buf, mean: mu, rstd, dx, dGamma, dBeta, rows, cols });
     if (x.requiresGrad) x.accumulateGrad(dx, { owned: true });
   });
 }

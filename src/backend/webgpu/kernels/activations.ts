@@ -10,6 +10,10 @@ const CUBIC: f32 = 0.044715;
 // tanh clamped where it is ±1 in f32, so that an implementation's sinh/cosh cannot overflow into NaN
 fn tanh_safe(u: f32) -> f32 { return tanh(clamp(u, -10.0, 10.0)); }`;
 
+// σ(x) = 1/(1 + e^−x) as the reference computes it; e^−x overflowing to +∞ (x < −88) gives σ = 0, as it should
+const SIGMOID = /* wgsl */ `
+fn sigmoid(u: f32) -> f32 { return 1.0 / (1.0 + exp(-u)); }`;
+
 function unary(name: string, expr: string, decls = ""): KernelSpec {
   return {
     name, buffers: [{ name: "x" }, { name: "out", write: true }], params: [["n", "u32"]], workgroupSize: [256], decls,
@@ -33,10 +37,12 @@ export const ACTIVATIONS = {
   geluTanhBackward: binary("geluTanhBackward", `g * (0.5 * (1.0 + tanh_safe(SQRT_2_OVER_PI * (v + CUBIC * v * v * v)))
     + 0.5 * v * (1.0 - tanh_safe(SQRT_2_OVER_PI * (v + CUBIC * v * v * v)) * tanh_safe(SQRT_2_OVER_PI * (v + CUBIC * v * v * v)))
       * SQRT_2_OVER_PI * (1.0 + 3.0 * CUBIC * v * v))`, TANH),
+  silu: unary("silu", "v / (1.0 + exp(-v))"),
+  siluBackward: binary("siluBackward", "g * sigmoid(v) * (1.0 + v * (1.0 - sigmoid(v)))", SIGMOID),
 } as const;
 
-export type UnaryName = "relu" | "gelu" | "geluTanh";
-export type BackwardName = "reluBackward" | "geluBackward" | "geluTanhBackward";
+export type UnaryName = "relu" | "gelu" | "geluTanh" | "silu";
+export type BackwardName = "reluBackward" | "geluBackward" | "geluTanhBackward" | "siluBackward";
 
 /** out = f(x) over n elements; out may be x. */
 export function encodeUnary(rt: GpuRuntime, op: UnaryName, x: GpuTensor, out: GpuTensor, n: number): void {
