@@ -1,9 +1,13 @@
 import type {
-  AdamArgs, AttendOneArgs, AttentionMask, CrossEntropyArgs, CrossEntropyBackwardArgs, CrossEntropyWithGradArgs, GemmArgs,
-  LayerNormArgs, LayerNormBackwardArgs,
+  AdamArgs, AttendOneArgs, AttentionMask, CopyStridedArgs, CrossEntropyArgs, CrossEntropyBackwardArgs, CrossEntropyWithGradArgs,
+  GemmArgs, LayerNormArgs, LayerNormBackwardArgs,
 } from "../backend.js";
-import { checkAttendOne, checkLayerNorm, checkLayerNormBackward, checkTargets } from "../kernel-args.js";
+import { checkAttendOne, checkCopyDisjoint, checkLayerNorm, checkLayerNormBackward, checkTargets, copyStridedSpans } from "../kernel-args.js";
 import { encodeAdam } from "./kernels/adam.js";
+import { encodeArgmaxRows } from "./kernels/argmax.js";
+import { encodeCopyStrided } from "./kernels/copy-strided.js";
+import { encodeAdd, encodeAddTiled, encodeFill, encodeScale, encodeTile } from "./kernels/elementwise.js";
+import { encodeLogSoftmax } from "./kernels/log-softmax.js";
 import { encodeBackward, encodeUnary, type BackwardName, type UnaryName } from "./kernels/activations.js";
 import { encodeAttendOne } from "./kernels/attend-one.js";
 import { encodeAddColumnSums } from "./kernels/column-sums.js";
@@ -170,6 +174,76 @@ export class WebGpuHostBridge {
     encodeAdam(this.rt, tp, tg, tm, tv, n, args);
     await this.down([tp, param], [tm, m], [tv, v]);
     this.free(tp, tg, tm, tv);
+  }
+
+  // The tensor layer's kernels. Outputs alias inputs on the GPU exactly when they do in the caller's arguments, so
+  // both binding plans (one buffer for out and x, or two) are exercised.
+
+  async add(a: Float32Array, b: Float32Array, out: Float32Array, n: number): Promise<void> {
+    const [ta, tb] = this.up(a.subarray(0, n), b.subarray(0, n));
+    const to = out === a ? ta : out === b ? tb : this.rt.alloc(n);
+    encodeAdd(this.rt, ta, tb, to, n);
+    await this.down([to, out.subarray(0, n)]);
+    this.free(...new Set([ta, tb, to]));
+  }
+
+  async addTiled(x: Float32Array, tile: Float32Array, out: Float32Array, n: number, period: number): Promise<void> {
+    const [tx, tt] = this.up(x.subarray(0, n), tile.subarray(0, period));
+    const to = out === x ? tx : this.rt.alloc(n);
+    encodeAddTiled(this.rt, tx, tt, to, n, period);
+    await this.down([to, out.subarray(0, n)]);
+    this.free(...new Set([tx, tt, to]));
+  }
+
+  async tile(src: Float32Array, period: number, out: Float32Array, n: number): Promise<void> {
+    const [ts] = this.up(src.subarray(0, period));
+    const to = this.rt.alloc(n);
+    encodeTile(this.rt, ts, period, to, n);
+    await this.down([to, out.subarray(0, n)]);
+    this.free(ts, to);
+  }
+
+  async scale(x: Float32Array, s: number, out: Float32Array, n: number): Promise<void> {
+    const [tx] = this.up(x.subarray(0, n));
+    const to = out === x ? tx : this.rt.alloc(n);
+    encodeScale(this.rt, tx, s, to, n);
+    await this.down([to, out.subarray(0, n)]);
+    this.free(...new Set([tx, to]));
+  }
+
+  async fill(out: Float32Array, value: number, n: number): Promise<void> {
+    const to = this.rt.alloc(n);
+    encodeFill(this.rt, to, value, n);
+    await this.down([to, out.subarray(0, n)]);
+    this.free(to);
+  }
+
+  async copyStrided(a: CopyStridedArgs): Promise<void> {
+    // the host arrays' own overlap, which uploading into separate buffers would hide
+    const spans = copyStridedSpans(a, a.src.length, a.dst.length);
+    if (spans === null) return;
+    if (a.src.buffer === a.dst.buffer) checkCopyDisjoint(spans, a.src.byteOffset / 4, a.dst.byteOffset / 4);
+    const [src, dst] = this.up(a.src, a.dst); // dst too: the elements the copy does not write stay as they were
+    encodeCopyStrided(this.rt, { ...a, src, dst });
+    await this.down([dst, a.dst]);
+    this.free(src, dst);
+  }
+
+  async argmaxRows(x: Float32Array, rows: number, cols: number, out: Int32Array): Promise<void> {
+    const [tx] = this.up(x.subarray(0, rows * cols));
+    const to = this.rt.alloc(rows);
+    encodeArgmaxRows(this.rt, tx, rows, cols, to);
+    out.set((await this.rt.readI32(to)).subarray(0, rows));
+    this.free(tx, to);
+  }
+
+  async logSoftmax(x: Float32Array, out: Float32Array, rows: number, cols: number): Promise<void> {
+    const n = rows * cols;
+    const [tx] = this.up(x.subarray(0, n));
+    const to = out === x ? tx : this.rt.alloc(n);
+    encodeLogSoftmax(this.rt, tx, to, rows, cols);
+    await this.down([to, out.subarray(0, n)]);
+    this.free(...new Set([tx, to]));
   }
 
   private async unary(op: UnaryName, x: Float32Array, out: Float32Array, n: number): Promise<void> {
