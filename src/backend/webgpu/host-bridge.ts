@@ -177,45 +177,51 @@ export class WebGpuHostBridge {
   }
 
   // The tensor layer's kernels. Outputs alias inputs on the GPU exactly when they do in the caller's arguments, so
-  // both binding plans (one buffer for out and x, or two) are exercised.
+  // both binding plans (one buffer for out and x, or two) are exercised. The encode functions check the arguments
+  // after the uploads, so the tensors are freed in `finally`: a refused call leaves the pool as it was.
 
   async add(a: Float32Array, b: Float32Array, out: Float32Array, n: number): Promise<void> {
     const [ta, tb] = this.up(a.subarray(0, n), b.subarray(0, n));
-    const to = out === a ? ta : out === b ? tb : this.rt.alloc(n);
-    encodeAdd(this.rt, ta, tb, to, n);
-    await this.down([to, out.subarray(0, n)]);
-    this.free(...new Set([ta, tb, to]));
+    const to = out === a ? ta : out === b ? tb : this.rt.alloc(Math.min(n, out.length));
+    await this.run([ta, tb, to], async () => {
+      encodeAdd(this.rt, ta, tb, to, n);
+      await this.down([to, out.subarray(0, n)]);
+    });
   }
 
   async addTiled(x: Float32Array, tile: Float32Array, out: Float32Array, n: number, period: number): Promise<void> {
     const [tx, tt] = this.up(x.subarray(0, n), tile.subarray(0, period));
-    const to = out === x ? tx : this.rt.alloc(n);
-    encodeAddTiled(this.rt, tx, tt, to, n, period);
-    await this.down([to, out.subarray(0, n)]);
-    this.free(...new Set([tx, tt, to]));
+    const to = out === x ? tx : this.rt.alloc(Math.min(n, out.length));
+    await this.run([tx, tt, to], async () => {
+      encodeAddTiled(this.rt, tx, tt, to, n, period);
+      await this.down([to, out.subarray(0, n)]);
+    });
   }
 
   async tile(src: Float32Array, period: number, out: Float32Array, n: number): Promise<void> {
     const [ts] = this.up(src.subarray(0, period));
-    const to = this.rt.alloc(n);
-    encodeTile(this.rt, ts, period, to, n);
-    await this.down([to, out.subarray(0, n)]);
-    this.free(ts, to);
+    const to = this.rt.alloc(Math.min(n, out.length));
+    await this.run([ts, to], async () => {
+      encodeTile(this.rt, ts, period, to, n);
+      await this.down([to, out.subarray(0, n)]);
+    });
   }
 
   async scale(x: Float32Array, s: number, out: Float32Array, n: number): Promise<void> {
     const [tx] = this.up(x.subarray(0, n));
-    const to = out === x ? tx : this.rt.alloc(n);
-    encodeScale(this.rt, tx, s, to, n);
-    await this.down([to, out.subarray(0, n)]);
-    this.free(...new Set([tx, to]));
+    const to = out === x ? tx : this.rt.alloc(Math.min(n, out.length));
+    await this.run([tx, to], async () => {
+      encodeScale(this.rt, tx, s, to, n);
+      await this.down([to, out.subarray(0, n)]);
+    });
   }
 
   async fill(out: Float32Array, value: number, n: number): Promise<void> {
-    const to = this.rt.alloc(n);
-    encodeFill(this.rt, to, value, n);
-    await this.down([to, out.subarray(0, n)]);
-    this.free(to);
+    const to = this.rt.alloc(Math.min(n, out.length));
+    await this.run([to], async () => {
+      encodeFill(this.rt, to, value, n);
+      await this.down([to, out.subarray(0, n)]);
+    });
   }
 
   async copyStrided(a: CopyStridedArgs): Promise<void> {
@@ -224,26 +230,29 @@ export class WebGpuHostBridge {
     if (spans === null) return;
     if (a.src.buffer === a.dst.buffer) checkCopyDisjoint(spans, a.src.byteOffset / 4, a.dst.byteOffset / 4);
     const [src, dst] = this.up(a.src, a.dst); // dst too: the elements the copy does not write stay as they were
-    encodeCopyStrided(this.rt, { ...a, src, dst });
-    await this.down([dst, a.dst]);
-    this.free(src, dst);
+    await this.run([src, dst], async () => {
+      encodeCopyStrided(this.rt, { ...a, src, dst });
+      await this.down([dst, a.dst]);
+    });
   }
 
   async argmaxRows(x: Float32Array, rows: number, cols: number, out: Int32Array): Promise<void> {
     const [tx] = this.up(x.subarray(0, rows * cols));
-    const to = this.rt.alloc(rows);
-    encodeArgmaxRows(this.rt, tx, rows, cols, to);
-    out.set((await this.rt.readI32(to)).subarray(0, rows));
-    this.free(tx, to);
+    const to = this.rt.alloc(Math.min(rows, out.length));
+    await this.run([tx, to], async () => {
+      encodeArgmaxRows(this.rt, tx, rows, cols, to);
+      out.set((await this.rt.readI32(to)).subarray(0, rows));
+    });
   }
 
   async logSoftmax(x: Float32Array, out: Float32Array, rows: number, cols: number): Promise<void> {
     const n = rows * cols;
     const [tx] = this.up(x.subarray(0, n));
-    const to = out === x ? tx : this.rt.alloc(n);
-    encodeLogSoftmax(this.rt, tx, to, rows, cols);
-    await this.down([to, out.subarray(0, n)]);
-    this.free(...new Set([tx, to]));
+    const to = out === x ? tx : this.rt.alloc(Math.min(n, out.length));
+    await this.run([tx, to], async () => {
+      encodeLogSoftmax(this.rt, tx, to, rows, cols);
+      await this.down([to, out.subarray(0, n)]);
+    });
   }
 
   private async unary(op: UnaryName, x: Float32Array, out: Float32Array, n: number): Promise<void> {
@@ -281,6 +290,15 @@ export class WebGpuHostBridge {
   /** Reads each GPU tensor into the start of its host array. */
   private async down(...pairs: Array<[GpuTensor, Float32Array]>): Promise<void> {
     for (const [t, host] of pairs) host.set((await this.rt.readF32(t)).subarray(0, host.length));
+  }
+
+  /** Runs body, then frees the tensors (each once: an output may be an input) whether or not it threw. */
+  private async run(ts: GpuTensor[], body: () => Promise<void>): Promise<void> {
+    try {
+      await body();
+    } finally {
+      this.free(...new Set(ts));
+    }
   }
 
   private free(...ts: GpuTensor[]): void {
