@@ -179,6 +179,23 @@ export interface AdamArgs {
   step: number;
 }
 
+/**
+ * One strided copy of 1 to 4 dimensions: for every index (i0, …, id−1) < sizes,
+ * dst[dstOffset + Σ i_k·dstStrides[k]] = src[srcOffset + Σ i_k·srcStrides[k]]. Offsets and strides are whole
+ * numbers ≥ 0 (a source stride 0 repeats a value: broadcasting). Narrowing, concatenation, transposes and appending
+ * to a KV cache are such copies. The elements read must not overlap the elements written (the GPU promises no
+ * order between them), and no element of dst may be written twice.
+ */
+export interface CopyStridedArgs {
+  src: Float32Array;
+  srcOffset: number;
+  dst: Float32Array;
+  dstOffset: number;
+  sizes: readonly number[];
+  srcStrides: readonly number[];
+  dstStrides: readonly number[];
+}
+
 export interface Backend {
   readonly name: string;
 
@@ -277,4 +294,49 @@ export interface Backend {
    * m ← β1·m + (1−β1)·g; v ← β2·v + (1−β2)·g²; p ← p − (lr / (1−β1^t)) · m / (sqrt(v)/sqrt(1−β2^t) + eps).
    */
   adam(param: Float32Array, grad: Float32Array, m: Float32Array, v: Float32Array, n: number, args: AdamArgs): void;
+
+  // The host loops of the tensor layer as kernels, so that tensors can stay on a GPU. Every count is a whole
+  // number ≥ 0 and every array must hold the elements named, or the kernel throws a RangeError naming both.
+  // "out may be x" means the very same elements (out === x), not an overlapping view.
+
+  /**
+   * out[i] = a[i] + b[i] for i < n, one float32 addition (correctly rounded: float64's sum rounded to float32 is the
+   * same number). out may be a or b. (A GPU may flush subnormal inputs and results to zero, as WGSL allows.)
+   */
+  add(a: Float32Array, b: Float32Array, out: Float32Array, n: number): void;
+  /**
+   * out[i] = x[i] + tile[i % period] for i < n, one float32 addition: positions (T, d) added to embeddings
+   * (B, T, d), a bias row added to every row. period ≥ 1 and tile holds ≥ period values (n need not be a multiple).
+   * out may be x, never tile.
+   */
+  addTiled(x: Float32Array, tile: Float32Array, out: Float32Array, n: number, period: number): void;
+  /** out[i] = src[i % period] for i < n (a copy of bits); period ≥ 1, src holds ≥ period values, out is not src. */
+  tile(src: Float32Array, period: number, out: Float32Array, n: number): void;
+  /**
+   * out[i] = x[i] · s for i < n, the product of float32 x[i] and the float64 s (Math.sqrt(512), say) rounded once to
+   * float32, as maskScale's. out may be x.
+   */
+  scale(x: Float32Array, s: number, out: Float32Array, n: number): void;
+  /** out[i] = value rounded to float32 (Math.fround) for i < n. */
+  fill(out: Float32Array, value: number, n: number): void;
+  /**
+   * The strided copy of CopyStridedArgs. A RangeError (one line) for ranks outside 1..4, sizes and strides of
+   * different lengths, offsets or strides that are not whole numbers ≥ 0, an index outside either array, elements
+   * read that overlap elements written, or a dst layout that writes an element twice.
+   */
+  copyStrided(args: CopyStridedArgs): void;
+  /**
+   * out[r] = the lowest index of the largest value of row r of x (rows, cols), cols ≥ 1 — exactly
+   * src/tensor/argmax.ts: `>` comparisons from index 0, so a NaN wins only at index 0 (then nothing beats it), NaNs
+   * elsewhere are passed over, and 0 and −0 tie.
+   */
+  argmaxRows(x: Float32Array, rows: number, cols: number, out: Int32Array): void;
+  /**
+   * out[r, c] = x[r, c] − lse[r] over x (rows, cols), with lse[r] = m + log Σ_c exp(x[r, c] − m), m the row's max
+   * (`>` from −∞), rounded to float32, and the difference rounded to float32: the arithmetic decoding uses today
+   * (src/generate: rowLogSumExp through crossEntropy's logSumExp, then `scores[j] -= lse`), so it can replace that
+   * bit for bit on each backend. The reference sums the exps in float64; wasm and native sum in float32 lanes (their
+   * crossEntropy's). Entries of −∞ count as exp 0. out may be x.
+   */
+  logSoftmax(x: Float32Array, out: Float32Array, rows: number, cols: number): void;
 }

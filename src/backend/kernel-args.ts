@@ -106,3 +106,80 @@ export function checkAttendOne(label: string, a: AttendOneArgs): void {
   need(label, "attendOne", "k", a.k, a.kOffset + (B - 1) * a.kStride + (limit - 1) * a.kLd + h * dK);
   need(label, "attendOne", "v", a.v, a.vOffset + (B - 1) * a.vStride + (limit - 1) * a.vLd + h * dK);
 }
+
+/**
+ * The checks of the tensor-layer kernels (add, tile, copyStrided, argmaxRows, ...). Every backend runs the same
+ * ones (wasm and native reuse the reference loops), so the messages name the kernel and argument, not a backend.
+ */
+export function checkCount(kernel: string, name: string, value: number): void {
+  if (!Number.isInteger(value) || value < 0) throw new RangeError(`${kernel}: ${name} must be a whole number ≥ 0, got ${value}`);
+}
+
+/** n is a whole number and each array holds at least n elements. */
+export function checkLengths(kernel: string, n: number, arrays: Record<string, { length: number }>): void {
+  checkCount(kernel, "n", n);
+  for (const name in arrays) {
+    const len = arrays[name].length;
+    if (len < n) throw new RangeError(`${kernel}: ${name} has ${len} elements, needs ${n}`);
+  }
+}
+
+/** A tiled kernel's period: ≥ 1 when there is anything to do, and the tile holds a whole period. */
+export function checkPeriod(kernel: string, name: string, tile: { length: number }, period: number, n: number): void {
+  checkCount(kernel, "period", period);
+  if (n > 0 && period < 1) throw new RangeError(`${kernel}: period must be ≥ 1, got ${period}`);
+  if (tile.length < period) throw new RangeError(`${kernel}: ${name} has ${tile.length} elements, needs the period ${period}`);
+}
+
+/** The element ranges [lo, hi] a strided copy reads and writes (inclusive), or null when it copies nothing. */
+export interface CopySpans { srcLo: number; srcHi: number; dstLo: number; dstHi: number }
+
+/**
+ * Checks a copyStrided's shape against arrays of srcLength and dstLength elements (RangeError, one line) and
+ * returns the spans it touches. The dst layout must write each element once: with the dimensions sorted by dst
+ * stride, each stride must pass the farthest element the smaller ones reach (a sufficient test, and one every
+ * contiguous, transposed, narrowed or cache layout passes).
+ */
+export function copyStridedSpans(
+  a: { srcOffset: number; dstOffset: number; sizes: readonly number[]; srcStrides: readonly number[]; dstStrides: readonly number[] },
+  srcLength: number, dstLength: number,
+): CopySpans | null {
+  const { sizes, srcStrides, dstStrides } = a;
+  const d = sizes.length;
+  if (d < 1 || d > 4) throw new RangeError(`copyStrided: ${d} dimensions, expected 1 to 4`);
+  if (srcStrides.length !== d || dstStrides.length !== d) {
+    throw new RangeError(`copyStrided: ${d} sizes but ${srcStrides.length} srcStrides and ${dstStrides.length} dstStrides`);
+  }
+  checkCount("copyStrided", "srcOffset", a.srcOffset);
+  checkCount("copyStrided", "dstOffset", a.dstOffset);
+  for (let k = 0; k < d; k++) {
+    checkCount("copyStrided", `sizes[${k}]`, sizes[k]);
+    checkCount("copyStrided", `srcStrides[${k}]`, srcStrides[k]);
+    checkCount("copyStrided", `dstStrides[${k}]`, dstStrides[k]);
+  }
+  if (sizes.some((s) => s === 0)) return null;
+  let srcHi = a.srcOffset, dstHi = a.dstOffset;
+  for (let k = 0; k < d; k++) {
+    srcHi += (sizes[k] - 1) * srcStrides[k];
+    dstHi += (sizes[k] - 1) * dstStrides[k];
+  }
+  if (srcHi >= srcLength) throw new RangeError(`copyStrided: reads src[${srcHi}], but src has ${srcLength} elements`);
+  if (dstHi >= dstLength) throw new RangeError(`copyStrided: writes dst[${dstHi}], but dst has ${dstLength} elements`);
+  const dims = [...sizes.keys()].filter((k) => sizes[k] > 1).sort((x, y) => dstStrides[x] - dstStrides[y]);
+  let reach = 0;
+  for (const k of dims) {
+    if (dstStrides[k] <= reach) {
+      throw new RangeError(`copyStrided: dstStrides [${dstStrides.join(", ")}] with sizes [${sizes.join(", ")}] write some element of dst twice`);
+    }
+    reach += dstStrides[k] * (sizes[k] - 1);
+  }
+  if (!Number.isSafeInteger(srcHi) || !Number.isSafeInteger(dstHi)) throw new RangeError("copyStrided: an index is past 2^53");
+  return { srcLo: a.srcOffset, srcHi, dstLo: a.dstOffset, dstHi };
+}
+
+/** Refuses a copy whose spans overlap in one storage; `at` places each span's elements in that storage. */
+export function checkCopyDisjoint(spans: CopySpans, srcAt: number, dstAt: number): void {
+  if (srcAt + spans.srcLo <= dstAt + spans.dstHi && dstAt + spans.dstLo <= srcAt + spans.srcHi) {
+    throw new RangeError("copyStrided: src and dst overlap (the elements read and written must be apart)");
+  }
+}

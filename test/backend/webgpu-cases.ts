@@ -7,7 +7,9 @@
  * Tolerances follow element-kernels.test.ts: u = 2^-24 times a count of float32 roundings times the size of the
  * terms; WGSL's exp and log are allowed a few more ulps than the vector kernels' (WGSL's accuracy rule for exp is
  * 3 + 2·|x| ulp), stated per case. GEMM is held to (k + 4)·u·(|α|·Σ|a·b| + |β·c|) per element, as the other fast
- * backends; dropout masks, dropout and maskScale outputs, embedding and embeddingBackward must match bit for bit.
+ * backends; dropout masks, dropout and maskScale outputs, embedding and embeddingBackward must match bit for bit,
+ * and so must the tensor layer's add, addTiled, tile, scale, fill, copyStrided and argmaxRows (on inputs without
+ * subnormals, which WGSL lets a GPU flush); logSoftmax is held to a bound from WGSL's exp and log accuracy.
  */
 import type { AdamArgs, AttentionMask, GemmArgs } from "../../src/backend/backend.js";
 import { jsBackend as ref } from "../../src/backend/js/index.js";
@@ -16,8 +18,12 @@ import { encodeGemm } from "../../src/backend/webgpu/kernels/gemm.js";
 import { encodeSoftmax } from "../../src/backend/webgpu/kernels/softmax.js";
 import { encodeLayerNorm } from "../../src/backend/webgpu/kernels/layer-norm.js";
 import { encodeEmbeddingBackward } from "../../src/backend/webgpu/kernels/embedding.js";
+import { encodeAdd, encodeAddTiled, encodeFill, encodeScale, encodeTile } from "../../src/backend/webgpu/kernels/elementwise.js";
+import { encodeCopyStrided } from "../../src/backend/webgpu/kernels/copy-strided.js";
+import type { GpuTensor } from "../../src/backend/webgpu/runtime.js";
+import { copyCases } from "./copy-cases.js";
 import {
-  assertBitIdentical, assertClose, BATCHED_GEMM_SHAPES, checkEqual, checkRejects, checkSameInts, gemmBuffers, relAbs, rng, U32, uniform,
+  assertBitIdentical, assertClose, BATCHED_GEMM_SHAPES, checkEqual, checkRejects, checkSameInts, fail, gemmBuffers, relAbs, rng, U32, uniform,
   type GemmShape,
 } from "./checks.js";
 
@@ -326,6 +332,192 @@ export function webgpuCases(rt: GpuRuntime): KernelCase[] {
           const what = `attendOne ${[B, h, dK, S, limit]} ${pad ? "padded" : ""}`;
           assertClose(a.weights, e.weights, relAbs((S + 48 + 2.4 * dK * dK) * U32, 0), `${what} weights`);
           assertClose(a.out, e.out, relAbs(0, (S + 48 + 2.4 * dK * dK) * 4 * U32), `${what} out`);
+        }
+      }
+    } },
+
+    { name: "add, addTiled, tile, scale, fill: the reference's bits, n not a multiple of 4, out apart or aliasing", run: async () => {
+      let seed = 90;
+      for (const n of [1, 3, 4, 17, 65, 1003, 40_001]) {
+        const r = rng(seed++);
+        const a = uniform(r, n, -5, 5), b = uniform(r, n, -5, 5);
+        for (const period of [1, 3, 8, 17]) {
+          const t = uniform(r, period, -2, 2);
+          const e = new Float32Array(n), g = new Float32Array(n).fill(NaN);
+          ref.addTiled(a, t, e, n, period); await gpu.addTiled(a, t, g, n, period);
+          assertBitIdentical(g, e, `addTiled n ${n} period ${period}`);
+          const x = a.slice();
+          await gpu.addTiled(x, t, x, n, period);
+          assertBitIdentical(x, e, `addTiled in place n ${n} period ${period}`);
+          ref.tile(t, period, e, n); await gpu.tile(t, period, g, n);
+          assertBitIdentical(g, e, `tile n ${n} period ${period}`);
+        }
+        const e = new Float32Array(n), g = new Float32Array(n).fill(NaN);
+        ref.add(a, b, e, n); await gpu.add(a, b, g, n);
+        assertBitIdentical(g, e, `add n ${n}`);
+        const a2 = a.slice(), b2 = b.slice();
+        await gpu.add(a2, b, a2, n); await gpu.add(a, b2, b2, n);
+        assertBitIdentical(a2, e, `add in place over a, n ${n}`);
+        assertBitIdentical(b2, e, `add in place over b, n ${n}`);
+        // the float64 scale rounded once: √512 and 1/0.9 have long tails, 1.25 and 10 short ones (products halfway)
+        for (const sc of [Math.sqrt(512), 1 / 0.9, 1.25, 10, -0.3, 0]) {
+          ref.scale(a, sc, e, n); await gpu.scale(a, sc, g, n);
+          assertBitIdentical(g, e, `scale n ${n} by ${sc}`);
+        }
+        const x = a.slice();
+        ref.scale(a, 0.7, e, n); await gpu.scale(x, 0.7, x, n);
+        assertBitIdentical(x, e, `scale in place n ${n}`);
+        // fill moves the value's float32 bits: a subnormal, −0 and NaN come back as they are
+        for (const value of [0.1, -0, 1e-40, -Infinity, NaN, 3]) {
+          ref.fill(e, value, n); await gpu.fill(g, value, n);
+          assertBitIdentical(g, e, `fill n ${n} with ${value}`);
+        }
+      }
+    } },
+
+    { name: "elementwise kernels on views at offsets off multiples of 4 (scalar bindings) and on them (vec4), outside left alone", run: async () => {
+      const GUARD = 8;
+      // a tensor of `data` placed `at` elements into a buffer whose other elements are a guard value
+      const place = (data: Float32Array, at: number): { whole: GpuTensor; t: GpuTensor } => {
+        const whole = rt.upload(new Float32Array(at + data.length + GUARD).fill(-12345));
+        rt.write(whole, data, at);
+        return { whole, t: view(whole, at, data.length) };
+      };
+      const readPlaced = async (p: { whole: GpuTensor }, at: number, n: number, what: string): Promise<Float32Array> => {
+        const all = await rt.readF32(p.whole);
+        for (let i = 0; i < all.length; i++) if ((i < at || i >= at + n) && all[i] !== -12345) fail(`${what}: element ${i} outside the tensor changed to ${all[i]}`);
+        return all.slice(at, at + n);
+      };
+      let seed = 95;
+      for (const n of [5, 18, 1023]) {
+        for (const [oa, ob, oo] of [[0, 0, 0], [3, 1, 2], [4, 8, 1], [1, 4, 4], [2, 2, 2]]) {
+          const r = rng(seed++);
+          const a = uniform(r, n, -5, 5), b = uniform(r, n, -5, 5), t8 = uniform(r, 8), t5 = uniform(r, 5);
+          const what = `n ${n} offsets ${[oa, ob, oo]}`;
+          const pa = place(a, oa), pb = place(b, ob), po = place(new Float32Array(n), oo);
+          const e = new Float32Array(n);
+          ref.add(a, b, e, n);
+          encodeAdd(rt, pa.t, pb.t, po.t, n);
+          assertBitIdentical(await readPlaced(po, oo, n, `add ${what}`), e, `add ${what}`);
+          for (const tile of [t8, t5]) {
+            const pt = place(tile, ob);
+            ref.addTiled(a, tile, e, n, tile.length);
+            encodeAddTiled(rt, pa.t, pt.t, po.t, n, tile.length);
+            assertBitIdentical(await readPlaced(po, oo, n, `addTiled ${what}`), e, `addTiled ${what} period ${tile.length}`);
+            ref.tile(tile, tile.length, e, n);
+            encodeTile(rt, pt.t, tile.length, po.t, n);
+            assertBitIdentical(await readPlaced(po, oo, n, `tile ${what}`), e, `tile ${what} period ${tile.length}`);
+            rt.free(pt.whole);
+          }
+          ref.scale(a, Math.sqrt(512), e, n);
+          encodeScale(rt, pa.t, Math.sqrt(512), po.t, n);
+          assertBitIdentical(await readPlaced(po, oo, n, `scale ${what}`), e, `scale ${what}`);
+          ref.fill(e, -0.75, n);
+          encodeFill(rt, po.t, -0.75, n);
+          assertBitIdentical(await readPlaced(po, oo, n, `fill ${what}`), e, `fill ${what}`);
+          // out aliasing x: one view for both, one binding read_write
+          ref.add(a, b, e, n);
+          encodeAdd(rt, pa.t, pb.t, pa.t, n);
+          assertBitIdentical(await readPlaced(pa, oa, n, `add in place ${what}`), e, `add in place ${what}`);
+          for (const p of [pa, pb, po]) rt.free(p.whole);
+        }
+      }
+      const small = rt.alloc(3);
+      try {
+        let threw = "";
+        try { encodeAdd(rt, small, small, small, 4); } catch (err) { threw = (err as Error).message; }
+        checkEqual(threw, "add: a has 3 elements, needs 4", "encodeAdd on a short tensor");
+      } finally {
+        rt.free(small);
+      }
+    } },
+
+    { name: "copyStrided: 4-D transposes, narrow, concat, KV-cache append, broadcast; views of one buffer; refusals", run: async () => {
+      let seed = 110;
+      for (const c of copyCases()) {
+        const src = uniform(rng(seed++), c.srcLen), start = uniform(rng(seed++), c.dstLen);
+        const e = start.slice(), g = start.slice();
+        ref.copyStrided({ ...c.args, src, dst: e });
+        await gpu.copyStrided({ ...c.args, src, dst: g });
+        assertBitIdentical(g, e, `copyStrided ${c.what}`);
+      }
+      // a KV-cache append with src and dst views of one buffer, at tensor offsets off and on multiples of 4
+      const [B, cap, d] = [3, 6, 8];
+      for (const [srcAt, dstAt] of [[0, 32], [1, 30], [4, 100]]) {
+        const host = uniform(rng(seed++), 200 + B * cap * d);
+        const e = host.slice();
+        const args = { srcOffset: 0, dstOffset: 2 * d, sizes: [B, 1, d], srcStrides: [d, d, 1], dstStrides: [cap * d, d, 1] };
+        ref.copyStrided({ ...args, src: e.subarray(srcAt, srcAt + B * d), dst: e.subarray(dstAt + B * d) });
+        const t = rt.upload(host);
+        encodeCopyStrided(rt, { ...args, src: view(t, srcAt, B * d), dst: view(t, dstAt + B * d, B * cap * d) });
+        const got = await rt.readF32(t);
+        rt.free(t);
+        assertBitIdentical(got, e, `copyStrided within one buffer, src at ${srcAt}, dst at ${dstAt + B * d}`);
+      }
+      const t = rt.alloc(16);
+      try {
+        let threw = "";
+        try {
+          encodeCopyStrided(rt, { src: view(t, 0, 8), dst: view(t, 4, 8), srcOffset: 0, dstOffset: 0, sizes: [8], srcStrides: [1], dstStrides: [1] });
+        } catch (err) { threw = (err as Error).message; }
+        checkEqual(threw, "copyStrided: src and dst overlap (the elements read and written must be apart)", "overlapping views");
+      } finally {
+        rt.free(t);
+      }
+      await checkRejects(gpu.copyStrided({ src: new Float32Array(4), srcOffset: 0, dst: new Float32Array(4), dstOffset: 1, sizes: [4], srcStrides: [1], dstStrides: [1] }),
+        /copyStrided: writes dst\[4\], but dst has 4 elements/, "past dst");
+    } },
+
+    { name: "argmaxRows: ties, NaN at index 0 and elsewhere, −0, subnormals, −∞, rows longer than a workgroup", run: async () => {
+      const special = [
+        [1, 3, 3, 2], [NaN, 5, 7], [1, NaN, 0.5], [0.5, NaN, 1], [-0, 0], [0, -0], [-Infinity, -Infinity], [-Infinity, -1e38],
+        [1e-45, 0], [0, 1e-45], [-1e-45, -0], [NaN, NaN], [-2, NaN, NaN, -1], [2, 2, 2, 2],
+      ];
+      for (const row of special) {
+        const x = Float32Array.from(row), e = new Int32Array(1), g = new Int32Array(1).fill(-7);
+        ref.argmaxRows(x, 1, x.length, e); await gpu.argmaxRows(x, 1, x.length, g);
+        checkSameInts(g, e, `argmaxRows ${JSON.stringify(row.map(String))}`);
+      }
+      let seed = 120;
+      for (const [rows, cols] of [[1, 1], [5, 3], [17, 129], [3, 1001], [70, 257], [2, 40_000]] as Array<[number, number]>) {
+        const r = rng(seed++);
+        // few distinct values: ties everywhere, the first of the maxima may sit in any thread's share; some NaN
+        const x = Float32Array.from({ length: rows * cols }, () => (r() < 0.05 ? NaN : Math.floor(r() * 7) - 3));
+        if (rows > 2) x[2 * cols] = NaN; // row 2 starts with NaN: index 0 wins
+        const e = new Int32Array(rows), g = new Int32Array(rows).fill(-7);
+        ref.argmaxRows(x, rows, cols, e); await gpu.argmaxRows(x, rows, cols, g);
+        checkSameInts(g, e, `argmaxRows ${rows}×${cols} with ties`);
+        const u = uniform(r, rows * cols, -1e30, 1e30);
+        ref.argmaxRows(u, rows, cols, e); await gpu.argmaxRows(u, rows, cols, g);
+        checkSameInts(g, e, `argmaxRows ${rows}×${cols} distinct`);
+      }
+      await checkRejects(gpu.argmaxRows(new Float32Array(0), 2, 0, new Int32Array(2)), /argmaxRows: cols must be ≥ 1/, "empty rows");
+    } },
+
+    { name: "logSoftmax: large and negative values, −∞ entries, out aliasing x, within WGSL's exp and log accuracy", run: async () => {
+      // Error bound, with u = 2^-24: WGSL's exp is within (3 + 2|z|) ulp and the sum of `cols` exps in a fixed tree
+      // adds cols·u, so Σ is within (2·cols + 10)·u relative (|z|·e^z ≤ 1/e per term, Σ ≥ 1); log is within 2^-21
+      // absolute on [0.5, 2] and 3 ulp elsewhere (log Σ ≤ log cols); then lse and out are each rounded once.
+      // Measured on SwiftShader in Node: max |diff| 7.6e-6 (2×50000 on [−30, 30]: 2 ulp of outputs near −60), the
+      // largest diff/bound 0.27 (17×65 on [−30, 30]: 1 ulp of an output near −50); 21 of the 25 shape and range
+      // pairs equal, the large values all of them (there lse's own float32 rounding swamps exp's and log's).
+      let seed = 130;
+      for (const [rows, cols] of [[1, 1], [3, 17], [17, 65], [5, 1001], [2, 50_000]] as Array<[number, number]>) {
+        for (const [lo, hi] of [[-5, 5], [-30, 30], [9970, 10030], [-20030, -19970], [-1e4, 1e4]]) {
+          const r = rng(seed++);
+          const x = uniform(r, rows * cols, lo, hi);
+          if (cols > 2) { x[1] = -Infinity; x[x.length - 1] = -Infinity; } // masked tokens
+          const e = new Float32Array(x.length), g = new Float32Array(x.length).fill(NaN);
+          ref.logSoftmax(x, e, rows, cols);
+          await gpu.logSoftmax(x, g, rows, cols);
+          const tol = (i: number): number => {
+            const lse = x[i] - e[i];
+            return 2 ** -21 + (2 * cols + 10 + 6 * Math.log(cols + 1)) * U32 + 2 * U32 * (Math.abs(lse) + Math.abs(x[i]));
+          };
+          assertClose(g, e, tol, `logSoftmax ${rows}×${cols} on [${lo}, ${hi}]`);
+          const y = x.slice();
+          await gpu.logSoftmax(y, y, rows, cols);
+          assertBitIdentical(y, g, `logSoftmax in place ${rows}×${cols}`);
         }
       }
     } },

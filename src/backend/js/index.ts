@@ -1,13 +1,17 @@
 import type { Backend } from "../backend.js";
 import { adam } from "./adam.js";
+import { argmaxRows } from "./argmax-rows.js";
 import { attendOne } from "./attend-one.js";
 import { addColumnSums } from "./column-sums.js";
+import { copyStrided } from "./copy-strided.js";
 import { crossEntropy, crossEntropyBackward, crossEntropyWithGradOf } from "./cross-entropy.js";
 import { dropout, maskScale } from "./dropout.js";
+import { add, addTiled, fill, scale, tile } from "./elementwise.js";
 import { embedding, embeddingBackward } from "./embedding.js";
 import { gelu, geluBackward, geluTanh, geluTanhBackward, relu, reluBackward, silu, siluBackward } from "./activations.js";
 import { gemm } from "./gemm.js";
 import { layerNorm, layerNormBackward } from "./layer-norm.js";
+import { logSoftmax } from "./log-softmax.js";
 import { maskedSoftmax, softmax, softmaxBackward } from "./softmax.js";
 
 /** The reference backend: plain TypeScript, single-threaded, the oracle for every faster backend. */
@@ -37,4 +41,12 @@ export const jsBackend: Backend = {
   crossEntropyBackward,
   crossEntropyWithGrad: crossEntropyWithGradOf({ crossEntropy, crossEntropyBackward }),
   adam,
+  add,
+  addTiled,
+  tile,
+  scale,
+  fill,
+  copyStrided,
+  argmaxRows,
+  logSoftmax,
 };

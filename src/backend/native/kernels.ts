@@ -1,12 +1,18 @@
 /**
  * The element kernels on the native addon: the same C sources as the wasm kernels (kernels/*.c, compiled natively
  * by native/kernels.c), called directly on the caller's arrays — no copies in and out of wasm memory — and split
- * over the GEMM's thread pool by rows (or ranges) when a call is big enough. Embedding gather/scatter stay in
- * plain TS, as on wasm: they are pure copies.
+ * over the GEMM's thread pool by rows (or ranges) when a call is big enough. Embedding gather/scatter and the
+ * tensor layer's copies and single-operation loops (add, addTiled, tile, scale, fill, copyStrided, argmaxRows)
+ * stay in plain TS, the reference's loops, as on wasm; logSoftmax is the crossEntropy kernel's logSumExp less each
+ * score, as decoding computes it today.
  */
 import type { AttentionMask } from "../backend.js";
 import { geluTanh, geluTanhBackward, silu, siluBackward } from "../js/activations.js";
+import { argmaxRows } from "../js/argmax-rows.js";
+import { copyStrided } from "../js/copy-strided.js";
+import { add, addTiled, fill, scale, tile } from "../js/elementwise.js";
 import { embedding, embeddingBackward } from "../js/embedding.js";
+import { logSoftmaxOf } from "../js/log-softmax.js";
 import { adamScalars, checkAttendOne, checkLayerNorm, checkLayerNormBackward, checkTargets, finishCrossEntropy, need as needFor } from "../kernel-args.js";
 import type { ElementKernels } from "../wasm/kernels.js";
 
@@ -74,7 +80,7 @@ export function makeNativeKernels(addon: NativeKernelAddon, threads: number): El
     addon.activationBackward(kind, x, dy, dx, n, threads);
   }
 
-  return {
+  const kernels: Omit<ElementKernels, "logSoftmax"> = {
     softmax(x, out, rows, cols, scale) {
       need("softmax", "x", x, rows * cols);
       need("softmax", "out", out, rows * cols);
@@ -155,6 +161,13 @@ export function makeNativeKernels(addon: NativeKernelAddon, threads: number): El
 
     embedding,
     embeddingBackward,
+    add,
+    addTiled,
+    tile,
+    scale,
+    fill,
+    copyStrided,
+    argmaxRows,
 
     crossEntropy(a) {
       const { logits, rows, cols } = a;
@@ -197,4 +210,5 @@ export function makeNativeKernels(addon: NativeKernelAddon, threads: number): El
       addon.adam(param, grad, m, v, n, ...adamScalars(a), threads);
     },
   };
+  return { ...kernels, logSoftmax: logSoftmaxOf(kernels.crossEntropy) };
 }

@@ -2,19 +2,24 @@
  * The non-GEMM kernels on wasm SIMD (kernels/softmax.c, attention.c, layer_norm.c, activations.c, cross_entropy.c, adam.c).
  * Each call copies its inputs into scratch memory (unless they are resident: operands.ts), runs the kernel (split
  * by rows or by ranges over the threads when the call is large enough to pay for waking them) and copies the
- * results out (unless they are resident). Embedding gather/scatter and
- * dropout stay in plain TS: they are copies or a single multiply, which a round trip through wasm memory could
- * only slow down.
+ * results out (unless they are resident). Embedding gather/scatter, dropout and the tensor layer's copies and
+ * single-operation loops (add, addTiled, tile, scale, fill, copyStrided, argmaxRows) stay in plain TS, the
+ * reference's loops: a round trip through wasm memory could only slow them down. logSoftmax is the crossEntropy
+ * kernel's logSumExp less each score, as decoding computes it today.
  */
 import type { AdamArgs, AttentionMask, Backend } from "../backend.js";
 import {
   adamScalars, checkAttendOne, checkLayerNorm, checkLayerNormBackward, checkTargets, finishCrossEntropy, need as needFor,
 } from "../kernel-args.js";
+import { argmaxRows } from "../js/argmax-rows.js";
 import { addColumnSums } from "../js/column-sums.js";
+import { copyStrided } from "../js/copy-strided.js";
 import { crossEntropyWithGradOf } from "../js/cross-entropy.js";
 import { dropout, maskScale } from "../js/dropout.js";
 import { geluTanh, geluTanhBackward, silu, siluBackward } from "../js/activations.js";
+import { add, addTiled, fill, scale, tile } from "../js/elementwise.js";
 import { embedding, embeddingBackward } from "../js/embedding.js";
+import { logSoftmaxOf } from "../js/log-softmax.js";
 import type { Arena } from "./arena.js";
 import type { KernelExports } from "./loader.js";
 import { finish, inPlaceInput, input, output, outputAt } from "./operands.js";
@@ -88,7 +93,7 @@ export function makeKernels(ctx: KernelContext): ElementKernels {
     finish(arena, dxR, dxAt, dx, n);
   }
 
-  const kernels: Omit<ElementKernels, "crossEntropyWithGrad"> = {
+  const kernels: Omit<ElementKernels, "crossEntropyWithGrad" | "logSoftmax"> = {
     softmax(x, out, nRows, cols, scale) {
       const n = nRows * cols;
       need("softmax", "x", x, n);
@@ -252,6 +257,13 @@ export function makeKernels(ctx: KernelContext): ElementKernels {
     addColumnSums,
     embedding,
     embeddingBackward,
+    add,
+    addTiled,
+    tile,
+    scale,
+    fill,
+    copyStrided,
+    argmaxRows,
 
     crossEntropy(a) {
       const { logits, rows: nRows, cols } = a;
@@ -309,5 +321,5 @@ export function makeKernels(ctx: KernelContext): ElementKernels {
       finish(arena, vR, vAt, v, n);
     },
   };
-  return { ...kernels, crossEntropyWithGrad: crossEntropyWithGradOf(kernels) };
+  return { ...kernels, crossEntropyWithGrad: crossEntropyWithGradOf(kernels), logSoftmax: logSoftmaxOf(kernels.crossEntropy) };
 }

@@ -3,8 +3,9 @@
  * generated accessors (x_f(i), out_setf(i, v), x_f4(i), ...), which lets one kernel run with its outputs aliasing
  * its inputs: WebGPU refuses a dispatch that binds one buffer twice when either binding is writable, so the
  * logical buffers that share a GPU buffer share one binding, declared read_write if any of them is written.
- * Every binding is an array of u32 (or vec4<u32> for 16-byte loads) and the accessors bitcast, so f32, i32 and u32
- * tensors may share a buffer, and copies move bits without a float round trip.
+ * Every binding is an array of u32 (or vec4<u32> for 16-byte loads and stores) and the accessors bitcast, so f32,
+ * i32 and u32 tensors may share a buffer, and copies move bits without a float round trip. The 4-wide accessors
+ * (x_u4, x_f4, out_setu4, out_setf4) work on either kind of binding: on a u32 one they move four words.
  */
 
 export type ParamType = "u32" | "i32" | "f32";
@@ -55,15 +56,24 @@ export function generateWgsl(spec: KernelSpec, plan: BindingPlan): string {
     const v = `g${g}`;
     const at = `P.${b.name}_o + i`;
     if (plan.vec4[g]) {
-      // the runtime picks vec4 only when every tensor on this binding starts at a multiple of 4 elements
+      // the runtime picks vec4 only when every tensor on this binding starts at a multiple of 4 elements; the
+      // 4-wide accessors are then called only at indices that are multiples of 4
       lines.push(`fn ${b.name}_u(i: u32) -> u32 { let a = ${at}; return ${v}[a >> 2u][a & 3u]; }`);
-      lines.push(`fn ${b.name}_f4(i: u32) -> vec4<f32> { return bitcast<vec4<f32>>(${v}[(${at}) >> 2u]); }`);
-      if (b.write) lines.push(`fn ${b.name}_setu(i: u32, x: u32) { let a = ${at}; ${v}[a >> 2u][a & 3u] = x; }`);
+      lines.push(`fn ${b.name}_u4(i: u32) -> vec4<u32> { return ${v}[(${at}) >> 2u]; }`);
+      if (b.write) {
+        lines.push(`fn ${b.name}_setu(i: u32, x: u32) { let a = ${at}; ${v}[a >> 2u][a & 3u] = x; }`);
+        lines.push(`fn ${b.name}_setu4(i: u32, x: vec4<u32>) { ${v}[(${at}) >> 2u] = x; }`);
+      }
     } else {
       lines.push(`fn ${b.name}_u(i: u32) -> u32 { return ${v}[${at}]; }`);
-      lines.push(`fn ${b.name}_f4(i: u32) -> vec4<f32> { let a = ${at}; return bitcast<vec4<f32>>(vec4<u32>(${v}[a], ${v}[a + 1u], ${v}[a + 2u], ${v}[a + 3u])); }`);
-      if (b.write) lines.push(`fn ${b.name}_setu(i: u32, x: u32) { ${v}[${at}] = x; }`);
+      lines.push(`fn ${b.name}_u4(i: u32) -> vec4<u32> { let a = ${at}; return vec4<u32>(${v}[a], ${v}[a + 1u], ${v}[a + 2u], ${v}[a + 3u]); }`);
+      if (b.write) {
+        lines.push(`fn ${b.name}_setu(i: u32, x: u32) { ${v}[${at}] = x; }`);
+        lines.push(`fn ${b.name}_setu4(i: u32, x: vec4<u32>) { let a = ${at}; ${v}[a] = x.x; ${v}[a + 1u] = x.y; ${v}[a + 2u] = x.z; ${v}[a + 3u] = x.w; }`);
+      }
     }
+    lines.push(`fn ${b.name}_f4(i: u32) -> vec4<f32> { return bitcast<vec4<f32>>(${b.name}_u4(i)); }`);
+    if (b.write) lines.push(`fn ${b.name}_setf4(i: u32, x: vec4<f32>) { ${b.name}_setu4(i, bitcast<vec4<u32>>(x)); }`);
     lines.push(`fn ${b.name}_f(i: u32) -> f32 { return bitcast<f32>(${b.name}_u(i)); }`);
     lines.push(`fn ${b.name}_i(i: u32) -> i32 { return bitcast<i32>(${b.name}_u(i)); }`);
     if (b.write) {

@@ -1,9 +1,13 @@
 import type {
-  AdamArgs, AttendOneArgs, AttentionMask, CrossEntropyArgs, CrossEntropyBackwardArgs, CrossEntropyWithGradArgs, GemmArgs,
-  LayerNormArgs, LayerNormBackwardArgs,
+  AdamArgs, AttendOneArgs, AttentionMask, CopyStridedArgs, CrossEntropyArgs, CrossEntropyBackwardArgs, CrossEntropyWithGradArgs,
+  GemmArgs, LayerNormArgs, LayerNormBackwardArgs,
 } from "../backend.js";
-import { checkAttendOne, checkLayerNorm, checkLayerNormBackward, checkTargets } from "../kernel-args.js";
+import { checkAttendOne, checkCopyDisjoint, checkLayerNorm, checkLayerNormBackward, checkTargets, copyStridedSpans } from "../kernel-args.js";
 import { encodeAdam } from "./kernels/adam.js";
+import { encodeArgmaxRows } from "./kernels/argmax.js";
+import { encodeCopyStrided } from "./kernels/copy-strided.js";
+import { encodeAdd, encodeAddTiled, encodeFill, encodeScale, encodeTile } from "./kernels/elementwise.js";
+import { encodeLogSoftmax } from "./kernels/log-softmax.js";
 import { encodeBackward, encodeUnary, type BackwardName, type UnaryName } from "./kernels/activations.js";
 import { encodeAttendOne } from "./kernels/attend-one.js";
 import { encodeAddColumnSums } from "./kernels/column-sums.js";
@@ -172,6 +176,85 @@ export class WebGpuHostBridge {
     this.free(tp, tg, tm, tv);
   }
 
+  // The tensor layer's kernels. Outputs alias inputs on the GPU exactly when they do in the caller's arguments, so
+  // both binding plans (one buffer for out and x, or two) are exercised. The encode functions check the arguments
+  // after the uploads, so the tensors are freed in `finally`: a refused call leaves the pool as it was.
+
+  async add(a: Float32Array, b: Float32Array, out: Float32Array, n: number): Promise<void> {
+    const [ta, tb] = this.up(a.subarray(0, n), b.subarray(0, n));
+    const to = out === a ? ta : out === b ? tb : this.rt.alloc(Math.min(n, out.length));
+    await this.run([ta, tb, to], async () => {
+      encodeAdd(this.rt, ta, tb, to, n);
+      await this.down([to, out.subarray(0, n)]);
+    });
+  }
+
+  async addTiled(x: Float32Array, tile: Float32Array, out: Float32Array, n: number, period: number): Promise<void> {
+    const [tx, tt] = this.up(x.subarray(0, n), tile.subarray(0, period));
+    const to = out === x ? tx : this.rt.alloc(Math.min(n, out.length));
+    await this.run([tx, tt, to], async () => {
+      encodeAddTiled(this.rt, tx, tt, to, n, period);
+      await this.down([to, out.subarray(0, n)]);
+    });
+  }
+
+  async tile(src: Float32Array, period: number, out: Float32Array, n: number): Promise<void> {
+    const [ts] = this.up(src.subarray(0, period));
+    const to = this.rt.alloc(Math.min(n, out.length));
+    await this.run([ts, to], async () => {
+      encodeTile(this.rt, ts, period, to, n);
+      await this.down([to, out.subarray(0, n)]);
+    });
+  }
+
+  async scale(x: Float32Array, s: number, out: Float32Array, n: number): Promise<void> {
+    const [tx] = this.up(x.subarray(0, n));
+    const to = out === x ? tx : this.rt.alloc(Math.min(n, out.length));
+    await this.run([tx, to], async () => {
+      encodeScale(this.rt, tx, s, to, n);
+      await this.down([to, out.subarray(0, n)]);
+    });
+  }
+
+  async fill(out: Float32Array, value: number, n: number): Promise<void> {
+    const to = this.rt.alloc(Math.min(n, out.length));
+    await this.run([to], async () => {
+      encodeFill(this.rt, to, value, n);
+      await this.down([to, out.subarray(0, n)]);
+    });
+  }
+
+  async copyStrided(a: CopyStridedArgs): Promise<void> {
+    // the host arrays' own overlap, which uploading into separate buffers would hide
+    const spans = copyStridedSpans(a, a.src.length, a.dst.length);
+    if (spans === null) return;
+    if (a.src.buffer === a.dst.buffer) checkCopyDisjoint(spans, a.src.byteOffset / 4, a.dst.byteOffset / 4);
+    const [src, dst] = this.up(a.src, a.dst); // dst too: the elements the copy does not write stay as they were
+    await this.run([src, dst], async () => {
+      encodeCopyStrided(this.rt, { ...a, src, dst });
+      await this.down([dst, a.dst]);
+    });
+  }
+
+  async argmaxRows(x: Float32Array, rows: number, cols: number, out: Int32Array): Promise<void> {
+    const [tx] = this.up(x.subarray(0, rows * cols));
+    const to = this.rt.alloc(Math.min(rows, out.length));
+    await this.run([tx, to], async () => {
+      encodeArgmaxRows(this.rt, tx, rows, cols, to);
+      out.set((await this.rt.readI32(to)).subarray(0, rows));
+    });
+  }
+
+  async logSoftmax(x: Float32Array, out: Float32Array, rows: number, cols: number): Promise<void> {
+    const n = rows * cols;
+    const [tx] = this.up(x.subarray(0, n));
+    const to = out === x ? tx : this.rt.alloc(Math.min(n, out.length));
+    await this.run([tx, to], async () => {
+      encodeLogSoftmax(this.rt, tx, to, rows, cols);
+      await this.down([to, out.subarray(0, n)]);
+    });
+  }
+
   private async unary(op: UnaryName, x: Float32Array, out: Float32Array, n: number): Promise<void> {
     const [tx] = this.up(x.subarray(0, n));
     encodeUnary(this.rt, op, tx, tx, n);
@@ -207,6 +290,15 @@ export class WebGpuHostBridge {
   /** Reads each GPU tensor into the start of its host array. */
   private async down(...pairs: Array<[GpuTensor, Float32Array]>): Promise<void> {
     for (const [t, host] of pairs) host.set((await this.rt.readF32(t)).subarray(0, host.length));
+  }
+
+  /** Runs body, then frees the tensors (each once: an output may be an input) whether or not it threw. */
+  private async run(ts: GpuTensor[], body: () => Promise<void>): Promise<void> {
+    try {
+      await body();
+    } finally {
+      this.free(...new Set(ts));
+    }
   }
 
   private free(...ts: GpuTensor[]): void {

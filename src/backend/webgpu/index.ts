@@ -32,6 +32,10 @@ export {
   encodeCrossEntropy, encodeCrossEntropyBackward, encodeCrossEntropyWithGrad, type GpuCrossEntropyArgs, type GpuCrossEntropyBackwardArgs,
 } from "./kernels/cross-entropy.js";
 export { encodeAdam } from "./kernels/adam.js";
+export { encodeAdd, encodeAddTiled, encodeFill, encodeScale, encodeTile } from "./kernels/elementwise.js";
+export { encodeCopyStrided, type GpuCopyStridedArgs } from "./kernels/copy-strided.js";
+export { encodeArgmaxRows } from "./kernels/argmax.js";
+export { encodeLogSoftmax } from "./kernels/log-softmax.js";
 
 import { requestWebGpuDevice, type WebGpuDeviceOptions } from "./device.js";
 import { GpuRuntime } from "./runtime.js";

@@ -1,0 +1,37 @@
+import { checkLengths, checkPeriod } from "../kernel-args.js";
+
+/**
+ * The tensor layer's elementwise loops (residual adds, positions, scaling, zeroing). A float32 store rounds
+ * float64 arithmetic once: for a sum of two floats that is the float32 sum itself (float64 has more than twice
+ * float32's precision, so the double rounding cannot differ), for x·s the product with the float64 s rounded once.
+ */
+
+export function add(a: Float32Array, b: Float32Array, out: Float32Array, n: number): void {
+  checkLengths("add", n, { a, b, out });
+  for (let i = 0; i < n; i++) out[i] = a[i] + b[i];
+}
+
+export function addTiled(x: Float32Array, tile: Float32Array, out: Float32Array, n: number, period: number): void {
+  checkLengths("addTiled", n, { x, out });
+  checkPeriod("addTiled", "tile", tile, period, n);
+  for (let i = 0, j = 0; i < n; i++) {
+    out[i] = x[i] + tile[j];
+    if (++j === period) j = 0;
+  }
+}
+
+export function tile(src: Float32Array, period: number, out: Float32Array, n: number): void {
+  checkLengths("tile", n, { out });
+  checkPeriod("tile", "src", src, period, n);
+  for (let i = 0; i < n; i += period) out.set(src.subarray(0, Math.min(period, n - i)), i);
+}
+
+export function scale(x: Float32Array, s: number, out: Float32Array, n: number): void {
+  checkLengths("scale", n, { x, out });
+  for (let i = 0; i < n; i++) out[i] = x[i] * s;
+}
+
+export function fill(out: Float32Array, value: number, n: number): void {
+  checkLengths("fill", n, { out });
+  out.fill(value, 0, n);
+}
