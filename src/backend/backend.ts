@@ -319,6 +319,12 @@ export interface Backend {
   scale(x: Float32Array, s: number, out: Float32Array, n: number): void;
   /** out[i] = value rounded to float32 (Math.fround) for i < n. */
   fill(out: Float32Array, value: number, n: number): void;
+
+  /**
+   * out[at] = Σ x[i]² for i < n, accumulated in float64 and rounded once to float32 (the reference; a GPU sums in
+   * float32 with compensation, a fixed order, within a few ulps). Gradient clipping sums these on the host.
+   */
+  sumSquares(x: Float32Array, n: number, out: Float32Array, at: number): void;
   /**
    * The strided copy of CopyStridedArgs. A RangeError (one line) for ranks outside 1..4, sizes and strides of
    * different lengths, offsets or strides that are not whole numbers ≥ 0, an index outside either array, elements

@@ -1,4 +1,4 @@
-import { hostSync } from "../backend/index.js";
+import { backend, hostSync } from "../backend/index.js";
 
 /**
  * A Tensor is a row-major Float32Array with a shape and, when it takes part in a gradient computation, a
@@ -106,14 +106,13 @@ export class Tensor {
     if (!this.gradValues) {
       if (opts?.owned) this.gradValues = g;
       else {
-        if (hostSync !== null) hostSync(g);
-        this.gradValues = g.slice();
+        const copy = new Float32Array(g.length);
+        backend().tile(g, g.length, copy, g.length); // a copy by the kernels: g's values may be on the device
+        this.gradValues = copy;
       }
       return;
     }
-    const buf = this.grad!;
-    if (hostSync !== null) hostSync(g);
-    for (let i = 0; i < buf.length; i++) buf[i] += g[i];
+    backend().add(this.gradValues, g, this.gradValues, g.length);
   }
 
   /**
@@ -123,7 +122,7 @@ export class Tensor {
   backward(seed?: Float32Array): void {
     if (!seed && this.size !== 1) throw new Error(`backward(): needs a seed gradient for a tensor of ${this.size} values`);
     const order = topologicalOrder(this);
-    this.accumulateGrad(seed ?? Float32Array.of(1));
+    this.accumulateGrad(seed ?? Float32Array.of(1), { owned: seed === undefined }); // the seed 1 stays on the host: losses read it there
     for (let i = order.length - 1; i >= 0; i--) {
       const t = order[i];
       if (t.backwardFn && t.gradRaw) t.backwardFn();

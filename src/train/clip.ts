@@ -1,3 +1,4 @@
+import { backend, hostSync, toHost } from "../backend/index.js";
 import type { Tensor } from "../tensor/index.js";
 
 /**
@@ -6,19 +7,26 @@ import type { Tensor } from "../tensor/index.js";
  * Returns the norm before clipping. A tensor listed twice (a tied weight) counts and is scaled once.
  */
 export function clipGradNorm(tensors: readonly Tensor[], maxNorm: number): number {
-  const params = new Set(tensors);
-  let sq = 0;
-  for (const p of params) {
-    if (!p.grad) continue;
-    for (let i = 0; i < p.grad.length; i++) sq += p.grad[i] * p.grad[i];
-  }
-  const norm = Math.sqrt(sq);
+  const grads = [...new Set(tensors)].map((p) => p.gradRaw).filter((g): g is Float32Array => g !== null);
+  const norm = Math.sqrt(hostSync === null ? squaresOnHost(grads) : squaresOnDevice(grads));
   const coef = maxNorm / (norm + 1e-6);
-  if (coef < 1) {
-    for (const p of params) {
-      if (!p.grad) continue;
-      for (let i = 0; i < p.grad.length; i++) p.grad[i] *= coef;
-    }
-  }
+  if (coef < 1) for (const g of grads) backend().scale(g, coef, g, g.length);
   return norm;
+}
+
+/** One float64 sum over every gradient (CPU backends: the arrays are here). */
+function squaresOnHost(grads: readonly Float32Array[]): number {
+  let sq = 0;
+  for (const g of grads) for (let i = 0; i < g.length; i++) sq += g[i] * g[i];
+  return sq;
+}
+
+/** A device backend: each gradient's sum of squares on the device, one small read, the total in float64 here. */
+function squaresOnDevice(grads: readonly Float32Array[]): number {
+  const parts = new Float32Array(grads.length);
+  grads.forEach((g, i) => backend().sumSquares(g, g.length, parts, i));
+  toHost(parts);
+  let sq = 0;
+  for (const s of parts) sq += s;
+  return sq;
 }

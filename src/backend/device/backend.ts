@@ -1,9 +1,11 @@
 import {
-  resolveGemm, type AdamArgs, type AttendOneArgs, type AttentionMask, type Backend, type CrossEntropyArgs, type CrossEntropyBackwardArgs,
+  resolveGemm, type AdamArgs, type CopyStridedArgs, type AttendOneArgs, type AttentionMask, type Backend, type CrossEntropyArgs, type CrossEntropyBackwardArgs,
   type CrossEntropyWithGradArgs, type GemmArgs, type LayerNormArgs, type LayerNormBackwardArgs,
 } from "../backend.js";
 import { checkGemmBounds, checkGemmShape } from "../gemm-checks.js";
-import { checkAttendOne, checkLayerNorm, checkLayerNormBackward, checkTargets, need } from "../kernel-args.js";
+import {
+  checkAttendOne, checkCopyDisjoint, checkLayerNorm, checkLayerNormBackward, checkLengths, checkPeriod, checkTargets, copyStridedSpans, need,
+} from "../kernel-args.js";
 import type { Device, Ref } from "./device.js";
 import { Residency, type Access, type HostView, type ResidencyStats } from "./residency.js";
 
@@ -211,6 +213,59 @@ export function createDeviceBackend(device: Device, opts: { name?: string; check
         [[a.logits, "r"], [a.targets, "r"], over(a.rowLoss, a.rows), over(a.logSumExp, a.rows), over(a.dLogits, a.rows * a.cols)],
         ([logits, targets, rowLoss, logSumExp, dLogits]) => [{ ...a, logits, targets, rowLoss, logSumExp, dLogits }]);
       return count;
+    },
+
+    add(a, b, out, n) {
+      checkLengths("add", n, { a, b, out });
+      call("add", [[a, "r"], [b, "r"], over(out, n)], ([ra, rb, ro]) => [ra, rb, ro, n]);
+    },
+
+    addTiled(x, tile, out, n, period) {
+      checkLengths("addTiled", n, { x, out });
+      checkPeriod("addTiled", "tile", tile, period, n);
+      call("addTiled", [[x, "r"], [tile, "r"], over(out, n)], ([rx, rt, ro]) => [rx, rt, ro, n, period]);
+    },
+
+    tile(src, period, out, n) {
+      checkLengths("tile", n, { out });
+      checkPeriod("tile", "src", src, period, n);
+      call("tile", [[src, "r"], over(out, n)], ([rs, ro]) => [rs, period, ro, n]);
+    },
+
+    scale(x, sc, out, n) {
+      checkLengths("scale", n, { x, out });
+      call("scale", [[x, "r"], over(out, n)], ([rx, ro]) => [rx, sc, ro, n]);
+    },
+
+    fill(out, value, n) {
+      checkLengths("fill", n, { out });
+      call("fill", [over(out, n)], ([ro]) => [ro, value, n]);
+    },
+
+    copyStrided(a: CopyStridedArgs): void {
+      const spans = copyStridedSpans(a, a.src.length, a.dst.length);
+      if (spans === null) return;
+      if (a.src.buffer === a.dst.buffer) checkCopyDisjoint(spans, a.src.byteOffset / 4, a.dst.byteOffset / 4);
+      const count = a.sizes.reduce((p, d) => p * d, 1); // distinct elements (the check above): all of dst when equal
+      call("copyStrided", [[a.src, "r"], over(a.dst, count)], ([src, dst]) => [{ ...a, src, dst, sizes: [...a.sizes], srcStrides: [...a.srcStrides], dstStrides: [...a.dstStrides] }]);
+    },
+
+    sumSquares(x, n, out, at) {
+      checkLengths("sumSquares", n, { x });
+      if (!Number.isInteger(at) || at < 0 || at >= out.length) throw new RangeError(`sumSquares: at ${at} is outside out's ${out.length} elements`);
+      call("sumSquares", [[x, "r"], [out, "w"]], ([rx, ro]) => [rx, n, ro, at]);
+    },
+
+    argmaxRows(x, rows, cols, out) {
+      checkLengths("argmaxRows", rows * cols, { x });
+      checkLengths("argmaxRows", rows, { out });
+      if (rows > 0 && cols < 1) throw new RangeError(`argmaxRows: cols must be ≥ 1, got ${cols}`);
+      call("argmaxRows", [[x, "r"], over(out, rows)], ([rx, ro]) => [rx, rows, cols, ro]);
+    },
+
+    logSoftmax(x, out, rows, cols) {
+      checkLengths("logSoftmax", rows * cols, { x, out });
+      call("logSoftmax", [[x, "r"], over(out, rows * cols)], ([rx, ro]) => [rx, ro, rows, cols]);
     },
 
     adam(param: Float32Array, grad: Float32Array, m: Float32Array, v: Float32Array, n: number, args: AdamArgs): void {

@@ -35,3 +35,12 @@ export function fill(out: Float32Array, value: number, n: number): void {
   checkLengths("fill", n, { out });
   out.fill(value, 0, n);
 }
+
+/** out[at] = Σ x[i]² over i < n, accumulated in float64 and rounded once (a gradient's squared norm, for clipping). */
+export function sumSquares(x: Float32Array, n: number, out: Float32Array, at: number): void {
+  checkLengths("sumSquares", n, { x });
+  if (!Number.isInteger(at) || at < 0 || at >= out.length) throw new RangeError(`sumSquares: at ${at} is outside out's ${out.length} elements`);
+  let s = 0;
+  for (let i = 0; i < n; i++) s += x[i] * x[i];
+  out[at] = s;
+}

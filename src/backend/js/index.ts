@@ -6,7 +6,7 @@ import { addColumnSums } from "./column-sums.js";
 import { copyStrided } from "./copy-strided.js";
 import { crossEntropy, crossEntropyBackward, crossEntropyWithGradOf } from "./cross-entropy.js";
 import { dropout, maskScale } from "./dropout.js";
-import { add, addTiled, fill, scale, tile } from "./elementwise.js";
+import { add, addTiled, fill, scale, sumSquares, tile } from "./elementwise.js";
 import { embedding, embeddingBackward } from "./embedding.js";
 import { gelu, geluBackward, geluTanh, geluTanhBackward, relu, reluBackward, silu, siluBackward } from "./activations.js";
 import { gemm } from "./gemm.js";
@@ -43,6 +43,7 @@ export const jsBackend: Backend = {
   adam,
   add,
   addTiled,
+  sumSquares,
   tile,
   scale,
   fill,

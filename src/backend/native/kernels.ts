@@ -10,7 +10,7 @@ import type { AttentionMask } from "../backend.js";
 import { geluTanh, geluTanhBackward, silu, siluBackward } from "../js/activations.js";
 import { argmaxRows } from "../js/argmax-rows.js";
 import { copyStrided } from "../js/copy-strided.js";
-import { add, addTiled, fill, scale, tile } from "../js/elementwise.js";
+import { add, addTiled, fill, scale, sumSquares, tile } from "../js/elementwise.js";
 import { embedding, embeddingBackward } from "../js/embedding.js";
 import { logSoftmaxOf } from "../js/log-softmax.js";
 import { adamScalars, checkAttendOne, checkLayerNorm, checkLayerNormBackward, checkTargets, finishCrossEntropy, need as needFor } from "../kernel-args.js";
@@ -163,6 +163,7 @@ export function makeNativeKernels(addon: NativeKernelAddon, threads: number): El
     embeddingBackward,
     add,
     addTiled,
+    sumSquares,
     tile,
     scale,
     fill,

@@ -17,7 +17,7 @@ import { copyStrided } from "../js/copy-strided.js";
 import { crossEntropyWithGradOf } from "../js/cross-entropy.js";
 import { dropout, maskScale } from "../js/dropout.js";
 import { geluTanh, geluTanhBackward, silu, siluBackward } from "../js/activations.js";
-import { add, addTiled, fill, scale, tile } from "../js/elementwise.js";
+import { add, addTiled, fill, scale, sumSquares, tile } from "../js/elementwise.js";
 import { embedding, embeddingBackward } from "../js/embedding.js";
 import { logSoftmaxOf } from "../js/log-softmax.js";
 import type { Arena } from "./arena.js";
@@ -259,6 +259,7 @@ export function makeKernels(ctx: KernelContext): ElementKernels {
     embeddingBackward,
     add,
     addTiled,
+    sumSquares,
     tile,
     scale,
     fill,

@@ -1,3 +1,4 @@
+import { backend } from "../../backend/index.js";
 import { record } from "../autograd.js";
 import { Tensor } from "../tensor.js";
 import { floats } from "../alloc.js";
@@ -92,11 +93,9 @@ export function add(a: Tensor, b: Tensor): Tensor {
     // the residual connections: no broadcasting, and the gradient passes through to both unchanged
     const n = a.size;
     const out = floats(n);
-    const ad = a.data;
-    const bd = b.data;
-    for (let i = 0; i < n; i++) out[i] = ad[i] + bd[i];
+    backend().add(a.buf, b.buf, out, n);
     return record(out, a.shape, [a, b], (o) => {
-      const g = o.grad!;
+      const g = o.gradRaw!;
       // not owned: g is o's and reaches both inputs (accumulateGrad copies it into a fresh buffer, or adds)
       if (a.requiresGrad) a.accumulateGrad(g);
       if (b.requiresGrad) b.accumulateGrad(g);
@@ -124,16 +123,11 @@ function addTiled(a: Tensor, b: Tensor): Tensor {
   const n = a.size;
   const m = b.size;
   const out = floats(n);
-  const ad = a.data;
-  const bd = b.data;
-  for (let o = 0; o < n; o += m) for (let j = 0; j < m; j++) out[o + j] = ad[o + j] + bd[j];
+  backend().addTiled(a.buf, b.buf, out, n, m);
   return record(out, a.shape, [a, b], (t) => {
-    const g = t.grad!;
+    const g = t.gradRaw!;
     if (a.requiresGrad) a.accumulateGrad(g);
-    if (b.requiresGrad) {
-      const gb = b.gradBuffer();
-      for (let o = 0; o < n; o += m) for (let j = 0; j < m; j++) gb[j] += g[o + j];
-    }
+    if (b.requiresGrad && m > 0) backend().addColumnSums(g, n / m, m, b.gradBuf()); // b's gradient: the sum of g's tiles
   });
 }
 
@@ -152,10 +146,10 @@ export function div(a: Tensor, b: Tensor): Tensor {
 /** out = s · a for a number s. */
 export function scale(a: Tensor, s: number): Tensor {
   const out = floats(a.size);
-  for (let i = 0; i < a.size; i++) out[i] = s * a.data[i];
+  backend().scale(a.buf, s, out, a.size);
   return record(out, a.shape, [a], (o) => {
-    const g = o.grad!;
-    const ga = a.gradBuffer();
-    for (let i = 0; i < ga.length; i++) ga[i] += s * g[i];
+    const ga = new Float32Array(a.size);
+    backend().scale(o.gradRaw!, s, ga, a.size);
+    a.accumulateGrad(ga, { owned: true });
   });
 }

@@ -31,7 +31,7 @@ export function crossEntropy(logits: Tensor, targets: Int32Array, opts: CrossEnt
   return record(Float32Array.of(loss), [], [logits], (o) => {
     if (count === 0) return;
     const d = new Float32Array(logits.size);
-    backend().crossEntropyBackward({ ...args, scale: o.gradRaw![0] / count, dLogits: d });
+    backend().crossEntropyBackward({ ...args, scale: o.grad![0] / count, dLogits: d });
     logits.accumulateGrad(d, { owned: true });
   });
 }
@@ -78,10 +78,7 @@ export function linearCrossEntropy(x: Tensor, weight: Tensor, bias: Tensor | nul
     const logits = chunkScratch.subarray(0, n * V);
     const t = targets.subarray(r0, r0 + n);
     const l = lse.subarray(r0, r0 + n);
-    if (bias) {
-      toHost(logits);
-      for (let r = 0; r < n; r++) logits.set(bias.data, r * V); // the GEMM adds onto the bias
-    }
+    if (bias) be.tile(bias.buf, V, logits, n * V); // the GEMM adds onto the bias
     be.gemm({ m: n, n: V, k: D, a: x.buf, aOffset: r0 * D, b: weight.buf, c: logits, transB: true, beta: bias ? 1 : 0 });
     const args = { logits, targets: t, rows: n, cols: V, ignoreIndex: ignore, labelSmoothing: eps, rowLoss: rowLoss.subarray(r0, r0 + n), logSumExp: l };
     if (!dx || !dw) {
@@ -103,10 +100,7 @@ export function linearCrossEntropy(x: Tensor, weight: Tensor, bias: Tensor | nul
     if (!dx || !dw) return;
     const s = o.grad![0];
     const hand = (t: Tensor, g: Float32Array) => {
-      if (s !== 1) {
-        toHost(g);
-        for (let i = 0; i < g.length; i++) g[i] *= s;
-      }
+      if (s !== 1) be.scale(g, s, g, g.length);
       t.accumulateGrad(g, { owned: true });
     };
     if (x.requiresGrad) hand(x, dx);

@@ -27,7 +27,7 @@ export function linear(x: Tensor, weight: Tensor, bias: Tensor | null): Tensor {
   if (bias && bias.size !== outF) throw new Error(`linear: bias has ${bias.size} values, weight has ${outF} rows`);
   const rows = x.size / inF;
   const y = floats(rows * outF);
-  if (bias) for (let r = 0; r < rows; r++) y.set(bias.data, r * outF);
+  if (bias) backend().tile(bias.buf, outF, y, rows * outF);
   backend().gemm({ m: rows, n: outF, k: inF, a: x.buf, b: weight.buf, c: y, transB: true, beta: bias ? 1 : 0 });
   const inputs = bias ? [x, weight, bias] : [x, weight];
   return record(y, [...x.shape.slice(0, -1), outF], inputs, (o) => {

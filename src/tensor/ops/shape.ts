@@ -1,3 +1,4 @@
+import { backend } from "../../backend/index.js";
 import { record } from "../autograd.js";
 import { Tensor, shapeSize } from "../tensor.js";
 import { floats } from "../alloc.js";
@@ -11,7 +12,7 @@ export function reshape(a: Tensor, shape: readonly number[]): Tensor {
   }
   // o's grad is o's alone (owned buffers are never shared, others are copied), and o is done with it once
   // this runs (backward() drops it right after): a may take it over
-  return record(a.data, resolved, [a], (o) => a.accumulateGrad(o.grad!, { owned: true }));
+  return record(a.buf, resolved, [a], (o) => a.accumulateGrad(o.gradRaw!, { owned: true }));
 }
 
 /**
@@ -30,15 +31,17 @@ export function narrow(a: Tensor, dim: number, start: number, length: number): T
   shape[dim] = length;
   // one contiguous block (slicing the first dimension, e.g. W_Q/W_K/W_V of in_proj_weight): a view, no copy
   const out = outer === 1
-    ? a.data.subarray(start * inner, start * inner + part)
+    ? a.buf.subarray(start * inner, start * inner + part)
     : floats(outer * part);
-  if (outer !== 1) for (let o = 0; o < outer; o++) out.set(a.data.subarray(o * full + start * inner, o * full + start * inner + part), o * part);
+  if (outer !== 1) {
+    backend().copyStrided({ src: a.buf, srcOffset: start * inner, dst: out, dstOffset: 0, sizes: [outer, part], srcStrides: [full, 1], dstStrides: [part, 1] });
+  }
   return record(out, shape, [a], (t) => {
-    const g = t.grad!;
-    const ga = a.gradBuffer();
+    const g = t.gradRaw!;
+    const ga = a.gradBuf();
     for (let o = 0; o < outer; o++) {
-      const dst = o * full + start * inner;
-      for (let i = 0; i < part; i++) ga[dst + i] += g[o * part + i];
+      const dst = ga.subarray(o * full + start * inner, o * full + start * inner + part);
+      backend().add(dst, g.subarray(o * part, (o + 1) * part), dst, part);
     }
   });
 }
@@ -59,22 +62,21 @@ export function concat(parts: readonly Tensor[], dim: number): Tensor {
   const out = floats(outer * total * inner);
   let at = 0;
   const starts: number[] = [];
+  const be = backend();
   for (const p of parts) {
     starts.push(at);
     const chunk = p.shape[dim] * inner;
-    for (let o = 0; o < outer; o++) out.set(p.data.subarray(o * chunk, (o + 1) * chunk), o * total * inner + at * inner);
+    be.copyStrided({ src: p.buf, srcOffset: 0, dst: out, dstOffset: at * inner, sizes: [outer, chunk], srcStrides: [chunk, 1], dstStrides: [total * inner, 1] });
     at += p.shape[dim];
   }
   return record(out, shape, parts, (t) => {
-    const g = t.grad!;
+    const g = t.gradRaw!;
     parts.forEach((p, k) => {
       if (!p.requiresGrad) return;
       const chunk = p.shape[dim] * inner;
-      const gp = p.gradBuffer();
-      for (let o = 0; o < outer; o++) {
-        const src = o * total * inner + starts[k] * inner;
-        for (let i = 0; i < chunk; i++) gp[o * chunk + i] += g[src + i];
-      }
+      const gp = new Float32Array(p.size); // this part's slice of g, then accumulated
+      be.copyStrided({ src: g, srcOffset: starts[k] * inner, dst: gp, dstOffset: 0, sizes: [outer, chunk], srcStrides: [total * inner, 1], dstStrides: [chunk, 1] });
+      p.accumulateGrad(gp, { owned: true });
     });
   });
 }

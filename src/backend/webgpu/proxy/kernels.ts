@@ -9,6 +9,11 @@ import { encodeGemm } from "../kernels/gemm.js";
 import { encodeLayerNorm, encodeLayerNormBackward } from "../kernels/layer-norm.js";
 import { encodeMaskedSoftmax, encodeSoftmax, encodeSoftmaxBackward } from "../kernels/softmax.js";
 import type { GpuRuntime, GpuTensor } from "../runtime.js";
+import { encodeAdd, encodeAddTiled, encodeFill, encodeScale, encodeTile } from "../kernels/elementwise.js";
+import { encodeCopyStrided } from "../kernels/copy-strided.js";
+import { encodeArgmaxRows } from "../kernels/argmax.js";
+import { encodeLogSoftmax } from "../kernels/log-softmax.js";
+import { encodeSumSquares } from "../kernels/sum-squares.js";
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- the arguments are the Backend method's, with GpuTensors for arrays */
 type Encoder = (rt: GpuRuntime, args: any[]) => void;
@@ -46,4 +51,13 @@ export const ENCODERS: Record<string, Encoder> = {
   crossEntropyBackward: (rt, [a]) => encodeCrossEntropyBackward(rt, a),
   crossEntropyWithGrad: (rt, [a]) => encodeCrossEntropyWithGrad(rt, { ...a, status: rt.scratch(2) }),
   adam: (rt, [p, g, m, v, n, args]) => encodeAdam(rt, p, g, m, v, n, args),
+  add: (rt, [a, b, out, n]) => encodeAdd(rt, a, b, out, n),
+  addTiled: (rt, [x, tile, out, n, period]) => encodeAddTiled(rt, x, tile, out, n, period),
+  tile: (rt, [src, period, out, n]) => encodeTile(rt, src, period, out, n),
+  scale: (rt, [x, s, out, n]) => encodeScale(rt, x, s, out, n),
+  fill: (rt, [out, value, n]) => encodeFill(rt, out, value, n),
+  copyStrided: (rt, [a]) => encodeCopyStrided(rt, a),
+  argmaxRows: (rt, [x, rows, cols, out]) => encodeArgmaxRows(rt, x, rows, cols, out),
+  logSoftmax: (rt, [x, out, rows, cols]) => encodeLogSoftmax(rt, x, out, rows, cols),
+  sumSquares: (rt, [x, n, out, at]) => encodeSumSquares(rt, x, n, out, at),
 };
