@@ -14,6 +14,12 @@ import { layerNorm, layerNormBackward } from "./layer-norm.js";
 import { logSoftmax } from "./log-softmax.js";
 import { maskedSoftmax, softmax, softmaxBackward } from "./softmax.js";
 
+/**
+ * The tensor layer's single-pass loops (adds, tiles, scaling, copies, argmax): plain TS on every CPU backend,
+ * which the wasm and native backends take as they are (one pass over memory: nothing for SIMD threads to win).
+ */
+export const tensorLoops = { add, addTiled, sumSquares, tile, scale, fill, copyStrided, argmaxRows } as const;
+
 /** The reference backend: plain TypeScript, single-threaded, the oracle for every faster backend. */
 export const jsBackend: Backend = {
   name: "js",
@@ -41,13 +47,6 @@ export const jsBackend: Backend = {
   crossEntropyBackward,
   crossEntropyWithGrad: crossEntropyWithGradOf({ crossEntropy, crossEntropyBackward }),
   adam,
-  add,
-  addTiled,
-  sumSquares,
-  tile,
-  scale,
-  fill,
-  copyStrided,
-  argmaxRows,
+  ...tensorLoops,
   logSoftmax,
 };

@@ -8,9 +8,7 @@
  */
 import type { AttentionMask } from "../backend.js";
 import { geluTanh, geluTanhBackward, silu, siluBackward } from "../js/activations.js";
-import { argmaxRows } from "../js/argmax-rows.js";
-import { copyStrided } from "../js/copy-strided.js";
-import { add, addTiled, fill, scale, sumSquares, tile } from "../js/elementwise.js";
+import { tensorLoops } from "../js/index.js";
 import { embedding, embeddingBackward } from "../js/embedding.js";
 import { logSoftmaxOf } from "../js/log-softmax.js";
 import { adamScalars, checkAttendOne, checkLayerNorm, checkLayerNormBackward, checkTargets, finishCrossEntropy, need as needFor } from "../kernel-args.js";
@@ -161,14 +159,7 @@ export function makeNativeKernels(addon: NativeKernelAddon, threads: number): El
 
     embedding,
     embeddingBackward,
-    add,
-    addTiled,
-    sumSquares,
-    tile,
-    scale,
-    fill,
-    copyStrided,
-    argmaxRows,
+    ...tensorLoops,
 
     crossEntropy(a) {
       const { logits, rows, cols } = a;

@@ -11,13 +11,11 @@ import type { AdamArgs, AttentionMask, Backend } from "../backend.js";
 import {
   adamScalars, checkAttendOne, checkLayerNorm, checkLayerNormBackward, checkTargets, finishCrossEntropy, need as needFor,
 } from "../kernel-args.js";
-import { argmaxRows } from "../js/argmax-rows.js";
 import { addColumnSums } from "../js/column-sums.js";
-import { copyStrided } from "../js/copy-strided.js";
 import { crossEntropyWithGradOf } from "../js/cross-entropy.js";
 import { dropout, maskScale } from "../js/dropout.js";
 import { geluTanh, geluTanhBackward, silu, siluBackward } from "../js/activations.js";
-import { add, addTiled, fill, scale, sumSquares, tile } from "../js/elementwise.js";
+import { tensorLoops } from "../js/index.js";
 import { embedding, embeddingBackward } from "../js/embedding.js";
 import { logSoftmaxOf } from "../js/log-softmax.js";
 import type { Arena } from "./arena.js";
@@ -257,14 +255,7 @@ export function makeKernels(ctx: KernelContext): ElementKernels {
     addColumnSums,
     embedding,
     embeddingBackward,
-    add,
-    addTiled,
-    sumSquares,
-    tile,
-    scale,
-    fill,
-    copyStrided,
-    argmaxRows,
+    ...tensorLoops,
 
     crossEntropy(a) {
       const { logits, rows: nRows, cols } = a;

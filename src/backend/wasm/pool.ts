@@ -4,7 +4,7 @@
  * finished: the Backend stays synchronous. How work is split is the callers' business (gemm.ts, kernels.ts); they
  * split it so that results are the same run to run.
  */
-import { isNode } from "../runtime.js";
+import { canBlock, isNode } from "../runtime.js";
 import type { KernelExports } from "./loader.js";
 import {
   ARGS_BYTE, DONE, ERR, FN, MAX_ARGS, NARGS, QUIT, SEQ, SLOT_BYTES, SLOT_INTS, SPIN, TAKE_TIMEOUT_MS, TAKEN, TASKS,
@@ -23,15 +23,6 @@ interface WorkerHandle {
 
 const TASK_INDEX = new Map<string, number>(TASKS.map((name, i) => [name, i]));
 
-/** Whether this thread may block in Atomics.wait (not a browser's main thread). */
-function canBlock(): boolean {
-  try {
-    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 1, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 async function spawnNode(init: WorkerInit): Promise<WorkerHandle> {
   const { Worker } = await import("node:worker_threads");

@@ -1,4 +1,5 @@
 import type { Device } from "../../device/device.js";
+import { canBlock, isNode } from "../../runtime.js";
 import type { AdapterReport } from "../device.js";
 import { CONTROL_BYTES, DONE, ERROR_LENGTH, ERROR_TEXT_BYTE, FAILED, STATE, WAITING, type Command, type Ready } from "./protocol.js";
 
@@ -35,7 +36,7 @@ export class WorkerDevice implements Device {
     const url = new URL("./worker.js", import.meta.url);
     let worker: WorkerLike;
     let ready: Ready;
-    if (typeof process !== "undefined" && process.versions?.node) {
+    if (isNode()) {
       const { Worker } = await import("node:worker_threads");
       const w = new Worker(url);
       ready = await new Promise<Ready>((resolve, reject) => {
@@ -62,7 +63,7 @@ export class WorkerDevice implements Device {
     // Node ends a worker thread at exit wherever it is; one ended inside a Dawn call aborts the process (a napi
     // throw during teardown), so exit waits for the worker to be idle first (a sync: Atomics.wait works in an
     // exit handler). A failure reported then is too late to matter.
-    if (typeof process !== "undefined" && process.versions?.node) {
+    if (isNode()) {
       process.once("exit", () => {
         try {
           device.sync();
@@ -138,12 +139,3 @@ export class WorkerDevice implements Device {
   }
 }
 
-/** Whether this thread may block in Atomics.wait (not a browser's main thread). */
-function canBlock(): boolean {
-  try {
-    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 1, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
