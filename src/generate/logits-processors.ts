@@ -1,4 +1,4 @@
-import { backend } from "../backend/index.js";
+import { backend, toHost } from "../backend/index.js";
 /**
  * Logits processors: small functions that rewrite one row's next-token scores (V) in place before a token is
  * chosen, composed in a fixed order by `buildProcessors` (transformers.js's decomposition). A removed token's
@@ -87,11 +87,15 @@ export function softmax(scores: ArrayLike<number>): Float64Array {
 /**
  * log Σ_j exp(scores[r, j]) for each row of (rows, V) scores, by the backend's cross-entropy kernel: vector exp on
  * the fast backends, where a per-token Math.exp over the vocabulary would cost a decoding step about a tenth of
- * its time. Entries of −∞ (masked by top-k/top-p) count as 0. Float32 results.
+ * its time. Entries of −∞ (masked by top-k/top-p) count as 0. Float32 results. On a device backend the kernel
+ * runs where scores were copied to, so lse is brought back, and scores is handed back to the host, which the
+ * searches then read and rewrite in place (beam search's log softmax).
  */
 export function rowLogSumExp(scores: Float32Array, rows: number, V: number): Float32Array {
   const lse = new Float32Array(rows);
   const ignored = new Int32Array(rows).fill(-1); // every row "ignored": only logSumExp is wanted
   backend().crossEntropy({ logits: scores, targets: ignored, rows, cols: V, ignoreIndex: -1, labelSmoothing: 0, rowLoss: new Float32Array(rows), logSumExp: lse });
+  toHost(lse);
+  toHost(scores);
   return lse;
 }

@@ -1,3 +1,4 @@
+import { backend } from "../backend/index.js";
 import { type AttentionInput, type Recorder, Tensor, attention, isGradEnabled, linear, narrow } from "../tensor/index.js";
 import type { Rng } from "../tensor/index.js";
 import { Linear } from "./linear.js";
@@ -29,25 +30,27 @@ function appendToCache(cache: AttentionCache, src: Tensor, kCol: number, vCol: n
   const [B, T, C] = src.shape;
   const past = cachedRows(cache);
   let cap = cache.k ? cache.k.shape[1] : 0;
+  // copies through the backend, so that on a GPU the cache never leaves it (a host loop would read the step's
+  // projections back and send the whole cache again every step)
+  const be = backend();
   if (past + T > cap) {
     const grown = Math.max(16, 2 * cap, past + T);
     const move = (old: Tensor | undefined): Tensor => {
-      const buf = new Float32Array(B * grown * d);
-      if (old) for (let b = 0; b < B; b++) buf.set(old.data.subarray(b * cap * d, (b * cap + past) * d), b * grown * d);
+      const buf = new Float32Array(B * grown * d); // a cache outlives the step: never a slab
+      if (old && past > 0) {
+        be.copyStrided({ src: old.buf, srcOffset: 0, dst: buf, dstOffset: 0, sizes: [B, past * d], srcStrides: [cap * d, 1], dstStrides: [grown * d, 1] });
+      }
       return new Tensor(buf, [B, grown, d]);
     };
     cache.k = move(cache.k);
     cache.v = move(cache.v);
     cap = grown;
   }
-  const k = cache.k!.data, v = cache.v!.data, x = src.data;
-  for (let b = 0; b < B; b++) {
-    for (let t = 0; t < T; t++) {
-      const row = (b * T + t) * C, at = (b * cap + past + t) * d;
-      k.set(x.subarray(row + kCol, row + kCol + d), at);
-      v.set(x.subarray(row + vCol, row + vCol + d), at);
-    }
-  }
+  // rows (B, T) of the band [col, col + d) of src (B, T, C) → rows past.. of the cache (B, cap, d)
+  const append = (dst: Tensor, col: number): void =>
+    be.copyStrided({ src: src.buf, srcOffset: col, dst: dst.buf, dstOffset: past * d, sizes: [B, T, d], srcStrides: [T * C, C, 1], dstStrides: [cap * d, d, 1] });
+  append(cache.k!, kCol);
+  append(cache.v!, vCol);
   cache.length = past + T;
 }
 

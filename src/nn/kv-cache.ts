@@ -1,15 +1,25 @@
 import type { AttentionCache } from "./attention.js";
+import { backend } from "../backend/index.js";
 import { Tensor } from "../tensor/index.js";
 
-/** Rows `index` of a (B, ...) tensor, in that order (repeats allowed): (index.length, ...). No graph. */
+/**
+ * Rows `index` of a (B, ...) tensor, in that order (repeats allowed): (index.length, ...). No graph. A run of
+ * consecutive rows is one backend copy, so a cache on a GPU stays there.
+ */
 export function selectRows(t: Tensor, index: ArrayLike<number>): Tensor {
   const B = t.shape[0];
   const inner = B === 0 ? 0 : t.size / B;
-  const out = new Float32Array(index.length * inner);
   for (let r = 0; r < index.length; r++) {
     const i = index[r];
     if (!Number.isInteger(i) || i < 0 || i >= B) throw new RangeError(`selectRows: row ${i} is outside 0..${B - 1}`);
-    out.set(t.data.subarray(i * inner, (i + 1) * inner), r * inner);
+  }
+  const out = new Float32Array(index.length * inner); // kept across steps: never a slab
+  const be = backend();
+  for (let r = 0; r < index.length; ) {
+    let run = 1;
+    while (r + run < index.length && index[r + run] === index[r] + run) run++;
+    if (inner > 0) be.copyStrided({ src: t.buf, srcOffset: index[r] * inner, dst: out, dstOffset: r * inner, sizes: [run * inner], srcStrides: [1], dstStrides: [1] });
+    r += run;
   }
   return new Tensor(out, [index.length, ...t.shape.slice(1)]);
 }

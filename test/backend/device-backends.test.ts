@@ -74,8 +74,22 @@ const on = <T>(b: Backend, fn: () => T): T => {
   }
 };
 
+/** A random-weight model that never emits eos (its output bias is -1e9), so a search runs all its steps. */
+function endless(): Seq2Seq {
+  const config = presetConfig("seq2seq", "tiny", { srcVocabSize: 300, tgtVocabSize: 300, maxLen: 128, dropout: 0 }) as Seq2SeqConfig;
+  const model = new Seq2Seq(config, new Rng(4));
+  initParameters(model, 4);
+  model.generator.bias!.data[config.eos_id] = -1e9;
+  model.eval();
+  return model;
+}
+
+const beamOf = (model: Seq2Seq, srcs: number[][]) =>
+  generate(model, srcs, { strategy: "beam", numBeams: 3, numReturnSequences: 3, maxNewTokens: 10 }).results;
+
 const cpuLosses = on(cpu, () => trainLosses());
 const cpuTokens = on(cpu, () => generate(reverser(), randomSources(6, 3), { maxNewTokens: 12 }).results.map((h) => h[0].tokens));
+const cpuBeams = on(cpu, () => beamOf(reverser(), randomSources(4, 5)));
 
 for (const [name, make, skip, lossTolerance] of [
   // float32 sums in another order (the CPU backend is native in CI, the emulation runs the reference kernels, the
@@ -109,6 +123,36 @@ for (const [name, make, skip, lossTolerance] of [
         return end < 0 ? body : body.slice(0, end + 1);
       });
       assert.deepEqual(cached, uncached);
+    });
+
+    it("searches beams as the CPU does (the same hypotheses, scores within 1e-4)", () => {
+      const beams = beamOf(reverser(), randomSources(4, 5));
+      assert.deepEqual(beams.map((hs) => hs.map((h) => h.tokens)), cpuBeams.map((hs) => hs.map((h) => h.tokens)));
+      beams.flat().forEach((h, i) => {
+        const want = cpuBeams.flat()[i].score;
+        assert.ok(Math.abs(h.score - want) <= 1e-4 * Math.max(1, Math.abs(want)), `hypothesis ${i}: score ${h.score}, the CPU's ${want}`);
+      });
+    });
+
+    it("keeps the KV cache on the device: a greedy step reads back the logits and their log-sum-exp, and does not send the cache", () => {
+      const model = endless();
+      const srcs = randomSources(2, 6);
+      const traffic = (n: number) => {
+        const s0 = be.stats();
+        const tokens = generate(model, srcs, { maxNewTokens: n }).results.map((h) => h[0].tokens.length);
+        assert.deepEqual(tokens, [n, n]);
+        const s1 = be.stats();
+        return { downloads: s1.downloads - s0.downloads, uploadBytes: s1.uploadBytes - s0.uploadBytes };
+      };
+      traffic(2); // the weights go up once
+      const short = traffic(20), long = traffic(40);
+      const perStep = { downloads: (long.downloads - short.downloads) / 20, uploadBytes: (long.uploadBytes - short.uploadBytes) / 20 };
+      // one layer's cached keys at 40 tokens: (B, 40, dModel) floats. A cache written on the host would go up
+      // whole every step, 2 × numDecoderLayers of them; here a step sends its tokens and the logits row it
+      // reads back (the log-sum-exp kernel), plus the doubling of the cache's capacity, spread over the steps.
+      const cacheBytes = 2 * 40 * model.config.d_model * 4;
+      assert.ok(perStep.downloads <= 2, `${perStep.downloads} downloads a step`);
+      assert.ok(perStep.uploadBytes < cacheBytes, `${perStep.uploadBytes} bytes uploaded a step, one layer's cache is ${cacheBytes}`);
     });
 
     it(`trains 20 seeded steps with the CPU's losses (relative difference ≤ ${lossTolerance})`, () => {
