@@ -9,6 +9,7 @@ import { describeBackend } from "../backend/describe.js";
 import { generate, greedyDecodeUncached } from "../generate/index.js";
 import { Seq2Seq, initParameters, parseConfig, tokenBatch, type Seq2SeqConfig } from "../models/index.js";
 import { Rng } from "../tensor/index.js";
+import { ranOn, type AdapterInfo } from "./ran-on.js";
 
 export interface DecodeBenchOptions {
   /** Source tokens. @default 32 */
@@ -32,8 +33,9 @@ export interface DecodeBenchResult {
   src_len: number;
   new_tokens: number;
   preset: { d_model: number; num_heads: number; d_ff: number; layers: string; vocab: number };
-  /** The kernels it ran on (describeBackend). */
+  /** The kernels it ran on (describeBackend), and a GPU backend's adapter. */
   backend: string;
+  adapter?: AdapterInfo;
 }
 
 export const DECODE_BENCH_CONFIG = {
@@ -100,7 +102,7 @@ export function benchDecode(opts: DecodeBenchOptions = {}): DecodeBenchResult {
       d_model: config.d_model, num_heads: config.num_heads, d_ff: config.d_ff,
       layers: `${config.num_encoder_layers}+${config.num_decoder_layers}`, vocab: config.tgt_vocab_size,
     },
-    backend: describeBackend(),
+    ...ranOn(),
   };
 }
 

@@ -10,7 +10,7 @@ import { type ChildProcess, spawn } from "node:child_process";
 import * as path from "node:path";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
-import { backend } from "../backend/index.js";
+import { ranOn, type AdapterInfo } from "./ran-on.js";
 import { generate } from "../generate/index.js";
 import type { GenerativeModel } from "../models/index.js";
 import { loadForInference, promptIds } from "../run/index.js";
@@ -37,7 +37,9 @@ export interface HfGenerateBenchResult {
   prompt_tokens: number;
   new_tokens: number;
   rounds: number;
+  /** The kernels ours ran on (describeBackend), and a GPU backend's adapter. */
   backend: string;
+  adapter?: AdapterInfo;
   ours_tokens_per_s: number;
   ours_load_s: number;
   transformers_tokens_per_s: number;
@@ -111,7 +113,7 @@ export async function benchHfGenerate(o: HfGenerateBenchOptions): Promise<HfGene
     }
     const round2 = (x: number) => Math.round(x * 100) / 100;
     return {
-      checkpoint: o.checkpoint, prompt_tokens: ids.length, new_tokens: newTokens, rounds, backend: backend().name,
+      checkpoint: o.checkpoint, prompt_tokens: ids.length, new_tokens: newTokens, rounds, ...ranOn(),
       ours_tokens_per_s: round2(1 / best.ours), ours_load_s: round2(oursLoad),
       transformers_tokens_per_s: round2(1 / best.theirs), transformers_load_s: round2(ready.load_s as number),
       ratio: round2(best.theirs / best.ours),

@@ -9,6 +9,7 @@ import { type Seq2SeqConfig, Seq2Seq, initParameters, tokenBatch } from "../mode
 import { Rng } from "../tensor/index.js";
 import { Adam, noamRate, trainStep } from "../train/index.js";
 import { presetConfig } from "../train/presets.js";
+import { ranOn, type AdapterInfo } from "./ran-on.js";
 
 export interface TrainBenchOptions {
   preset: string;
@@ -23,7 +24,9 @@ export interface TrainBenchOptions {
 
 export interface TrainBenchResult {
   preset: string;
+  /** The kernels it ran on (describeBackend), and a GPU backend's adapter. */
   backend: string;
+  adapter?: AdapterInfo;
   step_s: number;
   tokens_per_s: number;
   /** source + target tokens in a step */
@@ -49,7 +52,12 @@ export function benchTrain(o: TrainBenchOptions): TrainBenchResult {
     kind: "seq2seq" as const, src, tgtIn: tokenBatch(tgt.map((r) => r.slice(0, -1))), tgtOut: Int32Array.from(tgt.flatMap((r) => r.slice(1))),
   };
   const opt = new Adam(model.namedParameters(), { lr: 0, betas: [0.9, 0.98], eps: 1e-9 });
-  const step = (i: number) => trainStep(model, opt, [batch], { labelSmoothing: 0.1, clip: 1, lr: noamRate(i + 1, config.d_model, 1, 400) });
+  // a device backend (webgpu) may still be running a step's last kernels when trainStep returns: wait for them
+  const sync = (backend() as { sync?: () => void }).sync?.bind(backend()) ?? (() => {});
+  const step = (i: number) => {
+    trainStep(model, opt, [batch], { labelSmoothing: 0.1, clip: 1, lr: noamRate(i + 1, config.d_model, 1, 400) });
+    sync();
+  };
   step(0); // warm-up: JIT, buffer growth
   const t0 = performance.now();
   for (let i = 1; i <= steps; i++) {
@@ -59,5 +67,5 @@ export function benchTrain(o: TrainBenchOptions): TrainBenchResult {
   }
   const stepS = (performance.now() - t0) / 1000 / steps;
   const tokens = B * (S + T);
-  return { preset: o.preset, backend: backend().name, step_s: stepS, tokens_per_s: tokens / stepS, tokens_per_step: tokens, steps };
+  return { preset: o.preset, ...ranOn(), step_s: stepS, tokens_per_s: tokens / stepS, tokens_per_step: tokens, steps };
 }

@@ -1,4 +1,4 @@
-/** `transformer conformance` says which backend the cases ran on: on stdout, or on stderr with --json (stdout stays JSON). */
+/** `transformer conformance` says which backend the cases ran on: first on stdout, or in the JSON (and on stderr) with --json. */
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import * as path from "node:path";
@@ -24,9 +24,14 @@ test("conformance prints the backend it ran on, first", () => {
   assert.match(wasm.stdout.split("\n")[0], /^backend: wasm-(relaxed|simd) \(1 thread\)$/); // relaxed SIMD where the CPU has it
 });
 
-test("conformance --json: the backend on stderr, stdout only the results", () => {
+test("conformance --json: the backend in the JSON beside the results, and on stderr", () => {
   const r = conformance("js", "--json");
   assert.equal(r.status, 0, r.stdout + r.stderr);
   assert.equal(r.stderr, "backend: js\n");
-  assert.equal((JSON.parse(r.stdout) as unknown[]).length, 1);
+  const out = JSON.parse(r.stdout) as { backend: string; adapter?: unknown; results: Array<{ ok: boolean }> };
+  assert.equal(out.backend, "js");
+  assert.equal(out.adapter, undefined, "no adapter on a CPU backend");
+  assert.deepEqual(out.results.map((x) => x.ok), [true]);
+  const wasm = JSON.parse(conformance("wasm", "--json").stdout) as { backend: string };
+  assert.match(wasm.backend, /^wasm-(relaxed|simd) \(1 thread\)$/);
 });
