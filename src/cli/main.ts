@@ -11,7 +11,8 @@ program
   .description("Train, run and inspect Transformers (seq2seq, decoder-only, encoder-only) in TypeScript")
   .showSuggestionAfterError()
   .addHelpText("after", `
-Environment: TRANSFORMER_BACKEND=js|wasm|native picks the kernels (default: the fastest that loads: native, wasm, js);
+Environment: TRANSFORMER_BACKEND=js|wasm|native|webgpu|js-device picks the kernels (default: the fastest CPU backend that
+loads: native, wasm, js; webgpu only when named);
 TRANSFORMER_THREADS=N sets the wasm and native backends' threads (default: the number of cores).`)
   // choose the kernels once, before any command runs (not for --help)
   .hook("preAction", async () => {

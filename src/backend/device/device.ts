@@ -20,6 +20,15 @@ export function isRef(x: unknown): x is Ref {
   return typeof x === "object" && x !== null && (x as Ref).ref === true;
 }
 
+/** Buffers a device holds: in use or free for reuse, and their bytes. */
+export interface DeviceMemory {
+  buffers: number;
+  bytes: number;
+  free: number;
+  /** A GPU's compiled kernels (pipelines), which it keeps for reuse. */
+  pipelines?: number;
+}
+
 export interface Device {
   /** What commands print: the device and, for a GPU, its adapter. */
   readonly name: string;
@@ -38,5 +47,10 @@ export interface Device {
   run(kernel: string, args: unknown[]): void;
   /** Waits for everything given so far; throws the first error the device reported. */
   sync(): void;
+  /**
+   * Optional: the memory the device itself holds, after everything given so far (a GPU's pool keeps freed buffers
+   * for reuse, so this is at least what the host's copies account for). Tests use it to see memory stay flat.
+   */
+  memory?(): DeviceMemory;
   dispose(): void;
 }

@@ -49,6 +49,11 @@ export function createEmulatedDevice(): Device {
       fn(...args.map(resolve));
     },
     sync() {},
+    memory() {
+      let bytes = 0;
+      for (const b of buffers.values()) bytes += b.byteLength;
+      return { buffers: buffers.size, bytes, free: 0 };
+    },
     dispose() {
       buffers.clear();
     },

@@ -43,6 +43,12 @@ export class GpuRuntime {
   readonly adapter: AdapterReport;
   readonly pool: BufferPool;
   private encoder: GPUCommandEncoder | null = null;
+  /**
+   * The open compute pass: dispatches go into one pass until a copy or a submit. WebGPU orders the storage writes
+   * of one dispatch before the reads of the next within a pass (each dispatch is its own usage scope), and a pass
+   * per dispatch cost SwiftShader several milliseconds each.
+   */
+  private pass: GPUComputePassEncoder | null = null;
   private pending = 0;
   private readonly afterSubmit: GPUBuffer[] = [];
   private readonly pipelines = new Map<string, { pipeline: GPUComputePipeline; layout: GPUBindGroupLayout }>();
@@ -100,7 +106,7 @@ export class GpuRuntime {
   async read(t: GpuTensor): Promise<ArrayBuffer> {
     const bytes = t.length * 4;
     const staging = this.pool.acquire(Math.max(bytes, 4), "readback");
-    if (bytes) this.enc().copyBufferToBuffer(t.buffer, t.offset * 4, staging, 0, bytes);
+    if (bytes) this.copyEncoder().copyBufferToBuffer(t.buffer, t.offset * 4, staging, 0, bytes);
     this.flush();
     try {
       await staging.mapAsync(1 /* GPUMapMode.READ */, 0, Math.max(bytes, 4));
@@ -167,11 +173,10 @@ export class GpuRuntime {
       layout,
       entries: [{ binding: 0, resource: { buffer: uniform } }, ...gpuBuffers.map((buffer, g) => ({ binding: g + 1, resource: { buffer } }))],
     });
-    const pass = this.enc().beginComputePass();
-    pass.setPipeline(pipeline);
-    pass.setBindGroup(0, bindGroup);
-    pass.dispatchWorkgroups(groups[0], groups[1] ?? 1, groups[2] ?? 1);
-    pass.end();
+    this.pass ??= this.enc().beginComputePass();
+    this.pass.setPipeline(pipeline);
+    this.pass.setBindGroup(0, bindGroup);
+    this.pass.dispatchWorkgroups(groups[0], groups[1] ?? 1, groups[2] ?? 1);
     this.pending++;
     this.dispatches++;
   }
@@ -179,6 +184,7 @@ export class GpuRuntime {
   /** Submits what is encoded; the pool gets back this submit's parameter and scratch buffers. */
   flush(): void {
     if (this.encoder) {
+      this.endPass();
       this.device.queue.submit([this.encoder.finish()]);
       this.submits++;
       this.encoder = null;
@@ -212,6 +218,17 @@ export class GpuRuntime {
 
   private flushIfPending(): void {
     if (this.pending > 0 || this.encoder) this.flush();
+  }
+
+  private endPass(): void {
+    this.pass?.end();
+    this.pass = null;
+  }
+
+  /** The encoder, with no compute pass open: for copies. */
+  private copyEncoder(): GPUCommandEncoder {
+    this.endPass();
+    return this.enc();
   }
 
   private enc(): GPUCommandEncoder {

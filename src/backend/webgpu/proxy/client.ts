@@ -1,4 +1,4 @@
-import type { Device } from "../../device/device.js";
+import type { Device, DeviceMemory } from "../../device/device.js";
 import { canBlock, isNode } from "../../runtime.js";
 import type { AdapterReport } from "../device.js";
 import { CONTROL_BYTES, DONE, ERROR_LENGTH, ERROR_TEXT_BYTE, FAILED, STATE, WAITING, type Command, type Ready } from "./protocol.js";
@@ -24,6 +24,7 @@ export class WorkerDevice implements Device {
   private transfer: ArrayBuffer[] = [];
   private nextId = 1;
   private staging = new SharedArrayBuffer(1 << 16);
+  private disposed = false;
 
   private constructor(private readonly worker: WorkerLike, readonly adapter: AdapterReport, private readonly control: Int32Array) {}
 
@@ -65,6 +66,7 @@ export class WorkerDevice implements Device {
     // exit handler). A failure reported then is too late to matter.
     if (isNode()) {
       process.once("exit", () => {
+        if (device.disposed) return; // its worker is gone: a wait would never be answered
         try {
           device.sync();
         } catch {
@@ -107,8 +109,22 @@ export class WorkerDevice implements Device {
     this.wait("sync");
   }
 
+  memory(): DeviceMemory {
+    const into = new SharedArrayBuffer(32);
+    this.queued.push({ op: "memory", into });
+    this.wait("memory report");
+    const [buffers, bytes, free, pipelines] = new Float64Array(into);
+    return { buffers, bytes, free, pipelines };
+  }
+
   dispose(): void {
-    this.post();
+    // the worker is ended only when idle: one ended inside a Dawn call aborts the process (a napi throw), as at exit
+    try {
+      this.sync();
+    } catch {
+      // a failure reported now has no caller left to go to
+    }
+    this.disposed = true;
     void this.worker.terminate();
   }
 
@@ -125,6 +141,7 @@ export class WorkerDevice implements Device {
   }
 
   private wait(what: string): void {
+    if (this.disposed) throw new Error(`webgpu backend: a ${what} after dispose(): the GPU worker has ended`);
     Atomics.store(this.control, STATE, WAITING);
     this.post();
     if (Atomics.wait(this.control, STATE, WAITING, WAIT_MS) === "timed-out") {

@@ -11,7 +11,9 @@ export type Command =
   | { op: "upload"; id: number; data: ArrayBuffer }
   | { op: "run"; kernel: string; args: unknown[] }
   | { op: "download"; id: number; bytes: number; into: SharedArrayBuffer }
-  | { op: "sync" };
+  | { op: "sync" }
+  /** The pool's buffers, bytes and free buffers and the pipelines, written as 4 float64s into `into`. */
+  | { op: "memory"; into: SharedArrayBuffer };
 
 /** The worker's first message: the adapter it got, or why there is none. */
 export type Ready = { ok: true; adapter: { vendor: string; architecture: string; device: string; description: string; software: boolean } } | { ok: false; error: string };

@@ -96,6 +96,12 @@ async function execute(c: Command, gpu: GpuRuntime): Promise<void> {
     case "sync":
       await gpu.sync();
       return;
+    case "memory": {
+      await gpu.sync(); // buffers freed by submitted work go back to the pool once it is done
+      const s = gpu.stats();
+      new Float64Array(c.into, 0, 4).set([s.buffers, s.bytes, s.free, s.pipelines]);
+      return;
+    }
   }
 }
 
@@ -125,7 +131,7 @@ io.listen((message) => {
   const batch = (m as { batch: Command[] }).batch;
   queue = queue.then(async () => {
     for (const c of batch) {
-      const waits = c.op === "download" || c.op === "sync";
+      const waits = c.op === "download" || c.op === "sync" || c.op === "memory";
       try {
         if (failure === null || !waits) await execute(c, rt!);
       } catch (e) {
