@@ -3,10 +3,10 @@
  * classifies, fills masks) and inspects;
  * the toy worker trains a small model live; the walk asks the model worker for one explained forward pass. The main thread only draws.
  *
- * URL options: ?backend=js (force the reference kernels), ?threads=N (WebAssembly threads per worker, default 1),
+ * URL options: ?backend=webgpu|wasm|js (force those kernels; default auto), ?threads=N (WebAssembly threads per worker, default 1),
  * ?autoload=0 (do not load the shipped model by itself).
  */
-import type { BackendInfo, BackendParams, ModelApi, ToyApi } from "./protocol.js";
+import { BACKEND_CHOICES, type BackendChoice, type BackendInfo, type BackendParams, type ModelApi, type ToyApi } from "./protocol.js";
 import { WorkerClient } from "./rpc.js";
 import { setupCheckpoint } from "./sections/checkpoint.js";
 import { InspectPanel } from "./sections/inspect.js";
@@ -18,9 +18,9 @@ import { byId } from "./ui/dom.js";
 import { startFrameMeter } from "./ui/frame-meter.js";
 
 const query = new URLSearchParams(location.search);
-const choice = query.get("backend");
+const choice = query.get("backend") ?? "auto";
 const backend: BackendParams = {
-  backend: choice === "js" || choice === "wasm" ? choice : "auto",
+  backend: (BACKEND_CHOICES as readonly string[]).includes(choice) ? (choice as BackendChoice) : "auto",
   threads: Math.min(16, Math.max(1, Math.round(Number(query.get("threads") ?? 1)) || 1)),
 };
 
@@ -31,9 +31,15 @@ const toy = new WorkerClient<ToyApi>(new Worker(new URL("./workers/toy-worker.ts
 
 function showBackend(info: BackendInfo): void {
   const b = byId("backend");
-  b.textContent = `${info.name} (${info.threads} thread${info.threads > 1 ? "s" : ""} per worker)`;
+  b.textContent = info.name.startsWith("wasm") ? `${info.name} (${info.threads} thread${info.threads > 1 ? "s" : ""} per worker)` : info.name;
   document.body.dataset.backend = info.name;
+  const adapter = byId("backend-adapter");
+  adapter.hidden = info.adapter === null;
+  adapter.textContent = info.adapter === null ? "" : `on ${info.adapter}`;
   byId("backend-note").textContent = `— ${info.note}`;
+  const fallback = byId("backend-fallback");
+  fallback.hidden = info.fallback === null;
+  fallback.textContent = info.fallback === null ? "" : `(not WebGPU: ${info.fallback})`;
 }
 
 const panel = new InspectPanel();
@@ -43,6 +49,7 @@ setupToy(toy);
 const walk = setupWalk(model);
 
 try {
+  if (backend.backend !== choice) throw new Error(`?backend=${choice} is not a backend: expected one of ${BACKEND_CHOICES.join(", ")}`);
   const [info] = await Promise.all([model.call("init", backend), toy.call("init", backend)]);
   showBackend(info);
 } catch (e) {

@@ -4,8 +4,12 @@ import type { ModelScores } from "./scores.js";
 
 export type { NextToken };
 
-/** Which kernels the worker runs on: "auto" takes WebAssembly where it loads, else the plain-JS reference. */
-export type BackendChoice = "auto" | "wasm" | "js";
+/**
+ * Which kernels the worker runs on: "auto" takes WebGPU on a hardware adapter, else WebAssembly where it loads,
+ * else the plain-JS reference; the others are forced (?backend=…), and fail in one line when they cannot start.
+ */
+export const BACKEND_CHOICES = ["auto", "webgpu", "wasm", "js"] as const;
+export type BackendChoice = (typeof BACKEND_CHOICES)[number];
 
 export interface BackendParams {
   backend: BackendChoice;
@@ -14,11 +18,15 @@ export interface BackendParams {
 }
 
 export interface BackendInfo {
-  /** The backend's name: "wasm-relaxed", "wasm-simd" or "js". */
+  /** The backend's name: "webgpu", "wasm-relaxed", "wasm-simd" or "js". */
   name: string;
   threads: number;
   /** Why this one (e.g. why WebAssembly did not load). */
   note: string;
+  /** webgpu: the adapter's name ("NVIDIA GeForce RTX 4090"); else null. */
+  adapter: string | null;
+  /** Why "auto" passed WebGPU over (no navigator.gpu, no adapter, a software one, or it failed to start), else null. */
+  fallback: string | null;
 }
 
 /** A token as the page shows it. */

@@ -6,6 +6,9 @@ const H = 240;
 const M = { left: 48, right: 12, top: 14, bottom: 34 };
 const SMOOTH = 0.9;
 
+/** The chart's SVG root, carrying the loss of every step so far for whoever wants the numbers. */
+export type LossChartElement = SVGSVGElement & { losses: readonly number[] };
+
 export class LossChart {
   private readonly steps: number[] = [];
   private readonly losses: number[] = [];
@@ -13,6 +16,7 @@ export class LossChart {
   private dirty = false;
 
   constructor(private readonly root: SVGSVGElement) {
+    (root as LossChartElement).losses = this.losses;
     root.setAttribute("viewBox", `0 0 ${W} ${H}`);
     root.setAttribute("width", String(W));
     root.setAttribute("height", String(H));

@@ -34,12 +34,13 @@ export class WorkerDevice implements Device {
       throw new Error("webgpu backend: this thread cannot wait for the GPU (a browser's main thread); run the model in a worker");
     }
     const control = new SharedArrayBuffer(CONTROL_BYTES);
-    const url = new URL("./worker.js", import.meta.url);
+    // new Worker(new URL("./worker.js", import.meta.url)) written out in each branch: that form is what a bundler
+    // (Vite: the page's dev server and build) recognises, resolving ./worker.js to worker.ts and bundling it
     let worker: WorkerLike;
     let ready: Ready;
     if (isNode()) {
       const { Worker } = await import("node:worker_threads");
-      const w = new Worker(url);
+      const w = new Worker(new URL("./worker.js", import.meta.url));
       ready = await new Promise<Ready>((resolve, reject) => {
         w.once("error", reject);
         w.once("message", (m: Ready) => resolve(m));
@@ -48,7 +49,7 @@ export class WorkerDevice implements Device {
       w.unref(); // an idle GPU worker must not keep the process alive
       worker = { postMessage: (m, t) => w.postMessage(m, t), terminate: () => w.terminate() };
     } else {
-      const w = new Worker(url, { type: "module" });
+      const w = new Worker(new URL("./worker.js", import.meta.url), { type: "module" });
       ready = await new Promise<Ready>((resolve, reject) => {
         w.onerror = (e) => reject(new Error(`webgpu backend: the GPU worker failed to start: ${e.message}`));
         w.onmessage = (e) => resolve(e.data as Ready);
