@@ -253,6 +253,13 @@ export interface Backend {
   silu(x: Float32Array, out: Float32Array, n: number): void;
   /** Its derivative times dy: dy · σ(x)(1 + x(1 − σ(x))). Overwrites dx. */
   siluBackward(x: Float32Array, dy: Float32Array, dx: Float32Array, n: number): void;
+  /** tanh(x) (BERT's pooler), in float64 and rounded once: within an ulp of float32 tanh. out may be x. */
+  tanh(x: Float32Array, out: Float32Array, n: number): void;
+  /**
+   * dx = dy · (1 − y²) from the forward's output y = tanh(x) (not x: the forward keeps y, so the backward needs no
+   * second tanh), in float64, rounded once. Overwrites dx; dx may be dy.
+   */
+  tanhBackward(y: Float32Array, dy: Float32Array, dx: Float32Array, n: number): void;
 
   /**
    * Inverted dropout's forward: keep[i] = 1 where hash(key, i) / 2³² ≥ p, else 0 (src/backend/js/dropout.ts's
@@ -337,6 +344,18 @@ export interface Backend {
    * elsewhere are passed over, and 0 and −0 tie.
    */
   argmaxRows(x: Float32Array, rows: number, cols: number, out: Int32Array): void;
+  /**
+   * The mean over the positions of each sequence that are not padding: x (batch, T, d), keyPad (batch, T) with
+   * nonzero = pad, or null for none → out (batch, d). Each sum runs over t in order in float32 (a float32 store per
+   * addition), then is divided by the count of positions (correctly rounded on the CPU; a GPU's f32 division is
+   * within 2.5 ulp, as WGSL allows); a sequence that is all padding gives zeros. out is not x.
+   */
+  maskedMeanPool(x: Float32Array, keyPad: Uint8Array | null, out: Float32Array, batch: number, T: number, d: number): void;
+  /**
+   * Its backward: dx[b, t, :] += dOut[b, :] · (1/count_b) at the positions that are not padding (float64, rounded
+   * once per element); padding positions and all-padding sequences are left as they are.
+   */
+  maskedMeanPoolBackward(dOut: Float32Array, keyPad: Uint8Array | null, dx: Float32Array, batch: number, T: number, d: number): void;
   /**
    * out[r, c] = x[r, c] − lse[r] over x (rows, cols), with lse[r] = m + log Σ_c exp(x[r, c] − m), m the row's max
    * (`>` from −∞), rounded to float32, and the difference rounded to float32: the arithmetic decoding uses today

@@ -183,3 +183,17 @@ export function checkCopyDisjoint(spans: CopySpans, srcAt: number, dstAt: number
     throw new RangeError("copyStrided: src and dst overlap (the elements read and written must be apart)");
   }
 }
+
+/**
+ * maskedMeanPool's (and its backward's) shape: whole counts, the (batch, T, d) and (batch, d) arrays named `big` and
+ * `small` long enough, and keyPad (batch, T) when given.
+ */
+export function checkMeanPool(kernel: string, big: [string, { length: number }], small: [string, { length: number }],
+  keyPad: { length: number } | null, batch: number, T: number, d: number): void {
+  checkCount(kernel, "batch", batch);
+  checkCount(kernel, "T", T);
+  checkCount(kernel, "d", d);
+  checkLengths(kernel, batch * T * d, { [big[0]]: big[1] });
+  checkLengths(kernel, batch * d, { [small[0]]: small[1] });
+  if (keyPad) checkLengths(kernel, batch * T, { keyPad });
+}

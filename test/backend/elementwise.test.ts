@@ -1,7 +1,7 @@
 /**
- * The tensor layer's kernels (add, addTiled, tile, scale, fill, copyStrided, argmaxRows, logSoftmax): the reference
- * against hand-computed values and against the code they replace (src/tensor/argmax.ts; decoding's rowLogSumExp
- * and `-= lse`), then wasm and native against the reference. wasm and native run the reference's loops for all but
+ * The tensor layer's kernels (add, addTiled, tile, scale, fill, copyStrided, argmaxRows, logSoftmax, tanh,
+ * maskedMeanPool): the reference against hand-computed values and against the code they replace
+ * (src/tensor/argmax.ts; decoding's rowLogSumExp and `-= lse`), then wasm and native against the reference. wasm and native run the reference's loops for all but
  * logSoftmax, so those must match bit for bit; logSoftmax goes through each backend's crossEntropy, so it must
  * match that backend's decoding arithmetic bit for bit and the reference within the crossEntropy tests' bound.
  */
@@ -172,6 +172,47 @@ describe("tensor-layer kernels: the reference", () => {
     }
   });
 
+  it("tanh: float64 tanh rounded once (within an ulp of (e²ˣ − 1)/(e²ˣ + 1)); tanhBackward: dy·(1 − y²) from y", () => {
+    const x = f32([0, -0, 0.5, -2, 20, -20, 1e-30, NaN, 3.75]);
+    const out = new Float32Array(x.length);
+    ref.tanh(x, out, x.length);
+    assert.ok(Object.is(out[0], 0) && Object.is(out[1], -0), "±0 keep their sign");
+    assert.deepEqual([...out.subarray(4, 7)], [1, -1, Math.fround(1e-30)]);
+    assert.ok(Number.isNaN(out[7]));
+    for (const i of [2, 3, 8]) {
+      const e2x = Math.exp(2 * x[i]);
+      const exact = (e2x - 1) / (e2x + 1);
+      assert.ok(Math.abs(out[i] - exact) <= 2 ** -24 * Math.abs(exact), `tanh(${x[i]}) = ${out[i]}, not ${exact}`);
+    }
+    // y = 0.5 → 0.75·dy; y = −0.25 → 0.9375·dy; y = ±1 → 0: all exact in float32
+    const y = f32([0.5, -0.25, 1, -1, 0]), dy = f32([2, 2, 5, -5, -3]), dx = new Float32Array(5).fill(NaN);
+    ref.tanhBackward(y, dy, dx, 5);
+    assert.deepEqual([...dx], [1.5, 1.875, 0, -0, -3]);
+    ref.tanhBackward(y, dy, dy, 5); // dx may be dy
+    assertBitIdentical(dy, dx, "tanhBackward in place");
+    assert.throws(() => ref.tanhBackward(y, dy, new Float32Array(2), 5), /^RangeError: tanhBackward: dx has 2 elements, needs 5$/);
+  });
+
+  it("maskedMeanPool: float32 sums over the positions not padded, in order; all padding gives zeros; the backward by hand", () => {
+    // (B 3, T 3, d 2); sentence 0: position 2 padded; sentence 1: none; sentence 2: all
+    const x = f32([1, 2, 3, 4, 100, 100, 1e8, 5, 1, 6, -1e8, 7, 9, 9, 9, 9, 9, 9]);
+    const pad = Uint8Array.from([0, 0, 1, 0, 0, 0, 1, 1, 1]);
+    const out = new Float32Array(6).fill(NaN);
+    ref.maskedMeanPool(x, pad, out, 3, 3, 2);
+    // column 0 of sentence 1: in float32 1e8 + 1 is 1e8 (the spacing there is 8), so the sum is 0, not 1
+    assert.deepEqual([...out], [2, 3, 0, 6, 0, 0]);
+    ref.maskedMeanPool(x, null, out, 3, 3, 2); // no mask: every position
+    assert.deepEqual([...out], [Math.fround(104 / 3), Math.fround(106 / 3), 0, 6, 9, 9]);
+    const dOut = f32([3, -6, 1.5, 3, 7, 7]);
+    const dx = new Float32Array(18).fill(1);
+    ref.maskedMeanPoolBackward(dOut, pad, dx, 3, 3, 2);
+    // sentence 0: dOut/2 at positions 0 and 1; sentence 1: dOut/3 everywhere; sentence 2 and pad positions: as they were
+    assert.deepEqual([...dx], [2.5, -2, 2.5, -2, 1, 1, 1.5, 2, 1.5, 2, 1.5, 2, 1, 1, 1, 1, 1, 1]);
+    assert.throws(() => ref.maskedMeanPool(x, pad.subarray(0, 8), out, 3, 3, 2), /^RangeError: maskedMeanPool: keyPad has 8 elements, needs 9$/);
+    assert.throws(() => ref.maskedMeanPool(x, pad, out, 3, 3.5, 2), /maskedMeanPool: T must be a whole number ≥ 0, got 3.5/);
+    assert.throws(() => ref.maskedMeanPoolBackward(dOut, null, dx, 3, 4, 2), /maskedMeanPoolBackward: dx has 18 elements, needs 24/);
+  });
+
   it("every kernel refuses short arrays and bad counts, naming the argument", () => {
     const a = new Float32Array(3), b = new Float32Array(2);
     assert.throws(() => ref.add(a, b, a, 3), /^RangeError: add: b has 2 elements, needs 3$/);
@@ -204,6 +245,24 @@ function checkAgainstReference(be: Backend): void {
     run((k, out) => k.tile(t, 7, out, n), "tile");
     run((k, out) => k.scale(a, Math.sqrt(512), out, n), "scale");
     run((k, out) => k.fill(out, 1 / 3, n), "fill");
+    run((k, out) => k.tanh(a, out, n), "tanh");
+    const y = uniform(r, n, -1, 1); // a tanh's outputs
+    run((k, out) => k.tanhBackward(y, b, out, n), "tanhBackward");
+  }
+  for (const [B, T, d] of [[1, 1, 1], [3, 5, 17], [4, 33, 65]]) {
+    const r = rng(seed++);
+    const x = uniform(r, B * T * d, -3, 3), dOut = uniform(r, B * d), dx0 = uniform(r, B * T * d);
+    const pad = Uint8Array.from({ length: B * T }, (_, i) => (Math.floor(i / T) === B - 1 && B > 1 ? 1 : +(r() < 0.3)));
+    for (const keyPad of [pad, null]) {
+      const e = new Float32Array(B * d), g = new Float32Array(B * d).fill(NaN);
+      ref.maskedMeanPool(x, keyPad, e, B, T, d);
+      be.maskedMeanPool(x, keyPad, g, B, T, d);
+      assertBitIdentical(g, e, `maskedMeanPool ${[B, T, d]}`);
+      const de = dx0.slice(), dg = dx0.slice();
+      ref.maskedMeanPoolBackward(dOut, keyPad, de, B, T, d);
+      be.maskedMeanPoolBackward(dOut, keyPad, dg, B, T, d);
+      assertBitIdentical(dg, de, `maskedMeanPoolBackward ${[B, T, d]}`);
+    }
   }
   for (const c of copyCases()) {
     const src = uniform(rng(seed++), c.srcLen), start = uniform(rng(seed++), c.dstLen);
@@ -236,7 +295,7 @@ function checkLogSoftmax(be: Backend): void {
 
 for (const v of kernelVariants()) {
   describe(`tensor-layer kernels (${v.label}) against the reference`, () => {
-    it("add, addTiled, tile, scale, fill, copyStrided, argmaxRows: the reference's bits", () => checkAgainstReference(v.backend!));
+    it("add, addTiled, tile, scale, fill, tanh, maskedMeanPool, copyStrided, argmaxRows: the reference's bits", () => checkAgainstReference(v.backend!));
     it("logSoftmax: within the crossEntropy bound of the reference, and decoding's bits on this backend", () => checkLogSoftmax(v.backend!));
   });
 }

@@ -9,7 +9,8 @@
  * 3 + 2·|x| ulp), stated per case. GEMM is held to (k + 4)·u·(|α|·Σ|a·b| + |β·c|) per element, as the other fast
  * backends; dropout masks, dropout and maskScale outputs, embedding and embeddingBackward must match bit for bit,
  * and so must the tensor layer's add, addTiled, tile, scale, fill, copyStrided and argmaxRows (on inputs without
- * subnormals, which WGSL lets a GPU flush); logSoftmax is held to a bound from WGSL's exp and log accuracy.
+ * subnormals, which WGSL lets a GPU flush); logSoftmax is held to a bound from WGSL's exp and log accuracy, tanh
+ * to one from exp's, maskedMeanPool to its division's.
  */
 import type { AdamArgs, AttentionMask, GemmArgs } from "../../src/backend/backend.js";
 import { jsBackend as ref } from "../../src/backend/js/index.js";
@@ -520,6 +521,66 @@ export function webgpuCases(rt: GpuRuntime): KernelCase[] {
           assertBitIdentical(y, g, `logSoftmax in place ${rows}×${cols}`);
         }
       }
+    } },
+
+    { name: "tanh and tanhBackward: ±0, tiny, large and clamped values, y near ±1", run: async () => {
+      // The kernel's two branches (activations.ts): below |x| = 0.55 a series, a few roundings of x: 6u relative.
+      // Above, 1 − d with d = 2/(e + 1), e = exp(2|x|) at WGSL's 3 + 4|x| ulp (|x| clamped at 10), then e + 1 and the
+      // division (2.5 ulp): d within (12 + 8|x|)·u relative, plus 1 − d's rounding and the reference's: 2u of |t|.
+      // The backward g·(1 − y)(1 + y) rounds four times where the reference rounds once: 6u relative.
+      let seed = 140;
+      for (const n of [1, 3, 17, 65, 1003]) {
+        const r = rng(seed++);
+        const dy = uniform(r, n);
+        for (const range of [12, 1, 0.01]) {
+          const x = uniform(r, n, -range, range);
+          if (n > 16) x.set([0, -0, 1e-30, -1e-7, 0.01, 10, -30, 0.5499999, 0.55, -0.55, 5e-4]);
+          const e = new Float32Array(n), a = new Float32Array(n).fill(NaN);
+          ref.tanh(x, e, n); await gpu.tanh(x, a, n);
+          assertClose(a, e, (i, t) => {
+            const ax = Math.abs(x[i]);
+            return ax < 0.55 ? 6 * U32 * Math.abs(t) : U32 * (2 * Math.abs(t) + (12 + 8 * Math.min(ax, 10)) * (1 - Math.abs(t)));
+          }, `tanh ${n} on ±${range}`);
+        }
+        const e = new Float32Array(n), a = new Float32Array(n).fill(NaN);
+        const y = uniform(r, n, -1, 1);
+        if (n > 8) y.set([1, -1, 0, -0, 0.99999994, -0.99999994, 0.5, 1e-20]);
+        ref.tanhBackward(y, dy, e, n); await gpu.tanhBackward(y, dy, a, n);
+        assertClose(a, e, relAbs(6 * U32, 1e-37), `tanhBackward ${n}`);
+      }
+    } },
+
+    { name: "maskedMeanPool and its backward: padding, none, all-padding sentences, d across workgroups", run: async () => {
+      // The forward's sums are the reference's, addition by addition; WGSL's division is within 2.5 ulp (5u).
+      // The backward's 1/count (5u) and product and sum roundings against the reference's one: 7u of the term
+      // dOut/count, 2u of the result.
+      let seed = 150;
+      for (const [B, T, d] of [[1, 1, 1], [2, 3, 5], [3, 17, 65], [4, 130, 3], [2, 7, 300]]) {
+        const r = rng(seed++);
+        const x = uniform(r, B * T * d, -3, 3), dOut = uniform(r, B * d), dx0 = uniform(r, B * T * d);
+        const pad = Uint8Array.from({ length: B * T }, (_, i) => (B > 1 && Math.floor(i / T) === 1 ? 1 : +(r() < 0.3)));
+        for (const keyPad of [pad, null]) {
+          const what = `maskedMeanPool ${[B, T, d]}${keyPad ? " padded" : ""}`;
+          const e = new Float32Array(B * d), a = new Float32Array(B * d).fill(NaN);
+          ref.maskedMeanPool(x, keyPad, e, B, T, d);
+          await gpu.maskedMeanPool(x, keyPad, a, B, T, d);
+          assertClose(a, e, relAbs(6 * U32, 0), what);
+          const count = (b: number): number => {
+            let c = 0;
+            for (let t = 0; t < T; t++) if (!keyPad?.[b * T + t]) c++;
+            return c;
+          };
+          const de = dx0.slice(), da = dx0.slice();
+          ref.maskedMeanPoolBackward(dOut, keyPad, de, B, T, d);
+          await gpu.maskedMeanPoolBackward(dOut, keyPad, da, B, T, d);
+          assertClose(da, de, (i, ex) => {
+            const b = Math.floor(i / (T * d));
+            return 7 * U32 * Math.abs(dOut[b * d + (i % d)]) / Math.max(count(b), 1) + 2 * U32 * Math.abs(ex);
+          }, `${what} backward`);
+          if (keyPad) for (let i = 0; i < B * T * d; i++) if (keyPad[Math.floor(i / d)] && da[i] !== dx0[i]) fail(`${what} backward: padded position changed at ${i}`);
+        }
+      }
+      await checkRejects(gpu.maskedMeanPool(new Float32Array(6), null, new Float32Array(2), 2, 1, 3), /maskedMeanPool: out has 2 elements, needs 6/, "short out");
     } },
   ];
   const runtime: Array<Omit<KernelCase, "suite">> = [

@@ -35,6 +35,9 @@ test("reductions and pooling", () => {
   gradcheck("mean", mean, [randTensor(rng, [4, 3])]);
   const pad = Uint8Array.from([0, 0, 1, 0, 0, 0, 1, 1]); // (2, 4)
   gradcheck("maskedMeanPool", (x) => maskedMeanPool(x, pad), [randTensor(rng, [2, 4, 3])]);
+  gradcheck("maskedMeanPool without a mask", (x) => maskedMeanPool(x, null), [randTensor(rng, [3, 2, 5])]);
+  // sentence 1 is all padding: its output is 0 and none of its positions gets a gradient
+  gradcheck("maskedMeanPool, a sentence all padding", (x) => maskedMeanPool(x, Uint8Array.from([0, 1, 0, 1, 1, 1])), [randTensor(rng, [2, 3, 2])]);
   const x = Tensor.from([1, 2, 3, 4, 100, 100, 5, 6, 7, 8, 9, 10, 100, 100, 100, 100], [2, 4, 2]);
   assert.deepEqual(Array.from(maskedMeanPool(x, Uint8Array.from([0, 0, 1, 0, 0, 0, 1, 1])).data), [(1 + 3 + 5) / 3, (2 + 4 + 6) / 3, 8, 9]);
 });
@@ -45,6 +48,25 @@ test("shape ops", () => {
   gradcheck("narrow dim1", (x) => narrow(x, 1, 2, 3), [randTensor(rng, [2, 6, 2])]);
   gradcheck("concat", (a, b) => concat([a, b], 1), [randTensor(rng, [2, 3, 2]), randTensor(rng, [2, 1, 2])]);
   gradcheck("transpose", (x) => transpose(x, 1, 2), [randTensor(rng, [2, 3, 4])]);
+  gradcheck("transpose 4-D, outer dims", (x) => transpose(x, 0, 3), [randTensor(rng, [2, 3, 1, 4])]);
+  gradcheck("transpose 5-D, d1 > d2", (x) => transpose(x, 3, 1), [randTensor(rng, [2, 2, 3, 2, 3])]);
+  // against the definition, index by index: out[..., i, ..., j, ...] = x[..., j, ..., i, ...]
+  for (const [shape, d1, d2] of [[[2, 3, 4, 5, 6], 1, 3], [[3, 1, 4, 2], 0, 2], [[5, 7], 1, 0], [[2, 3, 4], 2, 2], [[1, 1], 0, 1]] as Array<[number[], number, number]>) {
+    const x = randTensor(rng, shape);
+    const y = transpose(x, d1, d2);
+    const outShape = shape.slice();
+    [outShape[d1], outShape[d2]] = [shape[d2], shape[d1]];
+    assert.deepEqual(y.shape, outShape);
+    const idx = new Array<number>(shape.length).fill(0);
+    for (let i = 0; i < y.size; i++) {
+      const src = idx.slice();
+      [src[d1], src[d2]] = [idx[d2], idx[d1]];
+      const at = src.reduce((off, v, k) => off * shape[k] + v, 0);
+      assert.equal(y.data[i], x.data[at], `transpose [${shape}] ${d1}, ${d2}: element ${i}`);
+      for (let k = shape.length - 1; k >= 0 && ++idx[k] === outShape[k]; k--) idx[k] = 0;
+    }
+  }
+  assert.throws(() => transpose(randTensor(rng, [2, 3]), 0, 2), /^Error: transpose: dimension 2 is outside the 2 of \[2, 3\]$/);
   const t = transpose(Tensor.from([1, 2, 3, 4, 5, 6], [2, 3]), 0, 1);
   assert.deepEqual(t.shape, [3, 2]);
   assert.deepEqual(Array.from(t.data), [1, 4, 2, 5, 3, 6]);

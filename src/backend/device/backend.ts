@@ -4,7 +4,7 @@ import {
 } from "../backend.js";
 import { checkGemmBounds, checkGemmShape } from "../gemm-checks.js";
 import {
-  checkAttendOne, checkCopyDisjoint, checkLayerNorm, checkLayerNormBackward, checkLengths, checkPeriod, checkTargets, copyStridedSpans, need,
+  checkAttendOne, checkCopyDisjoint, checkLayerNorm, checkLayerNormBackward, checkLengths, checkMeanPool, checkPeriod, checkTargets, copyStridedSpans, need,
 } from "../kernel-args.js";
 import type { Device, Ref } from "./device.js";
 import { Residency, type Access, type HostView, type ResidencyStats } from "./residency.js";
@@ -261,6 +261,30 @@ export function createDeviceBackend(device: Device, opts: { name?: string; check
       checkLengths("argmaxRows", rows, { out });
       if (rows > 0 && cols < 1) throw new RangeError(`argmaxRows: cols must be ≥ 1, got ${cols}`);
       call("argmaxRows", [[x, "r"], over(out, rows)], ([rx, ro]) => [rx, rows, cols, ro]);
+    },
+
+    tanh(x, out, n) {
+      checkLengths("tanh", n, { x, out });
+      call("tanh", [[x, "r"], over(out, n)], ([rx, ro]) => [rx, ro, n]);
+    },
+
+    tanhBackward(y, dy, dx, n) {
+      checkLengths("tanhBackward", n, { y, dy, dx });
+      call("tanhBackward", [[y, "r"], [dy, "r"], over(dx, n)], ([ry, rdy, rdx]) => [ry, rdy, rdx, n]);
+    },
+
+    maskedMeanPool(x, keyPad, out, batch, T, d) {
+      checkMeanPool("maskedMeanPool", ["x", x], ["out", out], keyPad, batch, T, d);
+      const args: Arg[] = [[x, "r"], over(out, batch * d)];
+      if (keyPad) args.push([keyPad, "r"]);
+      call("maskedMeanPool", args, ([rx, ro, pad]) => [rx, pad ?? null, ro, batch, T, d]);
+    },
+
+    maskedMeanPoolBackward(dOut, keyPad, dx, batch, T, d) {
+      checkMeanPool("maskedMeanPoolBackward", ["dx", dx], ["dOut", dOut], keyPad, batch, T, d);
+      const args: Arg[] = [[dOut, "r"], [dx, "rw"]];
+      if (keyPad) args.push([keyPad, "r"]);
+      call("maskedMeanPoolBackward", args, ([rd, rdx, pad]) => [rd, pad ?? null, rdx, batch, T, d]);
     },
 
     logSoftmax(x, out, rows, cols) {

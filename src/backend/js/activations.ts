@@ -1,4 +1,5 @@
 import { erf } from "./erf.js";
+import { checkLengths } from "../kernel-args.js";
 
 export function relu(x: Float32Array, out: Float32Array, n: number): void {
   for (let i = 0; i < n; i++) out[i] = x[i] > 0 ? x[i] : 0;
@@ -61,5 +62,20 @@ export function geluTanhBackward(x: Float32Array, dy: Float32Array, dx: Float32A
     const t = Math.tanh(SQRT_2_OVER_PI * (v + GELU_TANH_CUBIC * v * v * v));
     const du = SQRT_2_OVER_PI * (1 + 3 * GELU_TANH_CUBIC * v * v);
     dx[i] = dy[i] * (0.5 * (1 + t) + 0.5 * v * (1 - t * t) * du);
+  }
+}
+
+/** tanh(x) in float64, rounded once (BERT's pooler). */
+export function tanh(x: Float32Array, out: Float32Array, n: number): void {
+  checkLengths("tanh", n, { x, out });
+  for (let i = 0; i < n; i++) out[i] = Math.tanh(x[i]);
+}
+
+/** dx = dy · (1 − y²) for y = tanh(x), the forward's output. */
+export function tanhBackward(y: Float32Array, dy: Float32Array, dx: Float32Array, n: number): void {
+  checkLengths("tanhBackward", n, { y, dy, dx });
+  for (let i = 0; i < n; i++) {
+    const v = y[i];
+    dx[i] = dy[i] * (1 - v * v);
   }
 }

@@ -2,7 +2,7 @@
  * The element kernels on the native addon: the same C sources as the wasm kernels (kernels/*.c, compiled natively
  * by native/kernels.c), called directly on the caller's arrays — no copies in and out of wasm memory — and split
  * over the GEMM's thread pool by rows (or ranges) when a call is big enough. Embedding gather/scatter and the
- * tensor layer's copies and single-operation loops (add, addTiled, tile, scale, fill, copyStrided, argmaxRows)
+ * tensor layer's single-pass loops (js/index.ts tensorLoops: adds, tiles, copies, argmaxRows, tanh, mean pooling)
  * stay in plain TS, the reference's loops, as on wasm; logSoftmax is the crossEntropy kernel's logSumExp less each
  * score, as decoding computes it today.
  */

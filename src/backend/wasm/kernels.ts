@@ -2,8 +2,8 @@
  * The non-GEMM kernels on wasm SIMD (kernels/softmax.c, attention.c, layer_norm.c, activations.c, cross_entropy.c, adam.c).
  * Each call copies its inputs into scratch memory (unless they are resident: operands.ts), runs the kernel (split
  * by rows or by ranges over the threads when the call is large enough to pay for waking them) and copies the
- * results out (unless they are resident). Embedding gather/scatter, dropout and the tensor layer's copies and
- * single-operation loops (add, addTiled, tile, scale, fill, copyStrided, argmaxRows) stay in plain TS, the
+ * results out (unless they are resident). Embedding gather/scatter, dropout and the tensor layer's single-pass
+ * loops (js/index.ts tensorLoops: adds, tiles, copies, argmaxRows, tanh, mean pooling) stay in plain TS, the
  * reference's loops: a round trip through wasm memory could only slow them down. logSoftmax is the crossEntropy
  * kernel's logSumExp less each score, as decoding computes it today.
  */

@@ -2,12 +2,15 @@ import type {
   AdamArgs, AttendOneArgs, AttentionMask, CopyStridedArgs, CrossEntropyArgs, CrossEntropyBackwardArgs, CrossEntropyWithGradArgs,
   GemmArgs, LayerNormArgs, LayerNormBackwardArgs,
 } from "../backend.js";
-import { checkAttendOne, checkCopyDisjoint, checkLayerNorm, checkLayerNormBackward, checkTargets, copyStridedSpans } from "../kernel-args.js";
+import {
+  checkAttendOne, checkCopyDisjoint, checkLayerNorm, checkLayerNormBackward, checkMeanPool, checkTargets, copyStridedSpans,
+} from "../kernel-args.js";
 import { encodeAdam } from "./kernels/adam.js";
 import { encodeArgmaxRows } from "./kernels/argmax.js";
 import { encodeCopyStrided } from "./kernels/copy-strided.js";
 import { encodeAdd, encodeAddTiled, encodeFill, encodeScale, encodeTile } from "./kernels/elementwise.js";
 import { encodeLogSoftmax } from "./kernels/log-softmax.js";
+import { encodeMaskedMeanPool, encodeMaskedMeanPoolBackward } from "./kernels/mean-pool.js";
 import { encodeBackward, encodeUnary, type BackwardName, type UnaryName } from "./kernels/activations.js";
 import { encodeAttendOne } from "./kernels/attend-one.js";
 import { encodeAddColumnSums } from "./kernels/column-sums.js";
@@ -97,6 +100,9 @@ export class WebGpuHostBridge {
   geluTanhBackward(x: Float32Array, dy: Float32Array, dx: Float32Array, n: number): Promise<void> {
     return this.backward("geluTanhBackward", x, dy, dx, n);
   }
+
+  tanh(x: Float32Array, out: Float32Array, n: number): Promise<void> { return this.unary("tanh", x, out, n); }
+  tanhBackward(y: Float32Array, dy: Float32Array, dx: Float32Array, n: number): Promise<void> { return this.backward("tanhBackward", y, dy, dx, n); }
 
   async dropout(x: Float32Array, out: Float32Array, keep: Uint8Array, n: number, p: number, key: Uint32Array): Promise<void> {
     const [tx] = this.up(x.subarray(0, n));
@@ -252,6 +258,27 @@ export class WebGpuHostBridge {
     await this.run([tx, to], async () => {
       encodeLogSoftmax(this.rt, tx, to, rows, cols);
       await this.down([to, out.subarray(0, n)]);
+    });
+  }
+
+  async maskedMeanPool(x: Float32Array, keyPad: Uint8Array | null, out: Float32Array, batch: number, T: number, d: number): Promise<void> {
+    checkMeanPool("maskedMeanPool", ["x", x], ["out", out], keyPad, batch, T, d);
+    const [tx] = this.up(x.subarray(0, batch * T * d));
+    const pad = keyPad ? this.up(keyPad.subarray(0, batch * T))[0] : null;
+    const to = this.rt.alloc(batch * d);
+    await this.run([tx, to, ...(pad ? [pad] : [])], async () => {
+      encodeMaskedMeanPool(this.rt, tx, pad, to, batch, T, d);
+      await this.down([to, out.subarray(0, batch * d)]);
+    });
+  }
+
+  async maskedMeanPoolBackward(dOut: Float32Array, keyPad: Uint8Array | null, dx: Float32Array, batch: number, T: number, d: number): Promise<void> {
+    checkMeanPool("maskedMeanPoolBackward", ["dx", dx], ["dOut", dOut], keyPad, batch, T, d);
+    const [td, tdx] = this.up(dOut.subarray(0, batch * d), dx.subarray(0, batch * T * d));
+    const pad = keyPad ? this.up(keyPad.subarray(0, batch * T))[0] : null;
+    await this.run([td, tdx, ...(pad ? [pad] : [])], async () => {
+      encodeMaskedMeanPoolBackward(this.rt, td, pad, tdx, batch, T, d);
+      await this.down([tdx, dx.subarray(0, batch * T * d)]);
     });
   }
 

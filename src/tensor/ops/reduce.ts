@@ -1,5 +1,7 @@
+import { backend } from "../../backend/index.js";
 import { record } from "../autograd.js";
 import { Tensor } from "../tensor.js";
+import { floats } from "../alloc.js";
 
 /** Sum of all elements, as a scalar tensor. */
 export function sum(a: Tensor): Tensor {
@@ -25,34 +27,13 @@ export function mean(a: Tensor): Tensor {
 
 /**
  * Mean over the positions of each sequence that are not padding: x (B, T, d), keyPad (B, T) with 1 = pad →
- * (B, d). The encoder-only classifier's "mean" pooling.
+ * (B, d). The encoder-only classifier's "mean" pooling; a sequence that is all padding pools to zeros.
  */
 export function maskedMeanPool(x: Tensor, keyPad: Uint8Array | null): Tensor {
   const [B, T, d] = x.shape;
-  const out = new Float32Array(B * d);
-  const counts = new Float32Array(B);
-  for (let b = 0; b < B; b++) {
-    let c = 0;
-    for (let t = 0; t < T; t++) {
-      if (keyPad && keyPad[b * T + t]) continue;
-      c++;
-      const off = (b * T + t) * d;
-      for (let j = 0; j < d; j++) out[b * d + j] += x.data[off + j];
-    }
-    counts[b] = c;
-    if (c > 0) for (let j = 0; j < d; j++) out[b * d + j] /= c;
-  }
+  const out = floats(B * d);
+  backend().maskedMeanPool(x.buf, keyPad, out, B, T, d);
   return record(out, [B, d], [x], (o) => {
-    const g = o.grad!;
-    const gx = x.gradBuffer();
-    for (let b = 0; b < B; b++) {
-      if (counts[b] === 0) continue;
-      const inv = 1 / counts[b];
-      for (let t = 0; t < T; t++) {
-        if (keyPad && keyPad[b * T + t]) continue;
-        const off = (b * T + t) * d;
-        for (let j = 0; j < d; j++) gx[off + j] += g[b * d + j] * inv;
-      }
-    }
+    backend().maskedMeanPoolBackward(o.gradRaw!, keyPad, x.gradBuf(), B, T, d);
   });
 }

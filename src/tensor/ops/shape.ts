@@ -81,41 +81,60 @@ export function concat(parts: readonly Tensor[], dim: number): Tensor {
   });
 }
 
-/** Swaps two dimensions (a copy). */
+/** Swaps two dimensions (a copy, by copyStrided; its backward swaps the gradient back). */
 export function transpose(a: Tensor, d1: number, d2: number): Tensor {
   const nd = a.ndim;
+  for (const dim of [d1, d2]) {
+    if (!Number.isInteger(dim) || dim < 0 || dim >= nd) throw new Error(`transpose: dimension ${dim} is outside the ${nd} of [${a.shape.join(", ")}]`);
+  }
   const perm = [...Array(nd).keys()];
   perm[d1] = d2;
   perm[d2] = d1;
   const shape = perm.map((p) => a.shape[p]);
-  const inStrides = strides(a.shape);
-  const n = a.size;
-  const src = new Int32Array(n); // out flat index → input flat index
-  const counter = new Array<number>(nd).fill(0);
-  for (let i = 0; i < n; i++) {
-    let off = 0;
-    for (let d = 0; d < nd; d++) off += counter[d] * inStrides[perm[d]];
-    src[i] = off;
-    for (let d = nd - 1; d >= 0; d--) {
-      if (++counter[d] < shape[d]) break;
-      counter[d] = 0;
-    }
-  }
-  const out = new Float32Array(n);
-  for (let i = 0; i < n; i++) out[i] = a.data[src[i]];
+  const out = floats(a.size);
+  swapCopy(a.buf, a.shape, d1, d2, out);
   return record(out, shape, [a], (t) => {
-    const g = t.grad!;
-    const ga = a.gradBuffer();
-    for (let i = 0; i < n; i++) ga[src[i]] += g[i];
+    const ga = new Float32Array(a.size); // g (shape) swapped back to a's layout, then accumulated
+    swapCopy(t.gradRaw!, shape, d1, d2, ga);
+    a.accumulateGrad(ga, { owned: true });
   });
 }
 
-function strides(shape: readonly number[]): number[] {
-  const s = new Array<number>(shape.length);
-  let acc = 1;
-  for (let i = shape.length - 1; i >= 0; i--) {
-    s[i] = acc;
-    acc *= shape[i];
+/**
+ * dst = src (of `shape`, contiguous) with dimensions d1 and d2 swapped, contiguous. The dimensions fold into five
+ * groups — before, the first swapped one, between, the second, after — of which only those above size 1 are kept:
+ * one copyStrided of at most 4, or, when all five are needed, one per index of the first group.
+ */
+function swapCopy(src: Float32Array, shape: readonly number[], d1: number, d2: number, dst: Float32Array): void {
+  if (dst.length === 0) return;
+  if (d1 === d2) {
+    backend().copyStrided({ src, srcOffset: 0, dst, dstOffset: 0, sizes: [dst.length], srcStrides: [1], dstStrides: [1] });
+    return;
   }
-  return s;
+  const lo = Math.min(d1, d2), hi = Math.max(d1, d2);
+  let pre = 1, mid = 1, post = 1;
+  for (let k = 0; k < lo; k++) pre *= shape[k];
+  for (let k = lo + 1; k < hi; k++) mid *= shape[k];
+  for (let k = hi + 1; k < shape.length; k++) post *= shape[k];
+  const l = shape[lo], h = shape[hi];
+  // src layout (pre, l, mid, h, post), dst layout (pre, h, mid, l, post): dst's order, each group's size and strides
+  const groups = [
+    [pre, l * mid * h * post, h * mid * l * post],
+    [h, post, mid * l * post],
+    [mid, h * post, l * post],
+    [l, mid * h * post, post],
+    [post, 1, 1],
+  ].filter(([size]) => size > 1);
+  if (groups.length === 0) groups.push([1, 1, 1]); // one element
+  const first = groups.length > 4 ? groups.shift()! : [1, 0, 0]; // all five: one copy per index of the first
+  const args = {
+    src, srcOffset: 0, dst, dstOffset: 0,
+    sizes: groups.map((g) => g[0]), srcStrides: groups.map((g) => g[1]), dstStrides: groups.map((g) => g[2]),
+  };
+  const be = backend();
+  for (let i = 0; i < first[0]; i++) {
+    args.srcOffset = i * first[1];
+    args.dstOffset = i * first[2];
+    be.copyStrided(args);
+  }
 }

@@ -14,6 +14,7 @@ import { encodeCopyStrided } from "../kernels/copy-strided.js";
 import { encodeArgmaxRows } from "../kernels/argmax.js";
 import { encodeLogSoftmax } from "../kernels/log-softmax.js";
 import { encodeSumSquares } from "../kernels/sum-squares.js";
+import { encodeMaskedMeanPool, encodeMaskedMeanPoolBackward } from "../kernels/mean-pool.js";
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- the arguments are the Backend method's, with GpuTensors for arrays */
 type Encoder = (rt: GpuRuntime, args: any[]) => void;
@@ -42,6 +43,8 @@ export const ENCODERS: Record<string, Encoder> = {
   geluBackward: backward("geluBackward"),
   geluTanhBackward: backward("geluTanhBackward"),
   siluBackward: backward("siluBackward"),
+  tanh: unary("tanh"),
+  tanhBackward: backward("tanhBackward"),
   dropout: (rt, [x, out, keep, n, p, key]) => encodeDropout(rt, x, out, keep, n, p, key),
   maskScale: (rt, [x, keep, scale, out, n]) => encodeMaskScale(rt, x, keep, scale, out, n),
   addColumnSums: (rt, [x, rows, cols, out]) => encodeAddColumnSums(rt, x, rows, cols, out),
@@ -60,4 +63,6 @@ export const ENCODERS: Record<string, Encoder> = {
   argmaxRows: (rt, [x, rows, cols, out]) => encodeArgmaxRows(rt, x, rows, cols, out),
   logSoftmax: (rt, [x, out, rows, cols]) => encodeLogSoftmax(rt, x, out, rows, cols),
   sumSquares: (rt, [x, n, out, at]) => encodeSumSquares(rt, x, n, out, at),
+  maskedMeanPool: (rt, [x, keyPad, out, batch, T, d]) => encodeMaskedMeanPool(rt, x, keyPad, out, batch, T, d),
+  maskedMeanPoolBackward: (rt, [dOut, keyPad, dx, batch, T, d]) => encodeMaskedMeanPoolBackward(rt, dOut, keyPad, dx, batch, T, d),
 };
