@@ -13,7 +13,7 @@ import { backend, setBackend, type Backend } from "../../src/backend/index.js";
 import { useBackend } from "../../src/backend/select.js";
 import type { DeviceBackend } from "../../src/backend/device/backend.js";
 import { createEmulatedBackend } from "../../src/backend/device/emulated.js";
-import { createWebGpuBackend } from "../../src/backend/webgpu/backend.js";
+import { webgpuBackendForTests } from "./webgpu-setup.js";
 import { formatResult, runCase } from "../../src/conformance/run-case.js";
 import { generate, greedyDecodeUncached } from "../../src/generate/index.js";
 import { loadCheckpoint } from "../../src/models/checkpoint.js";
@@ -23,20 +23,10 @@ import { Adam, trainStep } from "../../src/train/index.js";
 import { presetConfig } from "../../src/train/presets.js";
 
 const FIXTURES = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../../test/fixtures/reference");
-const SWIFTSHADER_ICD = "/usr/lib/chromium/vk_swiftshader_icd.json";
 const cpu = await useBackend(); // the fastest CPU backend here (native in CI): what the device backends are held to
 
-async function webgpu(): Promise<{ be: DeviceBackend | null; skip: string | false }> {
-  if (process.env.VK_ICD_FILENAMES === undefined && fs.existsSync(SWIFTSHADER_ICD)) process.env.VK_ICD_FILENAMES = SWIFTSHADER_ICD;
-  try {
-    return { be: await createWebGpuBackend(), skip: false };
-  } catch (e) {
-    if (process.env.CI) throw new Error(`webgpu backend tests: CI=true and ${(e as Error).message}`);
-    return { be: null, skip: (e as Error).message };
-  }
-}
 
-const gpu = await webgpu();
+const gpu = await webgpuBackendForTests("webgpu backend tests");
 after(() => gpu.be?.dispose());
 
 /** 20 steps of the tiny preset (dropout 0.1, label smoothing, clipping, Adam at lr 1e-3) from seed 1. */

@@ -1,4 +1,6 @@
 import { existsSync } from "node:fs";
+import type { DeviceBackend } from "../../src/backend/device/backend.js";
+import { createWebGpuBackend } from "../../src/backend/webgpu/backend.js";
 import { createGpuRuntime, type GpuRuntime } from "../../src/backend/webgpu/index.js";
 
 /**
@@ -8,8 +10,12 @@ import { createGpuRuntime, type GpuRuntime } from "../../src/backend/webgpu/inde
  */
 const SWIFTSHADER_ICD = "/usr/lib/chromium/vk_swiftshader_icd.json";
 
-export async function gpuForTests(): Promise<{ rt: GpuRuntime | null; skip: string | false }> {
+function pointAtSwiftShader(): void {
   if (process.env.VK_ICD_FILENAMES === undefined && existsSync(SWIFTSHADER_ICD)) process.env.VK_ICD_FILENAMES = SWIFTSHADER_ICD;
+}
+
+export async function gpuForTests(): Promise<{ rt: GpuRuntime | null; skip: string | false }> {
+  pointAtSwiftShader();
   let rt: GpuRuntime | null = null;
   let why = "";
   try {
@@ -21,4 +27,15 @@ export async function gpuForTests(): Promise<{ rt: GpuRuntime | null; skip: stri
   if (rt) return { rt, skip: false };
   if (process.env.CI) throw new Error(`webgpu tests: CI=true and ${why}`);
   return { rt: null, skip: why };
+}
+
+/** The WebGPU backend (its GPU in a worker) for the tests of the model on it, or why there is none; as gpuForTests. */
+export async function webgpuBackendForTests(what: string): Promise<{ be: DeviceBackend | null; skip: string | false }> {
+  pointAtSwiftShader();
+  try {
+    return { be: await createWebGpuBackend(), skip: false };
+  } catch (e) {
+    if (process.env.CI) throw new Error(`${what}: CI=true and ${(e as Error).message}`);
+    return { be: null, skip: (e as Error).message };
+  }
 }
