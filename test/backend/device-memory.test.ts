@@ -13,7 +13,7 @@
  * js-device runs the issue's full counts (1,000 steps, 10,000 tokens); WebGPU on SwiftShader runs 20 steps and
  * 3,000 tokens in CI (a software GPU: seconds a step), the full counts with TRANSFORMER_LONG_TESTS=1.
  */
-import { after, describe, it } from "node:test";
+import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import * as v8 from "node:v8";
 import * as vm from "node:vm";
@@ -68,65 +68,60 @@ for (const [name, make, skip, steps, tokens, slack] of [
   ["webgpu", () => gpu.be!, gpu.skip, LONG ? 1000 : 20, LONG ? 10_000 : 3_000, 16],
 ] as const) {
   describe(`device memory on ${name}`, { skip }, () => {
-    it(`stays flat over ${steps} training steps`, async () => {
-      const be = make();
+    let be: DeviceBackend;
+    before(() => {
+      be = make();
       setBackend(be);
-      try {
-        const cfg = config();
-        const model = new Seq2Seq(cfg, new Rng(1));
-        initParameters(model, 1);
-        model.train();
-        const rng = new Rng(2);
-        const rows = (n: number, len: number, first?: number) =>
-          Array.from({ length: n }, () => Array.from({ length: len }, (_, i) => (i === 0 && first !== undefined ? first : 3 + rng.int(V - 3))));
-        const tgt = rows(4, 7, cfg.bos_id);
-        const batch = { kind: "seq2seq" as const, src: tokenBatch(rows(4, 8)), tgtIn: tokenBatch(tgt.map((r) => r.slice(0, -1))), tgtOut: Int32Array.from(tgt.flatMap((r) => r.slice(1))) };
-        const opt = new Adam(model.namedParameters(), { lr: 1e-3, betas: [0.9, 0.98], eps: 1e-9 });
-        const checkpoints = checkpointsOf(steps);
-        const seen: Array<{ step: number; memory: DeviceMemory }> = [];
-        let first = 0, last = 0;
-        for (let step = 1; step <= steps; step++) {
-          const loss = trainStep(model, opt, [batch], { labelSmoothing: 0.1, clip: 1, lr: 1e-3 }).loss;
-          if (step === 1) first = loss;
-          last = loss;
-          await turn(); // as the run layer does between steps
-          if (checkpoints.includes(step)) seen.push({ step, memory: await settled(be) });
-        }
-        console.log(`${name}: ${steps} steps, loss ${first.toFixed(3)} → ${last.toFixed(3)}; device memory ${seen.map((s) => `step ${s.step}: ${s.memory.buffers} buffers, ${s.memory.bytes} bytes (${s.memory.free} free)`).join("; ")}`);
-        assert.ok(last < first, `the loss fell (${first} → ${last})`);
-        assertFlat(seen, slack);
-      } finally {
-        setBackend(cpu);
+    });
+    after(() => setBackend(cpu));
+
+    it(`stays flat over ${steps} training steps`, async () => {
+      const cfg = config();
+      const model = new Seq2Seq(cfg, new Rng(1));
+      initParameters(model, 1);
+      model.train();
+      const rng = new Rng(2);
+      const rows = (n: number, len: number, first?: number) =>
+        Array.from({ length: n }, () => Array.from({ length: len }, (_, i) => (i === 0 && first !== undefined ? first : 3 + rng.int(V - 3))));
+      const tgt = rows(4, 7, cfg.bos_id);
+      const batch = { kind: "seq2seq" as const, src: tokenBatch(rows(4, 8)), tgtIn: tokenBatch(tgt.map((r) => r.slice(0, -1))), tgtOut: Int32Array.from(tgt.flatMap((r) => r.slice(1))) };
+      const opt = new Adam(model.namedParameters(), { lr: 1e-3, betas: [0.9, 0.98], eps: 1e-9 });
+      const checkpoints = checkpointsOf(steps);
+      const seen: Array<{ step: number; memory: DeviceMemory }> = [];
+      let first = 0, last = 0;
+      for (let step = 1; step <= steps; step++) {
+        const loss = trainStep(model, opt, [batch], { labelSmoothing: 0.1, clip: 1, lr: 1e-3 }).loss;
+        if (step === 1) first = loss;
+        last = loss;
+        await turn(); // as the run layer does between steps
+        if (checkpoints.includes(step)) seen.push({ step, memory: await settled(be) });
       }
+      console.log(`${name}: ${steps} steps, loss ${first.toFixed(3)} → ${last.toFixed(3)}; device memory ${seen.map((s) => `step ${s.step}: ${s.memory.buffers} buffers, ${s.memory.bytes} bytes (${s.memory.free} free)`).join("; ")}`);
+      assert.ok(last < first, `the loss fell (${first} → ${last})`);
+      assertFlat(seen, slack);
     });
 
     it(`stays flat over ${tokens.toLocaleString("en")} decoded tokens`, async () => {
-      const be = make();
-      setBackend(be);
-      try {
-        const cfg = config();
-        const model = new Seq2Seq(cfg, new Rng(3));
-        initParameters(model, 3);
-        model.generator.bias!.data[cfg.eos_id] = -1e9; // never eos: every call decodes all its tokens
-        model.eval();
-        const rng = new Rng(4);
-        const rowsPerCall = 20, perRow = 50; // 1,000 tokens a call
-        const calls = tokens / (rowsPerCall * perRow);
-        const checkpoints = checkpointsOf(calls);
-        const seen: Array<{ step: number; memory: DeviceMemory; copies: number }> = [];
-        let decoded = 0;
-        for (let call = 1; call <= calls; call++) {
-          const srcs = Array.from({ length: rowsPerCall }, () => Array.from({ length: 4 + rng.int(8) }, () => 3 + rng.int(V - 3)));
-          decoded += generate(model, srcs, { maxNewTokens: perRow }).results.reduce((n, h) => n + h[0].tokens.length, 0);
-          await turn();
-          if (checkpoints.includes(call)) seen.push({ step: decoded, memory: await settled(be), copies: be.stats().buffers });
-        }
-        console.log(`${name}: ${decoded} tokens decoded; device memory ${seen.map((s) => `after ${s.step} tokens: ${s.memory.buffers} buffers, ${s.memory.bytes} bytes (${s.memory.free} free), ${s.copies} host copies`).join("; ")}`);
-        assert.equal(decoded, tokens);
-        assertFlat(seen, slack);
-      } finally {
-        setBackend(cpu);
+      const cfg = config();
+      const model = new Seq2Seq(cfg, new Rng(3));
+      initParameters(model, 3);
+      model.generator.bias!.data[cfg.eos_id] = -1e9; // never eos: every call decodes all its tokens
+      model.eval();
+      const rng = new Rng(4);
+      const rowsPerCall = 20, perRow = 50; // 1,000 tokens a call
+      const calls = tokens / (rowsPerCall * perRow);
+      const checkpoints = checkpointsOf(calls);
+      const seen: Array<{ step: number; memory: DeviceMemory; copies: number }> = [];
+      let decoded = 0;
+      for (let call = 1; call <= calls; call++) {
+        const srcs = Array.from({ length: rowsPerCall }, () => Array.from({ length: 4 + rng.int(8) }, () => 3 + rng.int(V - 3)));
+        decoded += generate(model, srcs, { maxNewTokens: perRow }).results.reduce((n, h) => n + h[0].tokens.length, 0);
+        await turn();
+        if (checkpoints.includes(call)) seen.push({ step: decoded, memory: await settled(be), copies: be.stats().buffers });
       }
+      console.log(`${name}: ${decoded} tokens decoded; device memory ${seen.map((s) => `after ${s.step} tokens: ${s.memory.buffers} buffers, ${s.memory.bytes} bytes (${s.memory.free} free), ${s.copies} host copies`).join("; ")}`);
+      assert.equal(decoded, tokens);
+      assertFlat(seen, slack);
     });
   });
 }

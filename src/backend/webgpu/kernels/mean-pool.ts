@@ -13,17 +13,22 @@ fn padded(k: u32) -> bool {
   return P.hasPad != 0u && ((pad_u(k >> 2u) >> (8u * (k & 3u))) & 0xffu) != 0u;
 }`;
 
-export const MEAN_POOL: KernelSpec = {
-  name: "maskedMeanPool",
-  buffers: [{ name: "x" }, { name: "pad" }, { name: "out", write: true }],
-  params: [["batch", "u32"], ["T", "u32"], ["d", "u32"], ["hasPad", "u32"]],
-  workgroupSize: [256],
-  decls: PADDED,
-  main: /* wgsl */ `
+const PARAMS: KernelSpec["params"] = [["batch", "u32"], ["T", "u32"], ["d", "u32"], ["hasPad", "u32"]];
+
+/** Both kernels' thread: element e of the (batch, d) side, sequence b, column j. */
+const THREAD = /* wgsl */ `
   let e = wg * 256u + li;
   if (e >= P.batch * P.d) { return; }
   let b = e / P.d;
-  let j = e % P.d;
+  let j = e % P.d;`;
+
+export const MEAN_POOL: KernelSpec = {
+  name: "maskedMeanPool",
+  buffers: [{ name: "x" }, { name: "pad" }, { name: "out", write: true }],
+  params: PARAMS,
+  workgroupSize: [256],
+  decls: PADDED,
+  main: THREAD + /* wgsl */ `
   var s = 0.0;
   var c = 0u;
   for (var t = 0u; t < P.T; t++) {
@@ -37,14 +42,10 @@ export const MEAN_POOL: KernelSpec = {
 export const MEAN_POOL_BACKWARD: KernelSpec = {
   name: "maskedMeanPoolBackward",
   buffers: [{ name: "dOut" }, { name: "pad" }, { name: "dx", write: true }],
-  params: [["batch", "u32"], ["T", "u32"], ["d", "u32"], ["hasPad", "u32"]],
+  params: PARAMS,
   workgroupSize: [256],
   decls: PADDED,
-  main: /* wgsl */ `
-  let e = wg * 256u + li;
-  if (e >= P.batch * P.d) { return; }
-  let b = e / P.d;
-  let j = e % P.d;
+  main: THREAD + /* wgsl */ `
   var c = 0u;
   for (var t = 0u; t < P.T; t++) { if (!padded(b * P.T + t)) { c++; } }
   if (c == 0u) { return; }
