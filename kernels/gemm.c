@@ -254,16 +254,16 @@ static void store_edge(const float *tmp, float *c, int ldc, int rows, int cols, 
 }
 
 /*
- * The small-m path (m ≤ SMALL_M rows of C: decoding's one-row products, x·Wᵀ with W (out, in) row-major).
+ * The small-m path (m ≤ SMALL_M rows of C, one-row products other than the dot path's x·Wᵀ below).
  * The blocked path would pack all of op(B) into panels and compute MR-row tiles for one row; this one reads each
  * element of B once, straight from where it is, and keeps the tile in registers. It computes exactly the bits
- * the blocked path computes (so cached and uncached decoding, and any split, agree): each element of C is the
+ * the blocked path computes (so such a row equals that row of a taller product, and any split agrees): each element of C is the
  * same chain per KC block, acc = MADD(op(A)[i][p], op(B)[p][j], acc) for p in order from the block's start,
  * lanes = 4 columns of one NR panel, and the block is folded into C with the same epilogue — micro_kernel's
  * vector one when the element's MR×NR tile is full, store_edge's scalar one when it is an edge tile. For a
  * transposed B the four values of one p come from four rows of B: 4×4 blocks transposed in registers, as pack_b
- * does in memory. (Summing lanes of p instead, as native/gemm.cc's dots8 does, measured ~1.6× faster on the
- * output layer but would give other bits than the blocked path.) SMALL_M is 1: for 2–4 rows this path, even
+ * does in memory. The commonest one-row product, x·Wᵀ with A plain, takes the dot path below instead (faster,
+ * other bits); this one keeps the rest (B plain, or A transposed). SMALL_M is 1: for 2–4 rows this path, even
  * with the transposition shared by the rows, measured slower than the blocked path's full 4-row tiles.
  */
 #ifndef SMALL_M
@@ -397,6 +397,90 @@ static void gemm_small(const GemmParams *g, const float *a, const float *b, floa
 }
 
 /*
+ * The dot path: m ≤ DOT_M rows of C times a transposed B, A not transposed (x·Wᵀ with W stored (out, in):
+ * every decoding step's products). Each element of C is the dot product of two contiguous rows, x and one row of
+ * W, so nothing is transposed or packed: four lanes run along k, and DOTS rows of W are in flight at once
+ * (DOTS accumulators). gemm_small's panel-lane order needs a 4×4 transposition per four floats of W and keeps
+ * only two accumulators, whose FMA latency then bounds it (~7 GFLOPS a thread with W in cache); this path
+ * measured 12–20 GFLOPS on decoding's shapes in cache, and 1.2–1.4× gemm_small's speed with W streaming from
+ * memory, as it does in decoding. (Software prefetching, as native/gemm.cc's dots8 does, is not available:
+ * wasm has no prefetch, and volatile loads standing in for one measured slower.) Its sums are in another order than the blocked path's, so a one-row product no longer equals
+ * that row of a taller product bit for bit (cached and uncached decoding agree to rounding, as on the native
+ * backend). The path is chosen by shape alone and every element's order is fixed — lanes of p mod 4 over the
+ * first k − k mod 4, folded (l0 + l2) + (l1 + l3) (hsum), then the tail in order — so the bits do not depend on
+ * how the columns are split over threads.
+ */
+#ifndef DOT_M
+#define DOT_M 1
+#endif
+
+/* alpha·dot (+ beta·C): the epilogue of one element; C is not read when beta is 0 (it may hold anything). */
+static inline void dot_store(float *c, float dot, float alpha, float beta) {
+  *c = beta == 0.0f ? alpha * dot : alpha * dot + beta * *c;
+}
+
+/* x · y over k floats, in the dot path's order. */
+static inline float dot1(const float *x, const float *y, int k) {
+  f4 s = SPLAT(0);
+  int p = 0;
+#pragma clang loop unroll(disable)
+  for (; p + 4 <= k; p += 4) s = MADD(LOAD(x + p), LOAD(y + p), s);
+  float r = hsum(s);
+  for (; p < k; p++) r += x[p] * y[p];
+  return r;
+}
+
+/* c[0..DOTS) = alpha · (x · y_r) (+ beta · c) for the DOTS rows y + r·ldy, each in dot1's order. DOTS is 6:
+ * V8 loads all of a step's operands before its multiply-adds, so eight rows (8 accumulators + x + 8 operands)
+ * spill one accumulator to the stack, whose store-to-load latency then bounds the loop; six fit the 15 xmm
+ * registers it allocates. */
+#define DOTS 6
+static void dots_rows(const float *x, const float *y, int ldy, int k, float *c, float alpha, float beta) {
+  const float *y0 = y, *y1 = y + ldy, *y2 = y + 2 * ldy, *y3 = y + 3 * ldy, *y4 = y + 4 * ldy, *y5 = y + 5 * ldy;
+  f4 s0 = SPLAT(0), s1 = SPLAT(0), s2 = SPLAT(0), s3 = SPLAT(0), s4 = SPLAT(0), s5 = SPLAT(0);
+  int p = 0;
+#pragma clang loop unroll(disable)
+  for (; p + 4 <= k; p += 4) {
+    f4 xv = LOAD(x + p);
+    s0 = MADD(xv, LOAD(y0 + p), s0);
+    s1 = MADD(xv, LOAD(y1 + p), s1);
+    s2 = MADD(xv, LOAD(y2 + p), s2);
+    s3 = MADD(xv, LOAD(y3 + p), s3);
+    s4 = MADD(xv, LOAD(y4 + p), s4);
+    s5 = MADD(xv, LOAD(y5 + p), s5);
+  }
+  float r0 = hsum(s0), r1 = hsum(s1), r2 = hsum(s2), r3 = hsum(s3), r4 = hsum(s4), r5 = hsum(s5);
+  for (; p < k; p++) {
+    float xp = x[p];
+    r0 += xp * y0[p];
+    r1 += xp * y1[p];
+    r2 += xp * y2[p];
+    r3 += xp * y3[p];
+    r4 += xp * y4[p];
+    r5 += xp * y5[p];
+  }
+  dot_store(c, r0, alpha, beta);
+  dot_store(c + 1, r1, alpha, beta);
+  dot_store(c + 2, r2, alpha, beta);
+  dot_store(c + 3, r3, alpha, beta);
+  dot_store(c + 4, r4, alpha, beta);
+  dot_store(c + 5, r5, alpha, beta);
+}
+
+/* C[i0..i1)[j0..j1) of one matrix by the dot path. */
+static void gemm_dots(const GemmParams *g, const float *a, const float *b, float *c, int i0, int i1, int j0, int j1) {
+  int k = g->k, lda = g->lda, ldb = g->ldb, ldc = g->ldc;
+  float alpha = g->alpha, beta = g->beta;
+  for (int i = i0; i < i1; i++) {
+    const float *x = a + i * lda;
+    float *ci = c + i * ldc;
+    int j = j0;
+    for (; j + DOTS <= j1; j += DOTS) dots_rows(x, b + j * ldb, ldb, k, ci + j, alpha, beta);
+    for (; j < j1; j++) dot_store(ci + j, dot1(x, b + j * ldb, k), alpha, beta);
+  }
+}
+
+/*
  * C[b][i0..i1)[j0..j1) for batches b0..b1-1 of the GEMM described at `g`. packA needs MC·KC floats, packB KC·NC,
  * tmp MR·NR; each thread passes its own. i0 must be a multiple of MR and j0 of NR (see the header comment).
  */
@@ -412,6 +496,10 @@ void EXPORT(gemm_run)(GemmParams *g, int b0, int b1, int i0, int i1, int j0, int
     if (k == 0) {
       for (int i = i0; i < i1; i++)
         for (int j = j0; j < j1; j++) c[i * ldc + j] = beta == 0.0f ? 0.0f : beta * c[i * ldc + j];
+      continue;
+    }
+    if (g->m <= DOT_M && g->transB && !g->transA) {
+      gemm_dots(g, a, b, c, i0, i1, j0, j1);
       continue;
     }
     if (g->m <= SMALL_M) {

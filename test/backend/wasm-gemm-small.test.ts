@@ -1,9 +1,12 @@
 /**
- * The wasm GEMM's small-m path (kernels/gemm.c: gemm_small, one-row products: decoding's) and the blocked path
- * around its boundary (m = 2..4): against the reference within wasm-gemm.test.ts's bound on odd shapes, and bit
- * for bit against the blocked path, whose summation order the small-m path keeps: an m = 1 product (and an m = 4
- * one) must equal that row (those rows) of a taller product (m = 9), so that cached decoding (one row a step)
- * and uncached decoding (all rows at once) compute the same logits.
+ * The wasm GEMM's one-row paths (kernels/gemm.c) and the blocked path around their boundary (m = 2..4): against
+ * the reference within wasm-gemm.test.ts's bound on odd shapes.
+ *  - The dot path (x·Wᵀ: m = 1, B transposed, A plain: every decoding step's products) sums each element in one
+ *    fixed order, checked here bit for bit against that order computed in JavaScript (plain SIMD, where every
+ *    step is a rounded multiply then a rounded add), and its bits do not depend on which columns are computed
+ *    together (a product over a few columns equals those columns of the whole).
+ *  - gemm_small (the other one-row products) keeps the blocked path's summation order: an m = 1 product (and
+ *    an m = 4 one) must equal that row (those rows) of a taller product (m = 9) bit for bit.
  */
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
@@ -61,6 +64,7 @@ for (const v of variants) {
           // alpha·acc + … is fused, which gives the same bits when alpha is a power of two (decoding's alpha is 1)
           const parts = scale.alpha === 0.75 ? [[0, 4], [4, 4], [8, 1]] : [[0, 4], [4, 4], [8, 1], [3, 1]];
           for (const [i0, rows] of parts) {
+            if (rows === 1 && transB && !transA) continue; // the dot path: its own order (tested below)
             const part = c.slice();
             const aOffset = transA ? i0 : i0 * k;
             v.backend!.gemm({ ...tall, m: rows, a, b, c: part, aOffset, cOffset: i0 * n });
@@ -72,6 +76,59 @@ for (const v of variants) {
     });
   });
 }
+
+/** f32 arithmetic as plain SIMD does it: every product and every sum rounded to f32. */
+const f = Math.fround;
+
+/** The dot path's order for one element (kernels/gemm.c, dot1): lanes of p mod 4, (l0 + l2) + (l1 + l3), tail. */
+function dotInOrder(x: Float32Array, y: Float32Array, k: number): number {
+  const lanes = [0, 0, 0, 0];
+  let p = 0;
+  for (; p + 4 <= k; p += 4) for (let l = 0; l < 4; l++) lanes[l] = f(lanes[l] + f(x[p + l] * y[p + l]));
+  let r = f(f(lanes[0] + lanes[2]) + f(lanes[1] + lanes[3]));
+  for (; p < k; p++) r = f(r + f(x[p] * y[p]));
+  return r;
+}
+
+describe("wasm gemm, the dot path (one row times a transposed B)", () => {
+  it("sums each element in its documented order (plain SIMD, bit for bit)", () => {
+    const r = rng(1500);
+    for (const v of variants.filter((w) => !w.relaxed)) {
+      // k below, at and past a lane multiple and across KC; n below, at and past a group of 6 and split over threads
+      for (const k of [1, 3, 4, 7, 64, 259]) for (const n of [1, 5, 6, 13, 301, 2100]) {
+        for (const { alpha, beta } of [...SCALES, { alpha: 0.75, beta: 0.5 }]) {
+          const s: GemmShape = { m: 1, n, k, transB: true, alpha, beta };
+          const { a, b, c } = gemmBuffers(s as GemmArgs, r);
+          if (beta === 0) c.fill(NaN);
+          const expected = new Float32Array(n);
+          for (let j = 0; j < n; j++) {
+            const dot = dotInOrder(a, b.subarray(j * k, (j + 1) * k), k);
+            expected[j] = beta === 0 ? f(alpha * dot) : f(f(alpha * dot) + f(beta * c[j]));
+          }
+          v.backend!.gemm({ ...s, a, b, c });
+          assertBitIdentical(c.subarray(0, n), expected, `${v.label} ${JSON.stringify(s)}`);
+        }
+      }
+    }
+  });
+
+  it("gives a column the same bits whichever columns are computed with it", () => {
+    const r = rng(1600);
+    for (const v of variants) {
+      const n = 301, k = 259;
+      const s: GemmShape = { m: 1, n, k, transB: true, beta: 1 };
+      const { a, b, c } = gemmBuffers(s as GemmArgs, r);
+      const whole = c.slice();
+      v.backend!.gemm({ ...s, a, b, c: whole });
+      // column ranges that start inside a group of 6 and end on odd columns
+      for (const [j0, cols] of [[0, 1], [1, 7], [5, 13], [100, 201], [295, 6]]) {
+        const part = c.slice();
+        v.backend!.gemm({ ...s, n: cols, a, b, c: part, bOffset: j0 * k, cOffset: j0, ldc: n });
+        assertBitIdentical(part.subarray(j0, j0 + cols), whole.subarray(j0, j0 + cols), `${v.label} columns ${j0}..${j0 + cols}`);
+      }
+    }
+  });
+});
 
 describe("wasm gemm, small m: threads", () => {
   it("give the same bits as one thread when a one-row product is split by columns", () => {
