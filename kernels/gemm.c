@@ -257,14 +257,15 @@ static void store_edge(const float *tmp, float *c, int ldc, int rows, int cols, 
  * The small-m path (m ≤ SMALL_M rows of C, one-row products other than the dot path's x·Wᵀ below).
  * The blocked path would pack all of op(B) into panels and compute MR-row tiles for one row; this one reads each
  * element of B once, straight from where it is, and keeps the tile in registers. It computes exactly the bits
- * the blocked path computes (so such a row equals that row of a taller product, and any split agrees): each element of C is the
- * same chain per KC block, acc = MADD(op(A)[i][p], op(B)[p][j], acc) for p in order from the block's start,
- * lanes = 4 columns of one NR panel, and the block is folded into C with the same epilogue — micro_kernel's
- * vector one when the element's MR×NR tile is full, store_edge's scalar one when it is an edge tile. For a
- * transposed B the four values of one p come from four rows of B: 4×4 blocks transposed in registers, as pack_b
- * does in memory. The commonest one-row product, x·Wᵀ with A plain, takes the dot path below instead (faster,
- * other bits); this one keeps the rest (B plain, or A transposed). SMALL_M is 1: for 2–4 rows this path, even
- * with the transposition shared by the rows, measured slower than the blocked path's full 4-row tiles.
+ * the blocked path computes (so such a row equals that row of a taller product, and any split agrees): each
+ * element of C is the same chain per KC block, acc = MADD(op(A)[i][p], op(B)[p][j], acc) for p in order from
+ * the block's start, lanes = 4 columns of one NR panel, and the block is folded into C with the same epilogue —
+ * micro_kernel's vector one when the element's MR×NR tile is full, store_edge's scalar one when it is an edge
+ * tile. For a transposed B the four values of one p come from four rows of B: 4×4 blocks transposed in
+ * registers, as pack_b does in memory. The commonest one-row product, x·Wᵀ with A plain, takes the dot path
+ * below instead (faster, other bits); this one keeps the rest (B plain, or A transposed). SMALL_M is 1: for
+ * 2–4 rows this path, even with the transposition shared by the rows, measured slower than the blocked path's
+ * full 4-row tiles.
  */
 #ifndef SMALL_M
 #define SMALL_M 1
@@ -402,10 +403,11 @@ static void gemm_small(const GemmParams *g, const float *a, const float *b, floa
  * W, so nothing is transposed or packed: four lanes run along k, and DOTS rows of W are in flight at once
  * (DOTS accumulators). gemm_small's panel-lane order needs a 4×4 transposition per four floats of W and keeps
  * only two accumulators, whose FMA latency then bounds it (~7 GFLOPS a thread with W in cache); this path
- * measured 12–20 GFLOPS on decoding's shapes in cache, and 1.2–1.4× gemm_small's speed with W streaming from
- * memory, as it does in decoding. (Software prefetching, as native/gemm.cc's dots8 does, is not available:
- * wasm has no prefetch, and volatile loads standing in for one measured slower.) Its sums are in another order than the blocked path's, so a one-row product no longer equals
- * that row of a taller product bit for bit (cached and uncached decoding agree to rounding, as on the native
+ * measured 12–20 GFLOPS on decoding's shapes in cache, and took one-thread cached greedy decoding of the small
+ * preset from 274 to 360–377 tokens/s, W streaming from memory (bench/README.md). (Software prefetching, as
+ * native/gemm.cc's dots8 does, is not available: wasm has none, and volatile loads standing in for one measured
+ * slower.) Its sums are in another order than the blocked path's, so a one-row product no longer equals that
+ * row of a taller product bit for bit (cached and uncached decoding agree to rounding, as on the native
  * backend). The path is chosen by shape alone and every element's order is fixed — lanes of p mod 4 over the
  * first k − k mod 4, folded (l0 + l2) + (l1 + l3) (hsum), then the tail in order — so the bits do not depend on
  * how the columns are split over threads.

@@ -282,14 +282,14 @@ interface Plan {
  * the packing of A (and row chunks of a batched product that of B), so they are even and fewer. Rows are
  * preferred, since their A and C are contiguous and can be copied in and out while other chunks compute.
  * A product of at most MR rows has one row panel, so it is split by columns; for one row (decoding's: gemm.c's
- * small-m path, which packs nothing) each thread streams its own rows of the weight.
+ * dot and small-m paths, which pack nothing) each thread streams its own rows of the weight.
  */
 function partition(ctx: GemmContext, g: ResolvedGemm, layout: "apart" | "same" | "overlap"): Plan {
   const { m, n, k, batch } = g;
   const T = ctx.pool.threads;
   const whole: Plan = { chunks: 0, kind: 0, starts: [], threads: 1, streamIn: false, streamOut: false, shareB: false };
   const flops = 2 * m * n * Math.max(k, 1) * batch;
-  // a one-row product (gemm.c's small-m path) streams its weight at memory speed, so a quarter of the flops
+  // a one-row product (gemm.c's dot or small-m path) streams its weight at memory speed, so a quarter of the flops
   // already pays for waking the workers
   const minFlops = m === 1 ? PARALLEL_MIN_FLOPS / 4 : PARALLEL_MIN_FLOPS;
   if (T === 1 || flops < minFlops || layout === "overlap") return whole;
