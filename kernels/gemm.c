@@ -411,9 +411,17 @@ static void gemm_small(const GemmParams *g, const float *a, const float *b, floa
  * backend). The path is chosen by shape alone and every element's order is fixed — lanes of p mod 4 over the
  * first k − k mod 4, folded (l0 + l2) + (l1 + l3) (hsum), then the tail in order — so the bits do not depend on
  * how the columns are split over threads.
+ * Products of 2–4 rows (beam search's steps, a batch of a few sentences) take it too, in the same order per
+ * element, columns outer so that each block of weight rows comes from memory once for all the rows (dots_2x4,
+ * dots_1x4): the blocked path spent twice its multiply-adds' time packing B, and with two threads this path runs
+ * 4 × 8000 × 256 in 0.70–0.77 ms against 0.93–0.99 (bench/README.md). Such a row equals the same row computed
+ * alone, bit for bit.
  */
 #ifndef DOT_M
-#define DOT_M 1
+#define DOT_M 4
+#endif
+#if DOT_M > MR
+#error "the dot path's rows must be one row panel (gemm.ts splits such products by columns)"
 #endif
 
 /* alpha·dot (+ beta·C): the epilogue of one element; C is not read when beta is 0 (it may hold anything). */
@@ -469,17 +477,97 @@ static void dots_rows(const float *x, const float *y, int ldy, int k, float *c, 
   dot_store(c + 5, r5, alpha, beta);
 }
 
+/* c0[r] = alpha · (x0 · y_r), c1[r] = alpha · (x1 · y_r) (+ beta · c) for the 4 rows y + r·ldy, in dot1's order:
+ * each load of a weight row serves both rows of A, and eight accumulators (+ 2 x + 4 y: 14 registers) fit. */
+static void dots_2x4(const float *x0, const float *x1, const float *y, int ldy, int k, float *c0, float *c1,
+                     float alpha, float beta) {
+  const float *y0 = y, *y1 = y + ldy, *y2 = y + 2 * ldy, *y3 = y + 3 * ldy;
+  f4 s00 = SPLAT(0), s01 = SPLAT(0), s02 = SPLAT(0), s03 = SPLAT(0);
+  f4 s10 = SPLAT(0), s11 = SPLAT(0), s12 = SPLAT(0), s13 = SPLAT(0);
+  int p = 0;
+#pragma clang loop unroll(disable)
+  for (; p + 4 <= k; p += 4) {
+    f4 a0 = LOAD(x0 + p), a1 = LOAD(x1 + p), w;
+    w = LOAD(y0 + p);
+    s00 = MADD(a0, w, s00);
+    s10 = MADD(a1, w, s10);
+    w = LOAD(y1 + p);
+    s01 = MADD(a0, w, s01);
+    s11 = MADD(a1, w, s11);
+    w = LOAD(y2 + p);
+    s02 = MADD(a0, w, s02);
+    s12 = MADD(a1, w, s12);
+    w = LOAD(y3 + p);
+    s03 = MADD(a0, w, s03);
+    s13 = MADD(a1, w, s13);
+  }
+  float r00 = hsum(s00), r01 = hsum(s01), r02 = hsum(s02), r03 = hsum(s03);
+  float r10 = hsum(s10), r11 = hsum(s11), r12 = hsum(s12), r13 = hsum(s13);
+  for (; p < k; p++) {
+    r00 += x0[p] * y0[p];
+    r01 += x0[p] * y1[p];
+    r02 += x0[p] * y2[p];
+    r03 += x0[p] * y3[p];
+    r10 += x1[p] * y0[p];
+    r11 += x1[p] * y1[p];
+    r12 += x1[p] * y2[p];
+    r13 += x1[p] * y3[p];
+  }
+  dot_store(c0, r00, alpha, beta);
+  dot_store(c0 + 1, r01, alpha, beta);
+  dot_store(c0 + 2, r02, alpha, beta);
+  dot_store(c0 + 3, r03, alpha, beta);
+  dot_store(c1, r10, alpha, beta);
+  dot_store(c1 + 1, r11, alpha, beta);
+  dot_store(c1 + 2, r12, alpha, beta);
+  dot_store(c1 + 3, r13, alpha, beta);
+}
+
+/* c[r] = alpha · (x · y_r) (+ beta · c) for the 4 rows y + r·ldy, in dot1's order: the odd row of dots_2x4's pairs. */
+static void dots_1x4(const float *x, const float *y, int ldy, int k, float *c, float alpha, float beta) {
+  const float *y0 = y, *y1 = y + ldy, *y2 = y + 2 * ldy, *y3 = y + 3 * ldy;
+  f4 s0 = SPLAT(0), s1 = SPLAT(0), s2 = SPLAT(0), s3 = SPLAT(0);
+  int p = 0;
+#pragma clang loop unroll(disable)
+  for (; p + 4 <= k; p += 4) {
+    f4 xv = LOAD(x + p);
+    s0 = MADD(xv, LOAD(y0 + p), s0);
+    s1 = MADD(xv, LOAD(y1 + p), s1);
+    s2 = MADD(xv, LOAD(y2 + p), s2);
+    s3 = MADD(xv, LOAD(y3 + p), s3);
+  }
+  float r0 = hsum(s0), r1 = hsum(s1), r2 = hsum(s2), r3 = hsum(s3);
+  for (; p < k; p++) {
+    float xp = x[p];
+    r0 += xp * y0[p];
+    r1 += xp * y1[p];
+    r2 += xp * y2[p];
+    r3 += xp * y3[p];
+  }
+  dot_store(c, r0, alpha, beta);
+  dot_store(c + 1, r1, alpha, beta);
+  dot_store(c + 2, r2, alpha, beta);
+  dot_store(c + 3, r3, alpha, beta);
+}
+
 /* C[i0..i1)[j0..j1) of one matrix by the dot path. */
 static void gemm_dots(const GemmParams *g, const float *a, const float *b, float *c, int i0, int i1, int j0, int j1) {
   int k = g->k, lda = g->lda, ldb = g->ldb, ldc = g->ldc;
   float alpha = g->alpha, beta = g->beta;
-  for (int i = i0; i < i1; i++) {
-    const float *x = a + i * lda;
-    float *ci = c + i * ldc;
-    int j = j0;
-    for (; j + DOTS <= j1; j += DOTS) dots_rows(x, b + j * ldb, ldb, k, ci + j, alpha, beta);
-    for (; j < j1; j++) dot_store(ci + j, dot1(x, b + j * ldb, k), alpha, beta);
+  int j = j0;
+  if (i1 - i0 == 1) {
+    for (; j + DOTS <= j1; j += DOTS) dots_rows(a + i0 * lda, b + j * ldb, ldb, k, c + i0 * ldc + j, alpha, beta);
+  } else {
+    for (; j + 4 <= j1; j += 4) {
+      const float *y = b + j * ldb;
+      int i = i0;
+      for (; i + 2 <= i1; i += 2)
+        dots_2x4(a + i * lda, a + (i + 1) * lda, y, ldb, k, c + i * ldc + j, c + (i + 1) * ldc + j, alpha, beta);
+      if (i < i1) dots_1x4(a + i * lda, y, ldb, k, c + i * ldc + j, alpha, beta);
+    }
   }
+  for (; j < j1; j++)
+    for (int i = i0; i < i1; i++) dot_store(c + i * ldc + j, dot1(a + i * lda, b + j * ldb, k), alpha, beta);
 }
 
 /*

@@ -1,12 +1,13 @@
 /**
- * The wasm GEMM's one-row paths (kernels/gemm.c) and the blocked path around their boundary (m = 2..4): against
- * the reference within wasm-gemm.test.ts's bound on odd shapes.
- *  - The dot path (x·Wᵀ: m = 1, B transposed, A plain: every decoding step's products) sums each element in one
- *    fixed order, checked here bit for bit against that order computed in JavaScript (plain SIMD, where every
- *    step is a rounded multiply then a rounded add), and its bits do not depend on which columns are computed
- *    together (a product over a few columns equals those columns of the whole).
- *  - gemm_small (the other one-row products) keeps the blocked path's summation order: an m = 1 product (and
- *    an m = 4 one) must equal that row (those rows) of a taller product (m = 9) bit for bit.
+ * The wasm GEMM's paths for few rows (kernels/gemm.c) and the blocked path around their boundary: against the
+ * reference within wasm-gemm.test.ts's bound on odd shapes.
+ *  - The dot path (x·Wᵀ: m ≤ 4, B transposed, A plain: every decoding step's products, beam search's included)
+ *    sums each element in one fixed order, checked here bit for bit against that order computed in JavaScript
+ *    (plain SIMD, where every step is a rounded multiply then a rounded add); its bits do not depend on which
+ *    columns are computed together (a product over a few columns equals those columns of the whole), nor on
+ *    which rows (a row of a 2–4-row product equals that row alone).
+ *  - gemm_small (the other one-row products) keeps the blocked path's summation order: an m = 1 product must
+ *    equal that row of a taller product (m = 9) bit for bit, and so must an m = 4 one that is not x·Wᵀ.
  */
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
@@ -64,7 +65,7 @@ for (const v of variants) {
           // alpha·acc + … is fused, which gives the same bits when alpha is a power of two (decoding's alpha is 1)
           const parts = scale.alpha === 0.75 ? [[0, 4], [4, 4], [8, 1]] : [[0, 4], [4, 4], [8, 1], [3, 1]];
           for (const [i0, rows] of parts) {
-            if (rows === 1 && transB && !transA) continue; // the dot path: its own order (tested below)
+            if (transB && !transA) continue; // m ≤ 4 of x·Wᵀ is the dot path: its own order (tested below)
             const part = c.slice();
             const aOffset = transA ? i0 : i0 * k;
             v.backend!.gemm({ ...tall, m: rows, a, b, c: part, aOffset, cOffset: i0 * n });
@@ -90,23 +91,25 @@ function dotInOrder(x: Float32Array, y: Float32Array, k: number): number {
   return r;
 }
 
-describe("wasm gemm, the dot path (one row times a transposed B)", () => {
+describe("wasm gemm, the dot path (a few rows times a transposed B)", () => {
   it("sums each element in its documented order (plain SIMD, bit for bit)", () => {
     const r = rng(1500);
     for (const v of variants.filter((w) => !w.relaxed)) {
-      // k below, at and past a lane multiple and across KC; n below, at and past a group of 6 and split over threads
-      for (const k of [1, 3, 4, 7, 64, 259]) for (const n of [1, 5, 6, 13, 301, 2100]) {
+      // k below, at and past a lane multiple and across KC; n below, at and past a group of 4 and of 6, and split
+      // over threads; m = 1 (one row), 2 and 4 (pairs), 3 (a pair and an odd row)
+      for (const m of [1, 2, 3, 4]) for (const k of [1, 3, 4, 7, 64, 259]) for (const n of [1, 5, 6, 13, 301, 2100]) {
         for (const { alpha, beta } of [...SCALES, { alpha: 0.75, beta: 0.5 }]) {
-          const s: GemmShape = { m: 1, n, k, transB: true, alpha, beta };
+          const lda = k + (m > 1 ? 3 : 0); // rows of A apart, to catch a kernel that assumes them contiguous
+          const s: GemmShape = { m, n, k, transB: true, alpha, beta, lda };
           const { a, b, c } = gemmBuffers(s as GemmArgs, r);
           if (beta === 0) c.fill(NaN);
-          const expected = new Float32Array(n);
-          for (let j = 0; j < n; j++) {
-            const dot = dotInOrder(a, b.subarray(j * k, (j + 1) * k), k);
-            expected[j] = beta === 0 ? f(alpha * dot) : f(f(alpha * dot) + f(beta * c[j]));
+          const expected = new Float32Array(m * n);
+          for (let i = 0; i < m; i++) for (let j = 0; j < n; j++) {
+            const dot = dotInOrder(a.subarray(i * lda, i * lda + k), b.subarray(j * k, (j + 1) * k), k);
+            expected[i * n + j] = beta === 0 ? f(alpha * dot) : f(f(alpha * dot) + f(beta * c[i * n + j]));
           }
           v.backend!.gemm({ ...s, a, b, c });
-          assertBitIdentical(c.subarray(0, n), expected, `${v.label} ${JSON.stringify(s)}`);
+          assertBitIdentical(c.subarray(0, m * n), expected, `${v.label} ${JSON.stringify(s)}`);
         }
       }
     }
@@ -114,30 +117,49 @@ describe("wasm gemm, the dot path (one row times a transposed B)", () => {
 
   it("gives a column the same bits whichever columns are computed with it", () => {
     const r = rng(1600);
-    for (const v of variants) {
+    for (const v of variants) for (const m of [1, 3, 4]) {
       const n = 301, k = 259;
-      const s: GemmShape = { m: 1, n, k, transB: true, beta: 1 };
+      const s: GemmShape = { m, n, k, transB: true, beta: 1 };
       const { a, b, c } = gemmBuffers(s as GemmArgs, r);
       const whole = c.slice();
       v.backend!.gemm({ ...s, a, b, c: whole });
-      // column ranges that start inside a group of 6 and end on odd columns
+      // column ranges that start inside a group of 4 or 6 and end on odd columns
       for (const [j0, cols] of [[0, 1], [1, 7], [5, 13], [100, 201], [295, 6]]) {
         const part = c.slice();
         v.backend!.gemm({ ...s, n: cols, a, b, c: part, bOffset: j0 * k, cOffset: j0, ldc: n });
-        assertBitIdentical(part.subarray(j0, j0 + cols), whole.subarray(j0, j0 + cols), `${v.label} columns ${j0}..${j0 + cols}`);
+        for (let i = 0; i < m; i++) {
+          assertBitIdentical(part.subarray(i * n + j0, i * n + j0 + cols), whole.subarray(i * n + j0, i * n + j0 + cols),
+            `${v.label} m = ${m}, row ${i}, columns ${j0}..${j0 + cols}`);
+        }
+      }
+    }
+  });
+
+  it("gives a row the same bits whichever rows are computed with it (beam search's four equal one row's)", () => {
+    const r = rng(1700);
+    for (const v of variants) for (const m of [2, 3, 4]) for (const [n, k] of [[301, 259], [8001, 256]]) {
+      const s: GemmShape = { m, n, k, transB: true, beta: 1 };
+      const { a, b, c } = gemmBuffers(s as GemmArgs, r);
+      const whole = c.slice();
+      v.backend!.gemm({ ...s, a, b, c: whole });
+      for (let i = 0; i < m; i++) {
+        const row = c.slice();
+        v.backend!.gemm({ ...s, m: 1, a, b, c: row, aOffset: i * k, cOffset: i * n });
+        assertBitIdentical(row.subarray(i * n, (i + 1) * n), whole.subarray(i * n, (i + 1) * n), `${v.label} m = ${m}, row ${i} of ${n} × ${k}`);
       }
     }
   });
 });
 
 describe("wasm gemm, small m: threads", () => {
-  it("give the same bits as one thread when a one-row product is split by columns", () => {
+  it("give the same bits as one thread when a product of a few rows is split by columns", () => {
     for (const relaxed of [true, false]) {
       const [one, two] = variants.filter((v) => v.relaxed === relaxed).map((v) => v.backend!);
       const r = rng(1400);
       // a decoder's feed-forward (1 × 300 × 1024: two column chunks) and output layer sizes, with a bias
+      // and beam search's four rows
       for (const s of [{ m: 1, n: 300, k: 1024, transB: true, beta: 1 }, { m: 1, n: 8001, k: 256, transB: true },
-        { m: 1, n: 1030, k: 300 }] as GemmShape[]) {
+        { m: 1, n: 1030, k: 300 }, { m: 4, n: 8001, k: 256, transB: true, beta: 1 }, { m: 3, n: 1030, k: 300, transB: true }] as GemmShape[]) {
         const { a, b, c } = gemmBuffers(s as GemmArgs, r);
         const c1 = c.slice(), c2 = c.slice();
         one.gemm({ ...s, a, b, c: c1 });

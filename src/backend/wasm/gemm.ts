@@ -281,8 +281,9 @@ interface Plan {
  * pack it together first), so they can be small: guided sizes, big first and small last. Column chunks duplicate
  * the packing of A (and row chunks of a batched product that of B), so they are even and fewer. Rows are
  * preferred, since their A and C are contiguous and can be copied in and out while other chunks compute.
- * A product of at most MR rows has one row panel, so it is split by columns; for one row (decoding's: gemm.c's
- * dot and small-m paths, which pack nothing) each thread streams its own rows of the weight.
+ * A product of at most MR rows has one row panel, so it is split by columns; where nothing is packed (gemm.c's
+ * dot path, x·Wᵀ of up to 4 rows: decoding's, beam search's; its small-m path, other one-row products) each
+ * thread streams its own rows of the weight.
  */
 function partition(ctx: GemmContext, g: ResolvedGemm, layout: "apart" | "same" | "overlap"): Plan {
   const { m, n, k, batch } = g;
