@@ -13,6 +13,7 @@ import { dirname, join } from "node:path";
 import type { Backend } from "../backend/backend.js";
 import { BACKEND_NAMES, useBackend, type BackendName } from "../backend/select.js";
 import { createWasmBackend, type WasmBackend } from "../backend/wasm/index.js";
+import { peerPython } from "./peer-python.js";
 import { ranOn } from "./ran-on.js";
 
 export type GemmShape = [m: number, n: number, k: number];
@@ -124,15 +125,16 @@ export interface PeerOptions {
 }
 
 /**
- * bench/gemm_numpy.py (python3 on PATH must have numpy) or bench/gemm_torch.py (Debian's /usr/bin/python3, where
- * python3-torch lives, as the other PyTorch peers) on the given shapes. Throws the script's last line when it fails.
+ * bench/gemm_numpy.py (python3 on PATH must have numpy) or bench/gemm_torch.py (peerPython(): Debian's
+ * /usr/bin/python3, where python3-torch lives, or TRANSFORMER_PEER_PYTHON, as for the other PyTorch peers) on the
+ * given shapes. Throws the script's last line when it fails.
  */
 export function benchPeer(peer: GemmPeer, shapes: GemmShape[], o: PeerOptions = {}): PeerReport {
   const script = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "..", "bench", `gemm_${peer}.py`);
   const args = [script, "--shapes", shapes.map((s) => s.join(",")).join(";"), "--min-ms", String(o.minMs ?? 500)];
   if (o.threads !== undefined) args.push("--threads", String(o.threads));
   if (peer === "torch") args.push("--device", o.device ?? "cpu");
-  const python = peer === "torch" ? "/usr/bin/python3" : "python3";
+  const python = peer === "torch" ? peerPython() : "python3";
   const run = spawnSync(python, args, { encoding: "utf8" });
   if (run.status !== 0) {
     const why = (run.stderr || String(run.error ?? "")).trim().split("\n").at(-1);

@@ -5,6 +5,8 @@
  */
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
 import * as path from "node:path";
 import { test } from "node:test";
 import { fileURLToPath } from "node:url";
@@ -71,4 +73,49 @@ test("bench gemm --peer torch puts torch.mm's GFLOPS beside ours, row by row", {
   const [row] = out.results;
   assert.ok(row.torch_gflops > 0);
   assert.ok(Math.abs(row.ratio - row.gflops / row.torch_gflops) < 1e-9 * row.ratio);
+});
+
+/** The CLI's bench with the environment given (TRANSFORMER_BACKEND unset). */
+function cliBench(args: string[], env: Record<string, string>) {
+  const base = { ...process.env };
+  delete base.TRANSFORMER_BACKEND;
+  return spawnSync(process.execPath, [path.join(ROOT, "dist/src/cli/main.js"), "bench", ...args], { encoding: "utf8", env: { ...base, ...env } });
+}
+
+const TINY_CLI = {
+  train: ["train", "--preset", "tiny", "--steps", "1", "--batch", "2", "--len", "4", "--vocab", "50", "--json"],
+  decode: ["decode", "--src-len", "2", "--new-tokens", "2", "--json"],
+  gemm: ["gemm", "--shapes", "8,8,8", "--peer", "torch", "--threads", "1", "--json"],
+} as const;
+
+test("TRANSFORMER_PEER_PYTHON that is not a file: one line naming it, exit 1, before anything is measured", () => {
+  for (const args of Object.values(TINY_CLI)) {
+    const r = cliBench([...args], { TRANSFORMER_PEER_PYTHON: "/nonexistent/python3" });
+    assert.equal(r.status, 1, r.stdout + r.stderr);
+    assert.equal(r.stdout, "", "nothing measured");
+    assert.match(r.stderr, /^transformer: TRANSFORMER_PEER_PYTHON is "\/nonexistent\/python3", which is not a file: expected the python3 that has torch, or unset it for \/usr\/bin\/python3\n$/);
+  }
+  // --no-peer runs no Python, so the variable does not matter
+  const r = cliBench(["train", "--preset", "tiny", "--steps", "1", "--batch", "2", "--len", "4", "--vocab", "50", "--no-peer"], { TRANSFORMER_PEER_PYTHON: "/nonexistent/python3" });
+  assert.equal(r.status, 0, r.stderr);
+});
+
+test("TRANSFORMER_PEER_PYTHON runs the peers (a GPU machine's venv): every peer goes through the python it names", { skip: noTorch }, () => {
+  // a python3 that records each script it is asked to run, then is Debian's python3
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "transformer-peer-python-"));
+  try {
+    const log = path.join(dir, "ran.txt");
+    const wrapper = path.join(dir, "python3");
+    fs.writeFileSync(wrapper, `#!/bin/sh\nbasename "$1" >> '${log}'\nexec ${PYTHON} "$@"\n`, { mode: 0o755 });
+    for (const [name, args] of Object.entries(TINY_CLI)) {
+      const r = cliBench([...args], { TRANSFORMER_PEER_PYTHON: wrapper });
+      assert.equal(r.status, 0, r.stderr);
+      const out = JSON.parse(r.stdout) as Record<string, unknown>;
+      const peerKey = { train: "torch_step_s", decode: "torch_greedy_uncached_tokens_per_s", gemm: "peer" }[name]!;
+      assert.ok(out[peerKey] !== undefined, `${name}: the peer's numbers are in the JSON (${Object.keys(out).join(", ")})`);
+    }
+    assert.deepEqual(fs.readFileSync(log, "utf8").trim().split("\n"), ["train_torch.py", "decode_torch.py", "gemm_torch.py"]);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
 });

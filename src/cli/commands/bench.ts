@@ -9,6 +9,7 @@ import { BACKEND_NAMES, useBackend } from "../../backend/select.js";
 import { benchDecode } from "../../bench/decode.js";
 import { benchHfGenerate } from "../../bench/hf-generate.js";
 import { benchTrain } from "../../bench/train.js";
+import { peerPython } from "../../bench/peer-python.js";
 import { benchGemm, benchPeer, GEMM_PEERS, parseShapes, TRANSFORMER_SHAPES, type GemmPeer, type GemmShape, type PeerReport } from "../../bench/gemm.js";
 import { ranOn } from "../../bench/ran-on.js";
 import { benchExport, formatExportBench } from "../../bench/export.js";
@@ -56,6 +57,7 @@ export async function backendFromFlags(flag: string | undefined, threads?: numbe
 
 /** --peer-device given where no PyTorch peer runs: refused, not ignored. */
 function checkPeerDevice(peer: string | false, device: string): void {
+  if (peer === "torch") peerPython(); // a TRANSFORMER_PEER_PYTHON that is not there stops the command before it measures
   if (device === "cpu") return;
   if (peer === false) throw new OptionError("peerDevice", `${device} applies to the peer, which --no-peer skips`);
   if (peer !== "torch") throw new OptionError("peerDevice", `${device} applies to --peer torch; ${peer} runs on the CPU`);
@@ -113,17 +115,15 @@ export function registerBenchDecode(bench: Command): void {
 }
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../../..");
-/** Debian's python3 (where python3-torch and numpy live), not whatever python3 is first on PATH. */
-const SYSTEM_PYTHON = "/usr/bin/python3";
-
 /** Runs a Python peer script that prints one JSON object; null (with the reason on stderr) when it cannot run. */
 export function runPythonPeer(script: string, args: string[]): Record<string, unknown> | null {
   const file = path.join(ROOT, "bench", script);
-  if (!fs.existsSync(SYSTEM_PYTHON)) {
-    process.stderr.write(`bench: no ${SYSTEM_PYTHON}; peer ${script} skipped\n`);
+  const python = peerPython();
+  if (!fs.existsSync(python)) {
+    process.stderr.write(`bench: no ${python}; peer ${script} skipped\n`);
     return null;
   }
-  const r = spawnSync(SYSTEM_PYTHON, [file, ...args], { encoding: "utf8" });
+  const r = spawnSync(python, [file, ...args], { encoding: "utf8" });
   if (r.status !== 0) {
     process.stderr.write(`bench: peer ${script} failed (${(r.stderr || "").trim().split("\n").at(-1)}); install Debian's python3-torch / python3-numpy to compare\n`);
     return null;
