@@ -60,6 +60,16 @@ describe("tensor-layer kernels: the reference", () => {
     assert.deepEqual([...tiled.subarray(0, 3)], [10, 20, 30]);
   });
 
+  it("tile with rows of 64 or more (copied a row at a time): a partial last row, a src longer than the period, n below the period", () => {
+    for (const [period, srcLen, n] of [[64, 64, 64 * 3], [100, 130, 250], [100, 100, 60], [64, 64, 65]]) {
+      const src = f32(Array.from({ length: srcLen }, (_, i) => i + 0.5));
+      const out = new Float32Array(n + 1).fill(-1);
+      ref.tile(src, period, out, n);
+      const want = Array.from({ length: n }, (_, i) => (i % period) + 0.5);
+      assert.deepEqual([...out], [...want, -1], `period ${period}, src ${srcLen}, n ${n}`);
+    }
+  });
+
   it("scale: x·s rounded once from float64, not x·fround(s)", () => {
     const s = Math.sqrt(512);
     // a float x for which rounding s to float32 first gives another product: the contract is the former
