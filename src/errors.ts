@@ -26,6 +26,13 @@ export class DataError extends TransformerError {}
 /** A tokenizer file that is missing or malformed, or text it cannot encode. */
 export class TokenizerError extends TransformerError {}
 
+/**
+ * A GPU that failed under the model: the device lost (a driver reset, the GPU removed, the browser reclaiming it),
+ * a kernel it refused, or no answer. What lived on it is gone; what was saved is not (a training run says which
+ * checkpoint its folder still holds).
+ */
+export class DeviceError extends TransformerError {}
+
 /** Names an option as one door shows it to its users: "topP" → "--top-p" (CLI), "top_p" (JSON). */
 export type OptionNamer = (key: string) => string;
 

@@ -3,7 +3,7 @@
 # root there, with .gpu/ (scripts/gpu/pack.sh) carried beside the tracked tree; it needs no Node and no network.
 # Each step has its own time limit, so that one that hangs leaves the others' results; together they stay under
 # 9 minutes (540 s), inside one 10-minute command and a 15-minute lease with the machine's start. Results land in $OUT (default: .gpu-out/): env.txt, log.txt (everything printed),
-# conformance.json, gemm.json, train-tiny.json, train-small.json, decode.json, tests.txt.
+# default.txt, conformance.json, gemm.json, train-tiny.json, train-small.json, decode.json, tests.txt.
 #
 # GPU_SMOKE=1 runs the same steps at toy sizes on this kind of machine (SwiftShader, the peers on the CPU), to check
 # the script and the pack before spending GPU time on them.
@@ -29,6 +29,9 @@ xz -dc .gpu/dawn.node.xz > node_modules/webgpu/dist/linux-x64/dawn.node || die "
 NODE=$G/node
 "$NODE" --version > /dev/null || die "the packed node does not run here"
 
+# which kernels a command picks by itself here (TRANSFORMER_BACKEND unset): webgpu on a hardware adapter, the CPU on
+# SwiftShader; its first line names the backend and adapter
+step default 20 default.txt env -u TRANSFORMER_BACKEND "$cli" conformance test/fixtures/reference/encoder_only_classifier
 if [ "${GPU_SMOKE:-}" = 1 ]; then
   export VK_ICD_FILENAMES=${VK_ICD_FILENAMES:-/usr/lib/chromium/vk_swiftshader_icd.json}
   DEV=cpu
@@ -86,7 +89,7 @@ if [ "${GPU_SMOKE:-}" = 1 ]; then
   step decode 300 decode.json "$cli" bench decode --src-len 4 --new-tokens 3 --peer-device $DEV --json
   step tests 600 tests.txt "$NODE" --test --test-reporter=tap dist/test/backend/webgpu.test.js
 else
-  step conformance 60 conformance.json "$cli" conformance test/fixtures/reference/* --json
+  step conformance 40 conformance.json "$cli" conformance test/fixtures/reference/* --json
   step gemm 90 gemm.json "$cli" bench gemm --shapes '4096,4096,4096;2048,256,256;2048,1024,256;2048,256,1024;2048,8000,256;1024,1024,1024' \
     --peer torch --peer-device $DEV --json
   step train-tiny 60 train-tiny.json "$cli" bench train --preset tiny --steps 20 --peer-device $DEV --json

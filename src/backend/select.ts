@@ -31,7 +31,10 @@ async function load(name: BackendName, threads?: number): Promise<Backend> {
 
 /**
  * Picks the backend every op runs on: `name` (or env TRANSFORMER_BACKEND) when given, which must load; otherwise
- * the fastest that loads here (native, then wasm, falling back to the plain-TypeScript reference). Returns the backend set.
+ * WebGPU on a hardware adapter (never a software one such as SwiftShader; src/backend/webgpu/auto.ts), else the
+ * fastest CPU backend that loads here (native, then wasm, falling back to the plain-TypeScript reference). A thread
+ * count (`threads`, TRANSFORMER_THREADS) is a setting of the CPU kernels, so with one the choice starts at native.
+ * Returns the backend set.
  */
 export async function useBackend(name: string | undefined = process.env.TRANSFORMER_BACKEND || undefined, threads?: number): Promise<Backend> {
   if (name !== undefined) {
@@ -42,6 +45,20 @@ export async function useBackend(name: string | undefined = process.env.TRANSFOR
     setBackend(b);
     return b;
   }
+  const threadsAsked = threads !== undefined || (process.env.TRANSFORMER_THREADS ?? "") !== "";
+  if (!threadsAsked) {
+    const { hardwareWebGpuBackend } = await import("./webgpu/auto.js");
+    const gpu = await hardwareWebGpuBackend();
+    if (gpu) {
+      setBackend(gpu);
+      return gpu;
+    }
+  }
+  return useCpuBackend(threads);
+}
+
+/** The fastest CPU backend that loads here (native, then wasm, else the plain-TypeScript reference), whatever TRANSFORMER_BACKEND says. */
+export async function useCpuBackend(threads?: number): Promise<Backend> {
   for (const candidate of ["native", "wasm", "js"] as const) {
     try {
       const b = await load(candidate, threads);

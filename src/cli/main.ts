@@ -11,9 +11,9 @@ program
   .description("Train, run and inspect Transformers (seq2seq, decoder-only, encoder-only) in TypeScript")
   .showSuggestionAfterError()
   .addHelpText("after", `
-Environment: TRANSFORMER_BACKEND=js|wasm|native|webgpu|js-device picks the kernels (default: the fastest CPU backend that
-loads: native, wasm, js; webgpu only when named);
-TRANSFORMER_THREADS=N sets the wasm and native backends' threads (default: the number of cores).`)
+Environment: TRANSFORMER_BACKEND=js|wasm|native|webgpu|js-device picks the kernels (default: webgpu on a hardware GPU
+adapter, never a software one; else the fastest CPU backend that loads: native, wasm, js);
+TRANSFORMER_THREADS=N sets the wasm and native backends' threads (default: the number of cores), and keeps the default on the CPU.`)
   // choose the kernels once, before any command runs (not for --help)
   .hook("preAction", async () => {
     await useBackend();

@@ -1,4 +1,5 @@
 import { backend } from "../backend/index.js";
+import { DeviceError } from "../errors.js";
 import { batchByTokens } from "../data/index.js";
 import { evaluate } from "../eval/evaluate.js";
 import { Adam } from "../train/optimizer.js";
@@ -136,48 +137,64 @@ export async function trainModel(given: RunRequest, events: TrainEvents = {}, si
   const deadline = o.minutes !== undefined ? start + o.minutes * 60_000 : Infinity;
   const startStep = state.step;
   let windowLoss = 0, windowSteps = 0, windowTokens = 0, windowStart = Date.now(), lastLoss = NaN;
+  /** The step being computed, evaluated or saved: where a failed GPU stopped the run. */
+  let working = state.step;
+  /** The steps, the final evaluation and save: everything that runs kernels on the model's backend. */
+  const loop = async (): Promise<void> => {
+    while ((o.steps === undefined || state.step < o.steps) && Date.now() < deadline && !signal.stop) {
+      const batches = [];
+      for (let a = 0; a < o.accum; a++) {
+        const { batch, tokens } = nextBatch();
+        batches.push(batch);
+        windowTokens += tokens;
+        state.tokensSeen += tokens;
+      }
+      working = state.step + 1;
+      const r = computeGradients(model, opt, batches, { labelSmoothing: o.labelSmoothing, clip: o.clip });
+      checkStep(state.step + 1, r, o, kept());
+      applyGradients(opt, rate(state.step + 1));
+      state.step++;
+      unsaved = true;
+      lastLoss = r.loss;
+      windowLoss += r.loss;
+      windowSteps++;
+      if (state.step % o.logEvery === 0 || state.step === o.steps) {
+        const now = Date.now();
+        const tps = windowTokens / ((now - windowStart) / 1000);
+        const perStep = (now - start) / 1000 / (state.step - startStep);
+        const byStep = o.steps !== undefined ? (o.steps - state.step) * perStep : Infinity;
+        const byTime = (deadline - now) / 1000;
+        const eta = Math.min(byStep, byTime);
+        const ev: LogEvent = { step: state.step, totalSteps: o.steps ?? null, loss: windowLoss / windowSteps, lr: opt.lr, tokensPerSecond: tps, elapsedSeconds: elapsedBefore + (now - start) / 1000, etaSeconds: Number.isFinite(eta) ? eta : null };
+        folder.metrics.append({ type: "train", step: ev.step, loss: ev.loss, lr: ev.lr, tokens_per_s: Math.round(tps), elapsed_s: Number(ev.elapsedSeconds.toFixed(1)) });
+        events.log?.(ev);
+        windowLoss = 0; windowSteps = 0; windowTokens = 0; windowStart = now;
+      }
+      const best = state.step % o.evalEvery === 0 && runEval();
+      if (state.step % o.saveEvery === 0 || best) save(); // a new best is saved at once: best/ holds its weights
+      await new Promise<void>((r) => setImmediate(r)); // let Ctrl-C and progress output through
+    }
+    // the end of the run (or an interruption): the final evaluation, once, and a save unless this state is on disk
+    working = state.step;
+    if (valid && state.evaluatedStep !== state.step) {
+      runEval();
+      unsaved = true;
+    }
+    if (unsaved) save();
+  };
+
   model.train();
-  while ((o.steps === undefined || state.step < o.steps) && Date.now() < deadline && !signal.stop) {
-    const batches = [];
-    for (let a = 0; a < o.accum; a++) {
-      const { batch, tokens } = nextBatch();
-      batches.push(batch);
-      windowTokens += tokens;
-      state.tokensSeen += tokens;
-    }
-    const r = computeGradients(model, opt, batches, { labelSmoothing: o.labelSmoothing, clip: o.clip });
-    checkStep(state.step + 1, r, o, kept());
-    applyGradients(opt, rate(state.step + 1));
-    state.step++;
-    unsaved = true;
-    lastLoss = r.loss;
-    windowLoss += r.loss;
-    windowSteps++;
-    if (state.step % o.logEvery === 0 || state.step === o.steps) {
-      const now = Date.now();
-      const tps = windowTokens / ((now - windowStart) / 1000);
-      const perStep = (now - start) / 1000 / (state.step - startStep);
-      const byStep = o.steps !== undefined ? (o.steps - state.step) * perStep : Infinity;
-      const byTime = (deadline - now) / 1000;
-      const eta = Math.min(byStep, byTime);
-      const ev: LogEvent = { step: state.step, totalSteps: o.steps ?? null, loss: windowLoss / windowSteps, lr: opt.lr, tokensPerSecond: tps, elapsedSeconds: elapsedBefore + (now - start) / 1000, etaSeconds: Number.isFinite(eta) ? eta : null };
-      folder.metrics.append({ type: "train", step: ev.step, loss: ev.loss, lr: ev.lr, tokens_per_s: Math.round(tps), elapsed_s: Number(ev.elapsedSeconds.toFixed(1)) });
-      events.log?.(ev);
-      windowLoss = 0; windowSteps = 0; windowTokens = 0; windowStart = now;
-    }
-    const best = state.step % o.evalEvery === 0 && runEval();
-    if (state.step % o.saveEvery === 0 || best) save(); // a new best is saved at once: best/ holds its weights
-    await new Promise<void>((r) => setImmediate(r)); // let Ctrl-C and progress output through
+  try {
+    await loop();
+  } catch (e) {
+    // the GPU's state is gone with it; the folder is not: say what it still holds, as a diverged run does
+    if (e instanceof DeviceError) throw new DeviceError(`step ${working}: ${e.message}; ${kept()}`);
+    throw e;
   }
-  // the end of the run (or an interruption): the final evaluation, once, and a save unless this state is on disk
-  if (valid && state.evaluatedStep !== state.step) {
-    runEval();
-    unsaved = true;
-  }
-  if (unsaved) save();
   if (o.averageLast !== undefined && state.step === o.steps) {
     const steps = folder.average(o.averageLast);
     info(`averaged the checkpoints of steps ${steps.join(", ")} into ${o.out}/averaged`);
   }
   return { step: state.step, interrupted: signal.stop, finalTrainLoss: lastLoss, validLoss: lastValid, baselineLoss: baseline };
 }
+

@@ -10,7 +10,8 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { fileURLToPath } from "node:url";
 import { backend, setBackend, type Backend } from "../../src/backend/index.js";
-import { useBackend } from "../../src/backend/select.js";
+import { useCpuBackend } from "../../src/backend/select.js";
+import { DeviceError } from "../../src/errors.js";
 import type { DeviceBackend } from "../../src/backend/device/backend.js";
 import { createEmulatedBackend } from "../../src/backend/device/emulated.js";
 import { webgpuBackendForTests } from "./webgpu-setup.js";
@@ -23,7 +24,7 @@ import { Adam, trainStep } from "../../src/train/index.js";
 import { presetConfig } from "../../src/train/presets.js";
 
 const FIXTURES = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../../test/fixtures/reference");
-const cpu = await useBackend(); // the fastest CPU backend here (native in CI): what the device backends are held to
+const cpu = await useCpuBackend(); // the fastest CPU backend here (native in CI), whatever TRANSFORMER_BACKEND says: what the device backends are held to
 
 
 const gpu = await webgpuBackendForTests("webgpu backend tests");
@@ -172,7 +173,8 @@ describe("errors on the GPU", { skip: gpu.skip }, () => {
     const be = gpu.be!;
     const c = new Float32Array(70000);
     be.gemm({ m: 1, n: 1, k: 1, a: new Float32Array(70000), b: new Float32Array(70000), c, batch: 70000 });
-    assert.throws(() => be.toHost(c), /^Error: webgpu backend: webgpu gemm: batch 70000 is over 65535$/);
+    // a DeviceError: user-facing, one line (the CLI prints it without a stack; a training run names its checkpoint)
+    assert.throws(() => be.toHost(c), (e: unknown) => e instanceof DeviceError && /^webgpu backend: webgpu gemm: batch 70000 is over 65535$/.test(e.message));
     const x = Float32Array.of(-1, 2), out = new Float32Array(2);
     be.relu(x, out, 2);
     be.toHost(out);

@@ -18,7 +18,7 @@ import assert from "node:assert/strict";
 import * as v8 from "node:v8";
 import * as vm from "node:vm";
 import { setBackend } from "../../src/backend/index.js";
-import { useBackend } from "../../src/backend/select.js";
+import { useCpuBackend } from "../../src/backend/select.js";
 import type { DeviceBackend } from "../../src/backend/device/backend.js";
 import type { DeviceMemory } from "../../src/backend/device/device.js";
 import { createEmulatedBackend } from "../../src/backend/device/emulated.js";
@@ -29,7 +29,7 @@ import { Rng } from "../../src/tensor/index.js";
 import { Adam, trainStep } from "../../src/train/index.js";
 
 const LONG = process.env.TRANSFORMER_LONG_TESTS === "1";
-const cpu = await useBackend();
+const cpu = await useCpuBackend();
 
 v8.setFlagsFromString("--expose-gc");
 const gc = vm.runInNewContext("gc") as () => void;

@@ -3,6 +3,7 @@
  * SwiftShader, a software one). ?backend=webgpu: the page names the adapter Chromium gives, the shipped model loads
  * by itself and translates as the CLI does on Node's default backend, and the toy trains with the losses of the
  * same run on WebAssembly. Without ?backend, a software adapter is passed over for WebAssembly, and the page says why.
+ * A GPU lost under the page (its GPU process crashed) moves it to WebAssembly, where it translates the same.
  *
  * SwiftShader is slow (a toy training step takes seconds, a translated token about one), so this runs one short
  * sentence and two toy steps. Skipped without Chromium or when it gives no WebGPU adapter; with CI set either
@@ -112,6 +113,54 @@ describe("the page on WebGPU in Chromium", { skip: missing ? `skipped: ${missing
       assert.equal(await fallback.isHidden(), true);
     }
     await p.close();
+  });
+
+  it("a GPU lost under the page (Chromium's GPU process crashed): the call fails saying so, the page moves to WebAssembly and translates as the CLI", async (t) => {
+    if (!adapter) return t.skip("Chromium gives no WebGPU adapter here");
+    const p = await openPage("?backend=webgpu");
+    await waitForDefaultModel(p);
+    const cli = cliTranslate(SENTENCE).text;
+    assert.equal(await translateOnPage(p, SENTENCE), cli, "on WebGPU before the loss");
+    // the translation is shown before its inspection is computed: the button comes back when both are done
+    await p.waitForFunction(() => !(document.getElementById("translate") as HTMLButtonElement).disabled, null, { timeout: 300_000 });
+    // DevTools' Browser.crashGpuProcess ends the GPU process: every WebGPU device of the browser is lost, as in a
+    // driver reset
+    const cdp = await browser.newBrowserCDPSession();
+    await cdp.send("Browser.crashGpuProcess" as never);
+    await cdp.detach();
+    await p.fill("#src-text", SENTENCE);
+    await p.click("#translate");
+    await p.waitForFunction(() => ["done", "error"].includes(document.querySelector<HTMLElement>("#output")?.dataset.state ?? ""), null, { timeout: 300_000 });
+    const status = (await p.textContent("#translate-status")) ?? "";
+    assert.equal(await p.getAttribute("#output", "data-state"), "error", `the call that met the lost GPU failed (status: ${status})`);
+    assert.match(status, /lost.*; the page switched to wasm-\S+ and reloaded the model: try again$/i);
+    await p.waitForFunction(() => document.body.dataset.backend?.startsWith("wasm-"), null, { timeout: 10_000 });
+    const fallback = (await p.textContent("#backend-fallback")) ?? "";
+    console.log(`after the GPU process crashed: "${status}"; the backend line: ${await p.textContent("#backend")} ${fallback}`);
+    assert.match(fallback, /^\(not WebGPU: .*lost/i);
+    assert.equal(await p.isHidden("#backend-adapter"), true);
+    assert.equal(await translateOnPage(p, SENTENCE), cli, "on WebAssembly after the loss");
+    await p.close();
+    assert.deepEqual(errors, []);
+  });
+
+  it("a GPU lost while the toy trains: its status says so, and it trains again on WebAssembly", async (t) => {
+    if (!adapter) return t.skip("Chromium gives no WebGPU adapter here");
+    const p = await openPage("?autoload=0&backend=webgpu");
+    await p.fill("#toy-seconds", "600");
+    await p.click("#toy-train");
+    await p.waitForFunction(() => Number(document.getElementById("loss-chart")!.dataset.points) >= 1, null, { timeout: 300_000, polling: 250 });
+    const cdp = await browser.newBrowserCDPSession();
+    await cdp.send("Browser.crashGpuProcess" as never);
+    await cdp.detach();
+    await p.waitForFunction(() => ["done", "error"].includes(document.getElementById("toy-status")!.dataset.state ?? ""), null, { timeout: 300_000, polling: 250 });
+    const status = (await p.textContent("#toy-status")) ?? "";
+    assert.equal(await p.getAttribute("#toy-status", "data-state"), "error", status);
+    assert.match(status, /^Training failed: .*lost.*; the toy switched to wasm-\S+: train again$/i);
+    const losses = await trainToy(p, 2);
+    assert.ok(losses.length >= 2 && losses.every(Number.isFinite), `losses after the loss: ${losses.join(", ")}`);
+    await p.close();
+    assert.deepEqual(errors, []);
   });
 
   let gpuPage: Page;

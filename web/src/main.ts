@@ -42,6 +42,9 @@ function showBackend(info: BackendInfo): void {
   fallback.textContent = info.fallback === null ? "" : `(not WebGPU: ${info.fallback})`;
 }
 
+// the model worker's GPU lost: it says what it runs on now (the toy's says so in its own status line)
+model.onNotice = (info) => showBackend(info as BackendInfo);
+
 const panel = new InspectPanel();
 const translate = setupTranslate(model, panel);
 const run = setupRun(model, panel);

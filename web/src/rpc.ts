@@ -20,6 +20,8 @@ interface Call {
 }
 
 type Reply =
+  /** Not an answer to a call: news of the worker itself (its backend changed). */
+  | { id: 0; kind: "notice"; notice: unknown }
   | { id: number; kind: "event"; event: unknown }
   | { id: number; kind: "result"; result: unknown }
   | { id: number; kind: "error"; message: string };
@@ -34,10 +36,16 @@ interface Pending {
 export class WorkerClient<A extends Api<A>> {
   private nextId = 1;
   private readonly pending = new Map<number, Pending>();
+  /** Sees the worker's notices (a recover hook's, see serveWorker). */
+  onNotice: ((notice: unknown) => void) | null = null;
 
   constructor(private readonly worker: Worker, readonly name: string) {
     worker.onmessage = (e: MessageEvent<Reply>) => {
       const r = e.data;
+      if (r.kind === "notice") {
+        this.onNotice?.(r.notice);
+        return;
+      }
       const p = this.pending.get(r.id);
       if (!p) return;
       if (r.kind === "event") p.onEvent?.(r.event);
@@ -89,8 +97,15 @@ interface WorkerScope {
   onmessage: ((e: MessageEvent<Call>) => void) | null;
 }
 
+/**
+ * What a worker does after a call fails, before the caller hears of it: null to pass the error on as it is, or a
+ * notice for the page (posted first) and the message the call fails with instead. A worker whose GPU was lost
+ * moves to other kernels here.
+ */
+export type Recover = (err: unknown) => Promise<{ notice: unknown; message: string } | null>;
+
 /** The worker's side: runs each call's handler and posts its events and its result (or error) back. */
-export function serveWorker<A extends Api<A>>(handlers: Handlers<A>): void {
+export function serveWorker<A extends Api<A>>(handlers: Handlers<A>, recover?: Recover): void {
   const scope = self as unknown as WorkerScope;
   scope.onmessage = async (e) => {
     const { id, method, params } = e.data;
@@ -102,7 +117,9 @@ export function serveWorker<A extends Api<A>>(handlers: Handlers<A>): void {
       const result = await handler(params as never, ctx as never);
       post({ id, kind: "result", result });
     } catch (err) {
-      post({ id, kind: "error", message: err instanceof Error ? err.message : String(err) });
+      const recovered = recover ? await recover(err).catch(() => null) : null;
+      if (recovered) post({ id: 0, kind: "notice", notice: recovered.notice });
+      post({ id, kind: "error", message: recovered?.message ?? (err instanceof Error ? err.message : String(err)) });
     }
   };
 }

@@ -23,6 +23,8 @@ export interface WebGpuDeviceOptions {
   /** The GPU object to ask (tests pass one); default navigator.gpu in a browser, the `webgpu` package in Node. */
   gpu?: GPU;
   powerPreference?: GPUPowerPreference;
+  /** Take no software adapter (the default backend choice): a SwiftShader or lavapipe one counts as none. */
+  hardwareOnly?: boolean;
 }
 
 const SOFTWARE_NAMES = /swiftshader|llvmpipe|lavapipe|warp|software|microsoft basic render/i;
@@ -72,12 +74,15 @@ async function defaultGpu(): Promise<GPU> {
 
 /**
  * The adapter and a device on it, or null when the GPU object offers no adapter (no GPU, no Vulkan loader, no
- * driver). Errors other than "no adapter" (the package missing, a device refused) throw.
+ * driver), or with hardwareOnly only a software one. Errors other than "no adapter" (the package missing, a
+ * device refused) throw.
  */
 export async function requestWebGpuDevice(opts: WebGpuDeviceOptions = {}): Promise<WebGpuDevice | null> {
   const gpu = opts.gpu ?? (await defaultGpu());
   const adapter = await gpu.requestAdapter(opts.powerPreference ? { powerPreference: opts.powerPreference } : undefined);
   if (!adapter) return null;
+  const report = reportAdapter(adapter);
+  if (opts.hardwareOnly && report.software) return null;
   const l = adapter.limits;
   // the kernels bind whole buffers: ask for the largest storage binding the adapter allows, not the default 128 MiB
   const device = await adapter.requestDevice({
@@ -87,5 +92,5 @@ export async function requestWebGpuDevice(opts: WebGpuDeviceOptions = {}): Promi
       maxStorageBuffersPerShaderStage: Math.min(l.maxStorageBuffersPerShaderStage, 10),
     },
   });
-  return { device, adapter: reportAdapter(adapter) };
+  return { device, adapter: report };
 }

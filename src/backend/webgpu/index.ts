@@ -1,12 +1,12 @@
 /**
  * WebGPU kernels: every kernel of the Backend interface (src/backend/backend.ts) in WGSL, on GPU-resident tensors.
  *
- * This is a kernel library, not yet a backend. Backend is synchronous on host Float32Arrays; these kernels take
- * GpuTensors (a buffer and an element offset), encode into one open command encoder with no readback, and only
- * GpuRuntime.read() waits for the GPU. The layers above (src/tensor, src/nn) have to keep their storage on the
- * device and await reads before they can use it, so TRANSFORMER_BACKEND=webgpu is deliberately not wired in.
- * WebGpuHostBridge runs each kernel on host arrays (upload, run, read back) only so that tests can hold every
- * kernel against the reference with the reference's own arguments; it is not a way to train.
+ * This is the kernel library: kernels take GpuTensors (a buffer and an element offset), encode into one open
+ * command encoder with no readback, and only GpuRuntime.read() waits for the GPU. The backend the model runs on
+ * (TRANSFORMER_BACKEND=webgpu) is ./backend.ts: these kernels in a worker that owns the device (./proxy), behind
+ * the device backend's residency (src/backend/device). WebGpuHostBridge runs each kernel on host arrays (upload,
+ * run, read back) only so that tests can hold every kernel against the reference with the reference's own
+ * arguments; it is not a way to train.
  *
  * In Node the device comes from the optional npm package `webgpu` (Dawn), which needs a Vulkan loader
  * (libvulkan.so.1) and a driver; on a machine without a GPU, SwiftShader's ICD from Debian's chromium package

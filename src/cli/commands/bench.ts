@@ -30,7 +30,7 @@ function positiveOption(value: string): number {
 
 /** `--backend NAME`, as bench decode, train and gemm take it: commander refuses a name not in the list, in one line. */
 function backendOption(): Option {
-  return new Option("--backend <name>", "kernels to measure (default: TRANSFORMER_BACKEND, else the fastest that loads: native, wasm, js)").choices(BACKEND_NAMES);
+  return new Option("--backend <name>", "kernels to measure (default: TRANSFORMER_BACKEND, else webgpu on a hardware GPU, else the fastest that loads: native, wasm, js)").choices(BACKEND_NAMES);
 }
 
 /** `--peer-device cpu|cuda`: where the PyTorch peer runs (cuda: f32 with TF32 off, timed between torch.cuda.synchronize()). */

@@ -6,7 +6,9 @@
  * answers a read. A software adapter (SwiftShader, lavapipe, WARP) runs the WGSL on the CPU, slower than the
  * WebAssembly kernels, so "auto" passes it over; ?backend=webgpu takes it anyway.
  */
-import { setBackend } from "../../../src/backend/index.js";
+import type { DeviceBackend } from "../../../src/backend/device/backend.js";
+import { backend, setBackend } from "../../../src/backend/index.js";
+import { DeviceError } from "../../../src/errors.js";
 import { createWasmBackend } from "../../../src/backend/wasm/index.js";
 import { createWebGpuBackend } from "../../../src/backend/webgpu/backend.js";
 import { type AdapterReport, reportAdapter } from "../../../src/backend/webgpu/device.js";
@@ -64,7 +66,11 @@ function softwareWhy(a: AdapterNames): string {
   return `WebGPU adapter is ${adapterName(a)}, a software adapter: WebAssembly is faster`;
 }
 
+/** What this worker's kernels were chosen with (init): a GPU lost later is replaced by the same threads of WebAssembly. */
+let chosenWith: BackendParams | null = null;
+
 export async function chooseBackend(p: BackendParams): Promise<BackendInfo> {
+  chosenWith = p;
   if (p.backend === "js") return { name: "js", threads: 1, note: "chosen with ?backend=js", adapter: null, fallback: null };
   const isolated = (globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated === true;
   if (!isolated) {
@@ -79,6 +85,11 @@ export async function chooseBackend(p: BackendParams): Promise<BackendInfo> {
     if (p.backend === "webgpu") throw new Error(`?backend=webgpu: ${gpu.why}`);
     fallback = gpu.why;
   }
+  return cpuBackend(p, fallback);
+}
+
+/** WebAssembly where it loads, else the plain-JS reference; `fallback` says why not WebGPU. */
+async function cpuBackend(p: BackendParams, fallback: string | null): Promise<BackendInfo> {
   let why: string;
   try {
     const wasm = await createWasmBackend({ threads: p.threads });
@@ -90,4 +101,18 @@ export async function chooseBackend(p: BackendParams): Promise<BackendInfo> {
   }
   if (p.backend === "wasm") throw new Error(`?backend=wasm: ${why}`);
   return { name: "js", threads: 1, note: why, adapter: null, fallback };
+}
+
+/**
+ * After a call failed: if it failed because the WebGPU device under this worker was lost (a driver reset, the GPU
+ * process restarted, the browser reclaiming it), the worker moves to WebAssembly (else the plain-JS reference)
+ * and returns what it runs on now, its `fallback` saying why; otherwise null. What lived on the GPU is gone: the
+ * caller rebuilds what it needs (the model worker reloads its checkpoint).
+ */
+export async function leaveLostGpu(err: unknown): Promise<BackendInfo | null> {
+  const gpu = backend();
+  if (!(err instanceof DeviceError) || gpu.name !== "webgpu") return null;
+  (gpu as DeviceBackend).dispose(); // its device is gone; this ends its worker
+  const info = await cpuBackend({ backend: "auto", threads: chosenWith?.threads ?? 1 }, err.message.replace(/^webgpu backend: /, ""));
+  return info;
 }

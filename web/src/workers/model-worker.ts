@@ -8,9 +8,9 @@ import { inspectSeq2Seq, tokenLabel } from "../../../src/inspect/index.js";
 import type { EncoderOnly } from "../../../src/models/encoder-only.js";
 import type { Seq2Seq } from "../../../src/models/seq2seq.js";
 import type { TextTokenizer } from "../../../src/tokenizer/index.js";
-import type { InspectParams, ModelApi } from "../protocol.js";
+import type { CheckpointSource, InspectParams, ModelApi } from "../protocol.js";
 import { type Handlers, serveWorker } from "../rpc.js";
-import { chooseBackend } from "./backend.js";
+import { chooseBackend, leaveLostGpu } from "./backend.js";
 import { type LoadedCheckpoint, loadCheckpointFrom } from "./checkpoint.js";
 import { classifyText, fillMaskText, generateText, inspectGenerated, taskOf, views } from "./tasks.js";
 import { explainWalk, notesToy } from "./walk.js";
@@ -29,6 +29,8 @@ interface Translator {
 }
 
 let loaded: LoadedCheckpoint | null = null;
+/** Where `loaded` came from: a lost GPU took its weights, and they are read again from here. */
+let loadedFrom: CheckpointSource | null = null;
 /** The loaded checkpoint when it translates (seq2seq). */
 let translator: Translator | null = null;
 
@@ -89,6 +91,7 @@ const handlers: Handlers<ModelApi> = {
     const { folder: f } = ckpt;
     const task = taskOf(f);
     loaded = ckpt;
+    loadedFrom = src;
     translator = null;
     if (task === "translate" && f.kind !== "wordpiece") {
       const { model, srcTokenizer, tgtTokenizer } = f.parts;
@@ -170,4 +173,12 @@ const handlers: Handlers<ModelApi> = {
   trainNotesToy: (p, ctx) => notesToy(p, (e) => ctx.emit(e)),
 };
 
-serveWorker<ModelApi>(handlers);
+// a lost GPU: WebAssembly instead, the checkpoint read again onto it, and the page told; the call that met the loss
+// fails with what happened, and the next one runs on WebAssembly
+serveWorker<ModelApi>(handlers, async (err) => {
+  const info = await leaveLostGpu(err);
+  if (!info) return null;
+  if (loadedFrom) await handlers.load(loadedFrom, { emit: () => {} });
+  const what = loadedFrom ? " and reloaded the model" : "";
+  return { notice: info, message: `${info.fallback?.replace(/\.$/, "")}; the page switched to ${info.name}${what}: try again` };
+});

@@ -12,7 +12,7 @@ import { noamRate } from "../../../src/train/schedule.js";
 import { trainStep } from "../../../src/train/step.js";
 import type { ToyApi, ToyExample, ToyProgress } from "../protocol.js";
 import { type Handlers, serveWorker } from "../rpc.js";
-import { chooseBackend } from "./backend.js";
+import { chooseBackend, leaveLostGpu } from "./backend.js";
 import { checkToyParams, randomSequence, spell, symbolLabel, target, toyBatch, toyConfig } from "./toy-task.js";
 
 /** noam schedule (paper §5.3) with a short warm-up, as the Annotated Transformer's copy task. */
@@ -96,4 +96,8 @@ const handlers: Handlers<ToyApi> = {
   },
 };
 
-serveWorker<ToyApi>(handlers);
+// a lost GPU: the toy's training is gone with it; the next one trains on WebAssembly
+serveWorker<ToyApi>(handlers, async (err) => {
+  const info = await leaveLostGpu(err);
+  return info && { notice: info, message: `${info.fallback?.replace(/\.$/, "")}; the toy switched to ${info.name}: train again` };
+});

@@ -1,7 +1,11 @@
+import { DeviceError } from "../../../errors.js";
 import type { Device, DeviceMemory } from "../../device/device.js";
 import { canBlock, isNode } from "../../runtime.js";
 import type { AdapterReport } from "../device.js";
-import { CONTROL_BYTES, DONE, ERROR_LENGTH, ERROR_TEXT_BYTE, FAILED, STATE, WAITING, type Command, type Ready } from "./protocol.js";
+import { CONTROL_BYTES, DONE, ERROR_LENGTH, ERROR_TEXT_BYTE, FAILED, STATE, WAITING, type Command, type Init, type Ready } from "./protocol.js";
+
+/** No (hardware) adapter here: the one failure the default backend choice passes over without a word. */
+export class NoGpuAdapter extends DeviceError {}
 
 interface WorkerLike {
   postMessage(message: unknown, transfer: ArrayBuffer[]): void;
@@ -28,8 +32,11 @@ export class WorkerDevice implements Device {
 
   private constructor(private readonly worker: WorkerLike, readonly adapter: AdapterReport, private readonly control: Int32Array) {}
 
-  /** Starts the worker and its device; throws one line when there is no adapter or the package is missing. */
-  static async start(): Promise<WorkerDevice> {
+  /**
+   * Starts the worker and its device; throws one line when there is no adapter (a NoGpuAdapter; with hardwareOnly
+   * also where the only one is a software adapter) or the package is missing.
+   */
+  static async start({ hardwareOnly = false }: { hardwareOnly?: boolean } = {}): Promise<WorkerDevice> {
     if (!canBlock()) {
       throw new Error("webgpu backend: this thread cannot wait for the GPU (a browser's main thread); run the model in a worker");
     }
@@ -44,7 +51,7 @@ export class WorkerDevice implements Device {
       ready = await new Promise<Ready>((resolve, reject) => {
         w.once("error", reject);
         w.once("message", (m: Ready) => resolve(m));
-        w.postMessage({ init: { control } });
+        w.postMessage({ init: { control, hardwareOnly } satisfies Init });
       });
       w.unref(); // an idle GPU worker must not keep the process alive
       worker = { postMessage: (m, t) => w.postMessage(m, t), terminate: () => w.terminate() };
@@ -53,13 +60,14 @@ export class WorkerDevice implements Device {
       ready = await new Promise<Ready>((resolve, reject) => {
         w.onerror = (e) => reject(new Error(`webgpu backend: the GPU worker failed to start: ${e.message}`));
         w.onmessage = (e) => resolve(e.data as Ready);
-        w.postMessage({ init: { control } });
+        w.postMessage({ init: { control, hardwareOnly } satisfies Init });
       });
       worker = w;
     }
     if (!ready.ok) {
       await worker.terminate();
-      throw new Error(`webgpu backend: ${ready.error}`);
+      const message = `webgpu backend: ${ready.error}`;
+      throw ready.none ? new NoGpuAdapter(message) : new DeviceError(message);
     }
     const device = new WorkerDevice(worker, ready.adapter, new Int32Array(control));
     // Node ends a worker thread at exit wherever it is; one ended inside a Dawn call aborts the process (a napi
@@ -118,6 +126,15 @@ export class WorkerDevice implements Device {
     return { buffers, bytes, free, pipelines };
   }
 
+  /**
+   * Destroys the GPU device in the worker (GPUDevice.destroy()), as a driver reset or a removed GPU would lose it:
+   * for tests of what a lost device does to a training run or a page.
+   */
+  simulateLoss(): void {
+    this.push({ op: "destroy" });
+    this.post();
+  }
+
   dispose(): void {
     // the worker is ended only when idle: one ended inside a Dawn call aborts the process (a napi throw), as at exit
     try {
@@ -146,14 +163,14 @@ export class WorkerDevice implements Device {
     Atomics.store(this.control, STATE, WAITING);
     this.post();
     if (Atomics.wait(this.control, STATE, WAITING, WAIT_MS) === "timed-out") {
-      throw new Error(`webgpu backend: the GPU did not answer a ${what} within ${WAIT_MS / 1000} s`);
+      throw new DeviceError(`webgpu backend: the GPU did not answer a ${what} within ${WAIT_MS / 1000} s`);
     }
     if (Atomics.load(this.control, STATE) === FAILED) {
       const n = Atomics.load(this.control, ERROR_LENGTH);
       const text = new TextDecoder().decode(new Uint8Array(this.control.buffer, ERROR_TEXT_BYTE, n).slice());
-      throw new Error(`webgpu backend: ${text}`);
+      throw new DeviceError(`webgpu backend: ${text}`);
     }
-    if (Atomics.load(this.control, STATE) !== DONE) throw new Error(`webgpu backend: the GPU worker's answer to a ${what} is unreadable`);
+    if (Atomics.load(this.control, STATE) !== DONE) throw new DeviceError(`webgpu backend: the GPU worker's answer to a ${what} is unreadable`);
   }
 }
 

@@ -12,11 +12,21 @@ export type Command =
   | { op: "run"; kernel: string; args: unknown[] }
   | { op: "download"; id: number; bytes: number; into: SharedArrayBuffer }
   | { op: "sync" }
+  /** GPUDevice.destroy(): the device is lost, as in a driver reset (WorkerDevice.simulateLoss). */
+  | { op: "destroy" }
   /** The pool's buffers, bytes and free buffers and the pipelines, written as 4 float64s into `into`. */
   | { op: "memory"; into: SharedArrayBuffer };
 
-/** The worker's first message: the adapter it got, or why there is none. */
-export type Ready = { ok: true; adapter: { vendor: string; architecture: string; device: string; description: string; software: boolean } } | { ok: false; error: string };
+/** The worker's first message: the adapter it got, or why there is none (`none`: no adapter, or no hardware one asked for). */
+export type Ready =
+  | { ok: true; adapter: { vendor: string; architecture: string; device: string; description: string; software: boolean } }
+  | { ok: false; error: string; none?: boolean };
+
+/** The model thread's first message: the control block, and whether a software adapter will do. */
+export interface Init {
+  control: SharedArrayBuffer;
+  hardwareOnly: boolean;
+}
 
 /** Control block (Int32Array over a SharedArrayBuffer): [state, error length] then the error text (UTF-8). */
 export const STATE = 0;

@@ -8,7 +8,7 @@ import { isRef, type Ref } from "../../device/device.js";
 import { requestWebGpuDevice } from "../device.js";
 import { GpuRuntime, view, type GpuTensor } from "../runtime.js";
 import { ENCODERS } from "./kernels.js";
-import { CONTROL_BYTES, DONE, ERROR_LENGTH, ERROR_TEXT_BYTE, FAILED, STATE, type Command, type Ready } from "./protocol.js";
+import { CONTROL_BYTES, DONE, ERROR_LENGTH, ERROR_TEXT_BYTE, FAILED, STATE, type Command, type Init, type Ready } from "./protocol.js";
 
 interface Port {
   post(message: unknown): void;
@@ -96,6 +96,9 @@ async function execute(c: Command, gpu: GpuRuntime): Promise<void> {
     case "sync":
       await gpu.sync();
       return;
+    case "destroy":
+      gpu.device.destroy(); // device.lost resolves, and reports the loss as this worker's failure
+      return;
     case "memory": {
       await gpu.sync(); // buffers freed by submitted work go back to the pool once it is done
       const s = gpu.stats();
@@ -109,14 +112,18 @@ async function execute(c: Command, gpu: GpuRuntime): Promise<void> {
 let queue: Promise<void> = Promise.resolve();
 
 io.listen((message) => {
-  const m = message as { init?: { control: SharedArrayBuffer } } | { batch: Command[] };
+  const m = message as { init?: Init } | { batch: Command[] };
   if ("init" in m && m.init) {
     control = new Int32Array(m.init.control);
+    const hardwareOnly = m.init.hardwareOnly;
     queue = queue.then(async () => {
       try {
-        const d = await requestWebGpuDevice();
+        const d = await requestWebGpuDevice(hardwareOnly ? { hardwareOnly, powerPreference: "high-performance" } : {});
         if (!d) {
-          io.post({ ok: false, error: "no WebGPU adapter here (no GPU, or no Vulkan/Metal/D3D driver for one)" } satisfies Ready);
+          const error = hardwareOnly
+            ? "no hardware WebGPU adapter here (none, or only a software one)"
+            : "no WebGPU adapter here (no GPU, or no Vulkan/Metal/D3D driver for one)";
+          io.post({ ok: false, error, none: true } satisfies Ready);
           return;
         }
         d.device.lost.then((info) => fail(new Error(`the GPU device was lost (${info.reason}): ${info.message}`)));
