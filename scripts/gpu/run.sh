@@ -29,9 +29,6 @@ xz -dc .gpu/dawn.node.xz > node_modules/webgpu/dist/linux-x64/dawn.node || die "
 NODE=$G/node
 "$NODE" --version > /dev/null || die "the packed node does not run here"
 
-# which kernels a command picks by itself here (TRANSFORMER_BACKEND unset): webgpu on a hardware adapter, the CPU on
-# SwiftShader; its first line names the backend and adapter
-step default 20 default.txt env -u TRANSFORMER_BACKEND "$cli" conformance test/fixtures/reference/encoder_only_classifier
 if [ "${GPU_SMOKE:-}" = 1 ]; then
   export VK_ICD_FILENAMES=${VK_ICD_FILENAMES:-/usr/lib/chromium/vk_swiftshader_icd.json}
   DEV=cpu
@@ -81,6 +78,9 @@ step() {
   say "$name: exit $rc after $((SECONDS - t0)) s"
 }
 
+# which kernels a command picks by itself here (TRANSFORMER_BACKEND unset): webgpu on a hardware adapter, the CPU on
+# SwiftShader; its first line names the backend and adapter
+step default 20 default.txt env -u TRANSFORMER_BACKEND "$cli" conformance test/fixtures/reference/encoder_only_classifier
 if [ "${GPU_SMOKE:-}" = 1 ]; then
   step conformance 300 conformance.json "$cli" conformance test/fixtures/reference/seq2seq_greedy --json
   step gemm 120 gemm.json "$cli" bench gemm --shapes '256,256,256' --peer torch --peer-device $DEV --threads 2 --json
