@@ -197,4 +197,3 @@ export async function trainModel(given: RunRequest, events: TrainEvents = {}, si
   }
   return { step: state.step, interrupted: signal.stop, finalTrainLoss: lastLoss, validLoss: lastValid, baselineLoss: baseline };
 }
-

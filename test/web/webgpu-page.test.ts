@@ -65,6 +65,13 @@ describe("the page on WebGPU in Chromium", { skip: missing ? `skipped: ${missing
     return p;
   }
 
+  /** Ends Chromium's GPU process (DevTools' Browser.crashGpuProcess): every WebGPU device of the browser is lost, as in a driver reset. */
+  async function crashGpuProcess(): Promise<void> {
+    const cdp = await browser.newBrowserCDPSession();
+    await cdp.send("Browser.crashGpuProcess" as never);
+    await cdp.detach();
+  }
+
   /** Trains the toy until `steps` losses are in, presses Stop, waits for the trained model's test; every loss. */
   async function trainToy(p: Page, steps: number): Promise<number[]> {
     await p.fill("#toy-seconds", "600");
@@ -123,11 +130,7 @@ describe("the page on WebGPU in Chromium", { skip: missing ? `skipped: ${missing
     assert.equal(await translateOnPage(p, SENTENCE), cli, "on WebGPU before the loss");
     // the translation is shown before its inspection is computed: the button comes back when both are done
     await p.waitForFunction(() => !(document.getElementById("translate") as HTMLButtonElement).disabled, null, { timeout: 300_000 });
-    // DevTools' Browser.crashGpuProcess ends the GPU process: every WebGPU device of the browser is lost, as in a
-    // driver reset
-    const cdp = await browser.newBrowserCDPSession();
-    await cdp.send("Browser.crashGpuProcess" as never);
-    await cdp.detach();
+    await crashGpuProcess();
     await p.fill("#src-text", SENTENCE);
     await p.click("#translate");
     await p.waitForFunction(() => ["done", "error"].includes(document.querySelector<HTMLElement>("#output")?.dataset.state ?? ""), null, { timeout: 300_000 });
@@ -150,9 +153,7 @@ describe("the page on WebGPU in Chromium", { skip: missing ? `skipped: ${missing
     await p.fill("#toy-seconds", "600");
     await p.click("#toy-train");
     await p.waitForFunction(() => Number(document.getElementById("loss-chart")!.dataset.points) >= 1, null, { timeout: 300_000, polling: 250 });
-    const cdp = await browser.newBrowserCDPSession();
-    await cdp.send("Browser.crashGpuProcess" as never);
-    await cdp.detach();
+    await crashGpuProcess();
     await p.waitForFunction(() => ["done", "error"].includes(document.getElementById("toy-status")!.dataset.state ?? ""), null, { timeout: 300_000, polling: 250 });
     const status = (await p.textContent("#toy-status")) ?? "";
     assert.equal(await p.getAttribute("#toy-status", "data-state"), "error", status);

@@ -98,11 +98,11 @@ interface WorkerScope {
 }
 
 /**
- * What a worker does after a call fails, before the caller hears of it: null to pass the error on as it is, or a
- * notice for the page (posted first) and the message the call fails with instead. A worker whose GPU was lost
- * moves to other kernels here.
+ * What a worker does after a call fails, before the caller hears of it: null to pass the error on as it is, or the
+ * message the call fails with instead, and a notice for the page (posted first) if there is news for it. A worker
+ * whose GPU was lost moves to other kernels here.
  */
-export type Recover = (err: unknown) => Promise<{ notice: unknown; message: string } | null>;
+export type Recover = (err: unknown) => Promise<{ notice?: unknown; message: string } | null>;
 
 /** The worker's side: runs each call's handler and posts its events and its result (or error) back. */
 export function serveWorker<A extends Api<A>>(handlers: Handlers<A>, recover?: Recover): void {
@@ -118,7 +118,7 @@ export function serveWorker<A extends Api<A>>(handlers: Handlers<A>, recover?: R
       post({ id, kind: "result", result });
     } catch (err) {
       const recovered = recover ? await recover(err).catch(() => null) : null;
-      if (recovered) post({ id: 0, kind: "notice", notice: recovered.notice });
+      if (recovered?.notice !== undefined) post({ id: 0, kind: "notice", notice: recovered.notice });
       post({ id, kind: "error", message: recovered?.message ?? (err instanceof Error ? err.message : String(err)) });
     }
   };

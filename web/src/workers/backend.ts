@@ -106,13 +106,15 @@ async function cpuBackend(p: BackendParams, fallback: string | null): Promise<Ba
 /**
  * After a call failed: if it failed because the WebGPU device under this worker was lost (a driver reset, the GPU
  * process restarted, the browser reclaiming it), the worker moves to WebAssembly (else the plain-JS reference)
- * and returns what it runs on now, its `fallback` saying why; otherwise null. What lived on the GPU is gone: the
- * caller rebuilds what it needs (the model worker reloads its checkpoint).
+ * and returns what it runs on now (its `fallback` saying why) and that reason as the failed call's message begins
+ * (no final period: the caller goes on to say what it did); otherwise null. What lived on the GPU is gone: the caller rebuilds
+ * what it needs (the model worker reloads its checkpoint).
  */
-export async function leaveLostGpu(err: unknown): Promise<BackendInfo | null> {
+export async function leaveLostGpu(err: unknown): Promise<{ info: BackendInfo; why: string } | null> {
   const gpu = backend();
   if (!(err instanceof DeviceError) || gpu.name !== "webgpu") return null;
   (gpu as DeviceBackend).dispose(); // its device is gone; this ends its worker
-  const info = await cpuBackend({ backend: "auto", threads: chosenWith?.threads ?? 1 }, err.message.replace(/^webgpu backend: /, ""));
-  return info;
+  const why = err.message.replace(/^webgpu backend: /, "");
+  const info = await cpuBackend({ backend: "auto", threads: chosenWith?.threads ?? 1 }, why);
+  return { info, why: why.replace(/\.$/, "") };
 }

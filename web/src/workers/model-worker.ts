@@ -176,9 +176,8 @@ const handlers: Handlers<ModelApi> = {
 // a lost GPU: WebAssembly instead, the checkpoint read again onto it, and the page told; the call that met the loss
 // fails with what happened, and the next one runs on WebAssembly
 serveWorker<ModelApi>(handlers, async (err) => {
-  const info = await leaveLostGpu(err);
-  if (!info) return null;
+  const left = await leaveLostGpu(err);
+  if (!left) return null;
   if (loadedFrom) await handlers.load(loadedFrom, { emit: () => {} });
-  const what = loadedFrom ? " and reloaded the model" : "";
-  return { notice: info, message: `${info.fallback?.replace(/\.$/, "")}; the page switched to ${info.name}${what}: try again` };
+  return { notice: left.info, message: `${left.why}; the page switched to ${left.info.name}${loadedFrom ? " and reloaded the model" : ""}: try again` };
 });

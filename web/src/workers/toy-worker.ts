@@ -96,8 +96,9 @@ const handlers: Handlers<ToyApi> = {
   },
 };
 
-// a lost GPU: the toy's training is gone with it; the next one trains on WebAssembly
+// a lost GPU: the toy's training is gone with it; the next one trains on WebAssembly (the page's backend line is
+// the model worker's, so no notice)
 serveWorker<ToyApi>(handlers, async (err) => {
-  const info = await leaveLostGpu(err);
-  return info && { notice: info, message: `${info.fallback?.replace(/\.$/, "")}; the toy switched to ${info.name}: train again` };
+  const left = await leaveLostGpu(err);
+  return left && { message: `${left.why}; the toy switched to ${left.info.name}: train again` };
 });
